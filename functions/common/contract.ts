@@ -1,0 +1,46 @@
+/**
+ * Contracts between the Lambda functions, the Pulumi program that configures them and the tools
+ * that invoke them (the pre-traffic hook, the deploy driver's `verify`).
+ */
+
+/** Environment variables the Pulumi program sets on the probe function. */
+export const PROBE_ENV = {
+  /** CloudWatch namespace for every metric (default `WebHealth`). */
+  namespace: "METRICS_NAMESPACE",
+  /** The home region metrics are published to, whatever region the probe runs in. */
+  metricsRegion: "METRICS_REGION",
+  /** Set to the probe's own region when the stage probes from several regions: adds the `Region` dimension. */
+  regionDimension: "METRICS_REGION_DIMENSION",
+  /** "true" or "false": publish DnsTime, ConnectTime, TlsTime and TimeToFirstByte. */
+  phaseMetrics: "PHASE_METRICS",
+  /** Targets probed at once inside one invocation. */
+  concurrency: "PROBE_CONCURRENCY",
+} as const;
+
+/** Environment variables the Pulumi program sets on the recorder function. */
+export const RECORDER_ENV = {
+  tableName: "ALARM_TABLE_NAME",
+  /** Days an alarm item is kept before DynamoDB's TTL removes it. */
+  retentionDays: "ALARM_RETENTION_DAYS",
+} as const;
+
+/** Environment variables the Pulumi program sets on the CodeDeploy pre-traffic hook. */
+export const HOOK_ENV = {
+  /** JSON of the event the hook sends to the new version (a self-test event). */
+  selfTestEvent: "SELF_TEST_EVENT",
+} as const;
+
+/**
+ * Every function that ships through CodeDeploy answers `{ "selfTest": true, ... }` without side
+ * effects (no metrics, no ledger writes) with a SelfTestReport. The pre-traffic hook and the
+ * driver's `verify` both rely on `passed`.
+ */
+export interface SelfTestReport {
+  selfTest: true;
+  passed: boolean;
+  /** One line per check, human-readable, for the hook's log and the driver's output. */
+  checks: Array<{ name: string; passed: boolean; detail?: string }>;
+}
+
+/** The name of the alias that CodeDeploy moves between versions. */
+export const LIVE_ALIAS = "live";

@@ -1,0 +1,41 @@
+/**
+ * Bundles one Lambda function (`functions/<name>/index.ts`) into a single CommonJS file with
+ * esbuild. The Pulumi program calls this while it runs, so every `pulumi up` ships the code of
+ * the commit being deployed; `npm run build` writes the same bundles to `dist/functions/`.
+ */
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+
+export const FUNCTIONS_DIR = path.resolve(__dirname, "..", "functions");
+
+/** Lambda's `nodejs22.x` runtime ships the AWS SDK for JavaScript v3, so it is left out of the
+ * bundle to keep it small: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html */
+const PROVIDED_BY_RUNTIME = ["@aws-sdk/*", "@smithy/*"];
+
+export interface FunctionBundle {
+  name: string;
+  /** The bundled JavaScript: deterministic for the same sources, so unchanged code means no new version. */
+  code: string;
+  sizeBytes: number;
+}
+
+export function bundleFunction(name: string): FunctionBundle {
+  const entryPoint = path.join(FUNCTIONS_DIR, name, "index.ts");
+  const result = buildSync({
+    entryPoints: [entryPoint],
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    write: false,
+    minify: false,
+    keepNames: true,
+    legalComments: "none",
+    external: PROVIDED_BY_RUNTIME,
+    logLevel: "silent",
+    // Paths in the bundle are relative to the repository, so the code hash is the same on every machine.
+    absWorkingDir: path.resolve(FUNCTIONS_DIR, ".."),
+  });
+  const code = result.outputFiles[0].text;
+  return { name, code, sizeBytes: Buffer.byteLength(code) };
+}
