@@ -16,6 +16,12 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS files loaded by tools (mocha's reporter) keep require().
+    files: ["**/*.js", "**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["tests/**/*.ts"],
     languageOptions: { globals: { ...globals.mocha } },
     rules: { "@typescript-eslint/no-unused-expressions": "off" },

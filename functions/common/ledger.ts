@@ -61,3 +61,76 @@ export const LEDGER_TABLE: TableDefinition = {
   ],
   ttlAttribute: LEDGER_ATTRIBUTES.expiresAt,
 };
+
+/**
+ * One alarm state change as the recorder writes it. Keys first, then the notification's fields.
+ * Optional fields are left out of the item (not written as null), which keeps `byUrl` sparse:
+ * an alarm without a `Url` dimension (the probe-health alarm) is in `byDay` but not in `byUrl`.
+ */
+export interface LedgerItem {
+  alarmName: string;
+  /** ISO 8601 UTC with milliseconds, from the notification's `StateChangeTime`. */
+  changedAt: string;
+  day: string;
+  eventKey: string;
+  /** The `Url` dimension of the alarm's metric (or of the metrics of a metric-math alarm). */
+  url?: string;
+  description?: string;
+  newState: string;
+  oldState: string;
+  reason: string;
+  /** Region code from the alarm ARN (`us-east-2`), or the notification's display name if there is no ARN. */
+  region: string;
+  /** The notification's display name for the region (`US East (Ohio)`). */
+  regionName: string;
+  account: string;
+  alarmArn?: string;
+  /** The metric's name; for a metric-math alarm, the distinct names of the metrics it reads, comma-separated. */
+  metricName?: string;
+  namespace?: string;
+  /** The expression a metric-math alarm watches (its `ReturnData` metric). */
+  expression?: string;
+  threshold?: number;
+  comparisonOperator?: string;
+  /** The SNS message id that delivered the notification first (a duplicate delivery does not overwrite it). */
+  snsMessageId: string;
+  /** When the recorder wrote the item (ISO 8601 UTC). */
+  recordedAt: string;
+  /** Epoch seconds; DynamoDB's TTL deletes the item some time after this. */
+  expiresAt: number;
+}
+
+/** `2026-11-26T10:03:41.123Z` -> `2026-11-26`. */
+export function ledgerDay(changedAt: string): string {
+  return changedAt.slice(0, 10);
+}
+
+/** Sort key of both GSIs: time first, so a range condition on it is a time range. */
+export function ledgerEventKey(changedAt: string, alarmName: string): string {
+  return `${changedAt}#${alarmName}`;
+}
+
+/**
+ * The `CreateTable` input for a table of this definition, for a local DynamoDB (dynalite) and the
+ * tests. On-demand billing, as the Pulumi program deploys it. TTL is not part of `CreateTable`:
+ * it takes a separate `UpdateTimeToLive` call (which dynalite does not support).
+ */
+export function createTableInput(tableName: string, definition: TableDefinition = LEDGER_TABLE) {
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST" as const,
+    AttributeDefinitions: definition.attributes.map((attribute) => ({ AttributeName: attribute.name, AttributeType: attribute.type })),
+    KeySchema: [
+      { AttributeName: definition.hashKey, KeyType: "HASH" as const },
+      { AttributeName: definition.rangeKey, KeyType: "RANGE" as const },
+    ],
+    GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.hashKey, KeyType: "HASH" as const },
+        { AttributeName: index.rangeKey, KeyType: "RANGE" as const },
+      ],
+      Projection: { ProjectionType: index.projectionType },
+    })),
+  };
+}
