@@ -1,0 +1,224 @@
+// Every policy rule over every stage's synth output (the Pulumi program under mocks), and a
+// mutated synth resource that each rule must catch. Resource options are invisible to mocks, so
+// the alias options the program exports are fed in as `opts`, as the policy pack sees them.
+import { expect } from "chai";
+import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PolicyResource } from "../../policy/rule-kit";
+import { checkResources, RESOURCE_RULES, TYPES, Violation } from "../../policy/rules";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const SYNTH_MODULE = path.join(ROOT, "infra", "synth.ts");
+const CANARY_MODULE = path.join(ROOT, "infra", "components", "canary-function.ts");
+const SYNTH_CLI = path.join(ROOT, "cli", "synth.ts");
+
+interface SynthDocument {
+  stack: string;
+  resources: Array<{ type: string; name: string; inputs: Record<string, unknown> }>;
+}
+
+/** The stage files present, e.g. ["beta", "gamma", "prod"]. */
+function stages(): string[] {
+  return fs
+    .readdirSync(ROOT)
+    .map((file) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(file)?.[1])
+    .filter((stage): stage is string => stage !== undefined)
+    .sort();
+}
+
+/** The alias options the program uses (mocks never see options); loaded with the synth. */
+let programAliasOptions: PolicyResource["opts"];
+
+function asPolicyResources(document: SynthDocument, opts = programAliasOptions): PolicyResource[] {
+  return document.resources.map((resource) => ({
+    type: resource.type,
+    name: resource.name,
+    props: resource.inputs,
+    opts: resource.type === TYPES.alias ? opts : undefined,
+  }));
+}
+
+/** Loaded at run time, so these tests can say they wait on the program instead of failing to load. */
+async function loadProgram() {
+  const { synthesize } = (await import(SYNTH_MODULE)) as { synthesize(stage: string): Promise<{ document: SynthDocument }> };
+  const { LIVE_ALIAS_OPTIONS } = (await import(CANARY_MODULE)) as { LIVE_ALIAS_OPTIONS: { ignoreChanges?: string[] } };
+  return { synthesize, aliasOptions: { ignoreChanges: LIVE_ALIAS_OPTIONS.ignoreChanges } };
+}
+
+/** Rules that must each find something to check in every stage, so "no violations" is not vacuous. */
+const RULES_THAT_MUST_APPLY = [
+  "live-alias-ignores-codedeploy-fields",
+  "deployment-group-safe-rollout",
+  "sns-topic-customer-managed-kms",
+  "dynamodb-encrypted-and-recoverable",
+  "iam-no-wildcard-actions",
+  "put-metric-data-namespace-condition",
+  "availability-alarm-missing-data-breaching",
+  "eventbridge-lambda-targets-live-alias",
+  "lambda-event-target-no-retry-with-dlq",
+  "lambda-permission-qualified-by-alias",
+  "lambda-arm64-nodejs22",
+];
+
+describe("policy rules over every stage's synth output", function () {
+  const documents = new Map<string, SynthDocument>();
+
+  before(async function () {
+    if (!fs.existsSync(SYNTH_MODULE) || !fs.existsSync(CANARY_MODULE)) {
+      console.log("    skipped: these tests wait on the Pulumi program's synth (infra/synth.ts) and its LIVE_ALIAS_OPTIONS");
+      this.skip();
+    }
+    this.timeout(120_000);
+    const program = await loadProgram();
+    programAliasOptions = program.aliasOptions;
+    for (const stage of stages()) documents.set(stage, (await program.synthesize(stage)).document);
+  });
+
+  it("finds the three stage files", () => {
+    expect(stages()).to.deep.equal(["beta", "gamma", "prod"]);
+  });
+
+  for (const stage of ["beta", "gamma", "prod"]) {
+    it(`${stage}: no rule reports a violation`, () => {
+      const violations = checkResources(asPolicyResources(documents.get(stage)!));
+      expect(violations).to.deep.equal([]);
+    });
+
+    it(`${stage}: every key rule has resources to check`, () => {
+      const resources = asPolicyResources(documents.get(stage)!);
+      const applies = (ruleName: string) => {
+        const rule = RESOURCE_RULES.find((candidate) => candidate.name === ruleName)!;
+        return resources.some((resource) => rule.resourceTypes.includes(resource.type));
+      };
+      expect(RULES_THAT_MUST_APPLY.filter((name) => !applies(name))).to.deep.equal([]);
+      const liveAliases = resources.filter((resource) => resource.type === TYPES.alias && resource.props.name === "live");
+      const availabilityAlarms = resources.filter(
+        (resource) => resource.type === TYPES.metricAlarm && JSON.stringify(resource.props).includes('"Availability"'),
+      );
+      const lambdaTargets = resources.filter((resource) => resource.type === TYPES.eventTarget && String(resource.props.arn).includes(":lambda:"));
+      expect(liveAliases.length, "live aliases").to.be.greaterThan(0);
+      expect(availabilityAlarms.length, "availability alarms").to.be.greaterThan(0);
+      expect(lambdaTargets.length, "Lambda event targets").to.be.greaterThan(0);
+    });
+  }
+
+  describe("a mutated beta resource is caught by the right rule", () => {
+    /** Applies a mutation to a deep copy of beta's first resource matching `pick`, returns the violations. */
+    function violationsAfter(pick: (resource: PolicyResource) => boolean, mutate: (resource: PolicyResource) => void) {
+      const resources = asPolicyResources(structuredClone(documents.get("beta")!));
+      const target = resources.find(pick);
+      expect(target, "resource to mutate").to.not.equal(undefined);
+      mutate(target!);
+      return { target: target!, violations: checkResources(resources) };
+    }
+    const only = (violations: Violation[]) => violations.map(({ rule, type, resource, message }) => ({ rule, type, resource, message }));
+
+    it("an availability alarm that treats missing data as notBreaching", () => {
+      const { target, violations } = violationsAfter(
+        (resource) => resource.type === TYPES.metricAlarm && resource.props.metricName === "Availability",
+        (resource) => (resource.props.treatMissingData = "notBreaching"),
+      );
+      expect(only(violations)).to.deep.equal([
+        {
+          rule: "availability-alarm-missing-data-breaching",
+          type: TYPES.metricAlarm,
+          resource: target.name,
+          message: 'treatMissingData must be "breaching" on an availability alarm, got "notBreaching": a dead probe must not look healthy',
+        },
+      ]);
+    });
+
+    it("a schedule target on the bare function", () => {
+      const { target, violations } = violationsAfter(
+        (resource) => resource.type === TYPES.eventTarget && String(resource.props.arn).endsWith(":live"),
+        (resource) => (resource.props.arn = String(resource.props.arn).replace(/:live$/, "")),
+      );
+      const bare = String(target.props.arn);
+      expect(only(violations)).to.deep.equal([
+        {
+          rule: "eventbridge-lambda-targets-live-alias",
+          type: TYPES.eventTarget,
+          resource: target.name,
+          message: `arn must be the function's live alias (…:function:<name>:live); "${bare}" is the unqualified function, which runs $LATEST`,
+        },
+      ]);
+    });
+
+    it("live aliases created without the program's ignoreChanges", () => {
+      const violations = checkResources(asPolicyResources(documents.get("beta")!, { ignoreChanges: [] }));
+      const aliasViolations = violations.filter((violation) => violation.rule === "live-alias-ignores-codedeploy-fields");
+      expect(aliasViolations.length).to.be.greaterThan(0);
+      expect(violations.length).to.equal(aliasViolations.length);
+      expect(aliasViolations[0].message).to.equal(
+        "ignoreChanges must include functionVersion and routingConfig: CodeDeploy moves the alias during a canary and pulumi up would move it back",
+      );
+    });
+
+    it("a deployment group that no longer rolls back on alarm", () => {
+      const { target, violations } = violationsAfter(
+        (resource) => resource.type === TYPES.deploymentGroup,
+        (resource) => {
+          const rollback = resource.props.autoRollbackConfiguration as { events: string[] };
+          rollback.events = rollback.events.filter((event) => event !== "DEPLOYMENT_STOP_ON_ALARM");
+        },
+      );
+      expect(only(violations)).to.deep.equal([
+        { rule: "deployment-group-safe-rollout", type: TYPES.deploymentGroup, resource: target.name, message: "autoRollbackConfiguration.events must include DEPLOYMENT_STOP_ON_ALARM" },
+      ]);
+    });
+
+    it("a topic on the AWS-managed key", () => {
+      const { target, violations } = violationsAfter(
+        (resource) => resource.type === TYPES.topic,
+        (resource) => (resource.props.kmsMasterKeyId = "alias/aws/sns"),
+      );
+      expect(only(violations)).to.deep.equal([
+        {
+          rule: "sns-topic-customer-managed-kms",
+          type: TYPES.topic,
+          resource: target.name,
+          message:
+            "kmsMasterKeyId must be a customer-managed key, not alias/aws/sns: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key",
+        },
+      ]);
+    });
+
+    it("a role policy widened to a service wildcard", () => {
+      const { target, violations } = violationsAfter(
+        (resource) => resource.type === "aws:iam/rolePolicy:RolePolicy" || (resource.type === TYPES.role && Array.isArray(resource.props.inlinePolicies) && resource.props.inlinePolicies.length > 0),
+        (resource) => {
+          const field = resource.type === TYPES.role ? (resource.props.inlinePolicies as Array<{ policy: unknown }>)[0] : resource.props;
+          const policy = typeof field.policy === "string" ? JSON.parse(field.policy) : field.policy;
+          const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+          statements.push({ Sid: "Widened", Effect: "Allow", Action: "dynamodb:*", Resource: "*" });
+          policy.Statement = statements;
+          field.policy = JSON.stringify(policy);
+        },
+      );
+      const where = target.type === TYPES.role ? "inlinePolicies[0].policy" : "policy";
+      expect(only(violations)).to.deep.equal([
+        { rule: "iam-no-wildcard-actions", type: target.type, resource: target.name, message: `${where} statement Sid "Widened" allows every dynamodb action ("dynamodb:*")` },
+      ]);
+    });
+  });
+
+  describe("the synth CLI's JSON", () => {
+    it("beta's `npm run synth -- --stack beta --json` document passes every rule", function () {
+      if (!fs.existsSync(SYNTH_CLI)) {
+        console.log("    skipped: waits on cli/synth.ts");
+        this.skip();
+      }
+      this.timeout(120_000);
+      const stdout = childProcess.execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", SYNTH_CLI, "--stack", "beta", "--json"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const document = JSON.parse(stdout) as SynthDocument;
+      expect(document.stack).to.equal("beta");
+      expect(checkResources(asPolicyResources(document))).to.deep.equal([]);
+    });
+  });
+});
