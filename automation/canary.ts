@@ -1,0 +1,219 @@
+/**
+ * Moves a function's `live` alias to another version through CodeDeploy, so traffic shifts by the
+ * deployment group's config (e.g. Canary10Percent5Minutes), the pre-traffic hook tests the new
+ * version first, and an alarm rolls it back. Pulumi has no alias update policy like
+ * CloudFormation's CodeDeployLambdaAliasUpdate, so the driver does this after `up`.
+ * https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-steps-lambda.html
+ */
+import { DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import {
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  GetDeploymentTargetCommand,
+  ListDeploymentsCommand,
+  ListDeploymentTargetsCommand,
+  type DeploymentInfo,
+  type DeploymentStatus,
+} from "@aws-sdk/client-codedeploy";
+import { GetAliasCommand, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
+import type { CanaryFunctionOutput } from "../infra/outputs";
+import { DeployError } from "./engine";
+import { CancelledError, type Runtime } from "./runtime";
+
+/** Statuses of a deployment that has not finished: CodeDeploy runs one deployment per group at a time.
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_ListDeployments.html */
+export const ACTIVE_DEPLOYMENT_STATUSES: DeploymentStatus[] = ["Created", "Queued", "InProgress", "Baking", "Ready"];
+
+/** DescribeAlarms accepts at most 100 alarm names per call.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html */
+export const DESCRIBE_ALARMS_MAX_NAMES = 100;
+
+export type ShiftOutcome = { kind: "unchanged"; version: string } | { kind: "shifted"; deploymentId: string; from: string; to: string };
+
+/**
+ * The AppSpec of a Lambda deployment, as JSON. The resource is named by its function's key.
+ * `version` is written `0.0` literally, as in AWS's examples (JSON.stringify would print `0`).
+ * https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-resources.html
+ */
+export function lambdaAppSpec(key: string, fn: CanaryFunctionOutput, currentVersion: string, targetVersion: string): string {
+  const resourceName = key.replace(/[^A-Za-z0-9]/g, "") || "function";
+  const body = JSON.stringify({
+    Resources: [
+      {
+        [resourceName]: {
+          Type: "AWS::Lambda::Function",
+          Properties: { Name: fn.functionName, Alias: fn.alias, CurrentVersion: currentVersion, TargetVersion: targetVersion },
+        },
+      },
+    ],
+    Hooks: [{ BeforeAllowTraffic: fn.hookFunctionName }],
+  });
+  return `{"version":0.0,${body.slice(1)}`;
+}
+
+/** The version the alias serves (its main version; a weighted second version means a shift is underway). */
+export async function aliasVersion(runtime: Runtime, fn: CanaryFunctionOutput): Promise<string> {
+  const alias = await runtime.aws(fn.region).lambda.send(new GetAliasCommand({ FunctionName: fn.functionName, Name: fn.alias }));
+  if (!alias.FunctionVersion) throw new DeployError(`${fn.functionName}:${fn.alias}: GetAlias returned no FunctionVersion`);
+  return alias.FunctionVersion;
+}
+
+/** The highest published version below `current`, for a rollback. */
+export async function previousVersion(runtime: Runtime, fn: CanaryFunctionOutput, current: string): Promise<string | undefined> {
+  const lambda = runtime.aws(fn.region).lambda;
+  let best: number | undefined;
+  let marker: string | undefined;
+  do {
+    const page = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: fn.functionName, Marker: marker }));
+    for (const version of page.Versions ?? []) {
+      const number = Number(version.Version);
+      if (Number.isInteger(number) && number < Number(current) && (best === undefined || number > best)) best = number;
+    }
+    marker = page.NextMarker;
+  } while (marker);
+  return best === undefined ? undefined : String(best);
+}
+
+/**
+ * Points `fn`'s alias at `targetVersion` through a CodeDeploy deployment and follows it to the end.
+ * Nothing happens when the alias is already there; a deployment already running in the group is
+ * refused; a failed or stopped deployment throws a DeployError naming the version the alias is on
+ * and why (CodeDeploy's error, its rollback message, the alarms in ALARM).
+ */
+export async function shiftAlias(runtime: Runtime, key: string, fn: CanaryFunctionOutput, targetVersion: string, reason: string): Promise<ShiftOutcome> {
+  const label = `${key} (${fn.functionName}:${fn.alias})`;
+  const current = await aliasVersion(runtime, fn);
+  if (current === targetVersion) {
+    runtime.out.write(`${label}: already on version ${current}, nothing to shift\n`);
+    return { kind: "unchanged", version: current };
+  }
+
+  const codeDeploy = runtime.aws(fn.region).codeDeploy;
+  const active = await codeDeploy.send(
+    new ListDeploymentsCommand({ applicationName: fn.codeDeployApplication, deploymentGroupName: fn.deploymentGroup, includeOnlyStatuses: ACTIVE_DEPLOYMENT_STATUSES }),
+  );
+  if (active.deployments && active.deployments.length > 0) {
+    throw new DeployError(
+      `${label}: deployment ${active.deployments.join(", ")} is already in progress in ${fn.codeDeployApplication}/${fn.deploymentGroup}; ` +
+        `refusing to start another (CodeDeploy runs one per group). Wait for it, or stop it: aws deploy stop-deployment --region ${fn.region} --deployment-id ${active.deployments[0]} --auto-rollback-enabled`,
+    );
+  }
+
+  if (runtime.signal.aborted) throw new CancelledError(`cancelled before shifting ${label}`);
+  const created = await codeDeploy.send(
+    new CreateDeploymentCommand({
+      applicationName: fn.codeDeployApplication,
+      deploymentGroupName: fn.deploymentGroup,
+      description: `webhealth ${reason}: ${fn.functionName}:${fn.alias} ${current} -> ${targetVersion}`.slice(0, 100),
+      revision: { revisionType: "AppSpecContent", appSpecContent: { content: lambdaAppSpec(key, fn, current, targetVersion) } },
+    }),
+  );
+  const deploymentId = created.deploymentId;
+  if (!deploymentId) throw new DeployError(`${label}: CreateDeployment returned no deployment id`);
+  runtime.out.write(`${label}: deployment ${deploymentId} shifts ${fn.alias} from version ${current} to ${targetVersion}\n`);
+
+  const info = await followDeployment(runtime, label, fn, deploymentId);
+  if (info.status === "Succeeded") {
+    runtime.out.write(`${label}: deployment ${deploymentId} succeeded, ${fn.alias} is on version ${targetVersion}\n`);
+    return { kind: "shifted", deploymentId, from: current, to: targetVersion };
+  }
+  throw new DeployError(await explainFailure(runtime, label, fn, deploymentId, info, current));
+}
+
+/** Polls the deployment until it ends, printing status and lifecycle-event changes as they happen. */
+async function followDeployment(runtime: Runtime, label: string, fn: CanaryFunctionOutput, deploymentId: string): Promise<DeploymentInfo> {
+  const codeDeploy = runtime.aws(fn.region).codeDeploy;
+  const seen = new Map<string, string>();
+  let lastStatus: string | undefined;
+  for (;;) {
+    if (runtime.signal.aborted) throw stoppedFollowing(label, fn, deploymentId);
+    const { deploymentInfo } = await codeDeploy.send(new GetDeploymentCommand({ deploymentId }));
+    const status = deploymentInfo?.status;
+    if (status !== lastStatus) {
+      runtime.out.write(`${label}: ${deploymentId} ${status ?? "unknown status"}\n`);
+      lastStatus = status;
+    }
+    await printLifecycleEvents(runtime, label, fn, deploymentId, seen);
+    if (deploymentInfo && (status === "Succeeded" || status === "Failed" || status === "Stopped")) return deploymentInfo;
+    try {
+      await runtime.sleep(runtime.timings.deploymentPollMs, runtime.signal);
+    } catch (error) {
+      if (error instanceof CancelledError) throw stoppedFollowing(label, fn, deploymentId);
+      throw error;
+    }
+  }
+}
+
+function stoppedFollowing(label: string, fn: CanaryFunctionOutput, deploymentId: string): CancelledError {
+  return new CancelledError(
+    `${label}: stopped following deployment ${deploymentId}; CodeDeploy carries on with it (and rolls back on an alarm). ` +
+      `Watch it: aws deploy get-deployment --region ${fn.region} --deployment-id ${deploymentId}; ` +
+      `stop it: aws deploy stop-deployment --region ${fn.region} --deployment-id ${deploymentId} --auto-rollback-enabled`,
+  );
+}
+
+/** Lambda deployments report lifecycle events (BeforeAllowTraffic, AllowTraffic, ...) per deployment target. */
+async function printLifecycleEvents(runtime: Runtime, label: string, fn: CanaryFunctionOutput, deploymentId: string, seen: Map<string, string>): Promise<void> {
+  const codeDeploy = runtime.aws(fn.region).codeDeploy;
+  const targetIds: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await codeDeploy.send(new ListDeploymentTargetsCommand({ deploymentId, nextToken }));
+    targetIds.push(...(page.targetIds ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  for (const targetId of targetIds) {
+    const { deploymentTarget } = await codeDeploy.send(new GetDeploymentTargetCommand({ deploymentId, targetId }));
+    for (const event of deploymentTarget?.lambdaTarget?.lifecycleEvents ?? []) {
+      const name = event.lifecycleEventName ?? "?";
+      const status = event.status ?? "Unknown";
+      const key = `${targetId}/${name}`;
+      if (seen.get(key) === status) continue;
+      seen.set(key, status);
+      const diagnostics = event.diagnostics?.message ? ` (${event.diagnostics.errorCode ?? "error"}: ${event.diagnostics.message})` : "";
+      runtime.out.write(`${label}:   ${name} ${status}${diagnostics}\n`);
+    }
+  }
+}
+
+/** Alarms of the deployment group that are in ALARM now. */
+async function firingGroupAlarms(runtime: Runtime, fn: CanaryFunctionOutput): Promise<MetricAlarm[]> {
+  const { deploymentGroupInfo } = await runtime.aws(fn.region).codeDeploy.send(
+    new GetDeploymentGroupCommand({ applicationName: fn.codeDeployApplication, deploymentGroupName: fn.deploymentGroup }),
+  );
+  const names = (deploymentGroupInfo?.alarmConfiguration?.alarms ?? []).map((alarm) => alarm.name).filter((name): name is string => !!name);
+  const firing: MetricAlarm[] = [];
+  for (let start = 0; start < names.length; start += DESCRIBE_ALARMS_MAX_NAMES) {
+    const { MetricAlarms } = await runtime.aws(fn.region).cloudWatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: names.slice(start, start + DESCRIBE_ALARMS_MAX_NAMES), StateValue: "ALARM" }),
+    );
+    firing.push(...(MetricAlarms ?? []));
+  }
+  return firing;
+}
+
+async function explainFailure(runtime: Runtime, label: string, fn: CanaryFunctionOutput, deploymentId: string, info: DeploymentInfo, from: string): Promise<string> {
+  const lines = [`${label}: deployment ${deploymentId} ${info.status === "Stopped" ? "was stopped" : "failed"}`];
+  try {
+    const onVersion = await aliasVersion(runtime, fn);
+    lines.push(
+      onVersion === from
+        ? `  the ${fn.alias} alias is back on version ${onVersion}, the version it had before; the new version serves no traffic`
+        : `  the ${fn.alias} alias is on version ${onVersion} (it was on ${from} before this deployment)`,
+    );
+  } catch (error) {
+    lines.push(`  could not read the ${fn.alias} alias to confirm its version: ${(error as Error).message}`);
+  }
+  if (info.errorInformation) lines.push(`  why: ${info.errorInformation.code ?? "error"}: ${info.errorInformation.message ?? ""}`.trimEnd());
+  if (info.rollbackInfo?.rollbackMessage) lines.push(`  rollback: ${info.rollbackInfo.rollbackMessage}`);
+  try {
+    const alarms = await firingGroupAlarms(runtime, fn);
+    for (const alarm of alarms) lines.push(`  alarm in ALARM: ${alarm.AlarmName}: ${alarm.StateReason ?? ""}`.trimEnd());
+    if (alarms.length === 0 && info.errorInformation?.code === "ALARM_ACTIVE") lines.push("  (the alarm that stopped it is no longer in ALARM)");
+  } catch (error) {
+    lines.push(`  could not list the deployment group's alarms: ${(error as Error).message}`);
+  }
+  lines.push(`  the stack state records the new version; fix forward with a new commit (see "Incident operations" in the README)`);
+  return lines.join("\n");
+}

@@ -1,0 +1,248 @@
+import { expect } from "chai";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  GetDeploymentGroupCommand,
+  GetDeploymentTargetCommand,
+  ListDeploymentsCommand,
+  ListDeploymentTargetsCommand,
+  StopDeploymentCommand,
+  type LifecycleEventStatus,
+} from "@aws-sdk/client-codedeploy";
+import { GetAliasCommand, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
+import { lambdaAppSpec } from "../../automation/canary";
+import { VERIFY_TAG } from "../../automation/verify";
+import { mocks, run, stageOutputs, testRuntime, useAwsMocks } from "./fakes";
+
+const probe = stageOutputs("beta").canaryFunctions["probe-us-east-1"];
+const LABEL = "probe-us-east-1 (webhealth-beta-probe:live)";
+
+
+function lifecycle(...events: Array<[string, string]>) {
+  return { deploymentTarget: { lambdaTarget: { lifecycleEvents: events.map(([lifecycleEventName, status]) => ({ lifecycleEventName, status: status as LifecycleEventStatus })) } } };
+}
+
+/** A group with no deployment running and a deployment d-NEW that reaches `finalStatus` on the third poll. */
+function scriptDeployment(finalStatus: "Succeeded" | "Stopped" | "Failed") {
+  mocks.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
+  mocks.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: "d-NEW" });
+  mocks.codeDeploy
+    .on(GetDeploymentCommand)
+    .resolvesOnce({ deploymentInfo: { status: "Created" } })
+    .resolvesOnce({ deploymentInfo: { status: "InProgress" } })
+    .resolves({
+      deploymentInfo:
+        finalStatus === "Succeeded"
+          ? { status: "Succeeded" }
+          : {
+              status: finalStatus,
+              errorInformation: { code: "ALARM_ACTIVE", message: "One or more alarms have been activated according to the Amazon CloudWatch metrics you selected" },
+              rollbackInfo: { rollbackMessage: "Deployment d-NEW was rolled back: alarm activated" },
+            },
+    });
+  mocks.codeDeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: ["webhealth-beta-probe:live"] });
+  const last: Array<[string, string]> =
+    finalStatus === "Succeeded"
+      ? [["BeforeAllowTraffic", "Succeeded"], ["AllowTraffic", "Succeeded"], ["AfterAllowTraffic", "Skipped"]]
+      : [["BeforeAllowTraffic", "Succeeded"], ["AllowTraffic", "Failed"], ["AfterAllowTraffic", "Skipped"]];
+  mocks.codeDeploy
+    .on(GetDeploymentTargetCommand)
+    .resolvesOnce(lifecycle(["BeforeAllowTraffic", "Pending"], ["AllowTraffic", "Pending"]))
+    .resolvesOnce(lifecycle(["BeforeAllowTraffic", "InProgress"], ["AllowTraffic", "Pending"]))
+    .resolves(lifecycle(...last));
+}
+
+describe("deploy driver: CodeDeploy canary shift", () => {
+  useAwsMocks();
+
+  it("writes the AWS Lambda AppSpec with version 0.0, the versions and the pre-traffic hook", () => {
+    // Prepare / Act
+    const content = lambdaAppSpec("probe-us-east-1", probe, "6", "7");
+    // Assess
+    expect(content).to.equal(
+      '{"version":0.0,"Resources":[{"probeuseast1":{"Type":"AWS::Lambda::Function","Properties":' +
+        '{"Name":"webhealth-beta-probe","Alias":"live","CurrentVersion":"6","TargetVersion":"7"}}}],' +
+        '"Hooks":[{"BeforeAllowTraffic":"CodeDeployHook_webhealth-beta-probe"}]}',
+    );
+    expect(JSON.parse(content).Resources[0].probeuseast1.Properties.TargetVersion).to.equal("7");
+  });
+
+  it("does nothing when the live alias already points at the published version", async () => {
+    // Prepare
+    const t = testRuntime();
+    mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
+    // Act
+    const code = await run(t, ["up", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(0);
+    expect(t.out()).to.contain(`${LABEL}: already on version 7, nothing to shift\n`);
+    expect(mocks.codeDeploy.commandCalls(ListDeploymentsCommand)).to.have.length(0);
+    expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+  });
+
+  it("runs a successful canary: creates the deployment and prints each lifecycle event as it changes", async () => {
+    // Prepare
+    const t = testRuntime();
+    mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "6" });
+    scriptDeployment("Succeeded");
+    // Act
+    const code = await run(t, ["up", "--stage", "beta"]);
+    // Assess
+    expect(code, t.err()).to.equal(0);
+    const list = mocks.codeDeploy.commandCalls(ListDeploymentsCommand)[0].args[0].input;
+    expect(list).to.deep.equal({
+      applicationName: "webhealth-beta",
+      deploymentGroupName: "webhealth-beta-probe",
+      includeOnlyStatuses: ["Created", "Queued", "InProgress", "Baking", "Ready"],
+    });
+    const create = mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input;
+    expect(create.applicationName).to.equal("webhealth-beta");
+    expect(create.deploymentGroupName).to.equal("webhealth-beta-probe");
+    expect(create.revision).to.deep.equal({ revisionType: "AppSpecContent", appSpecContent: { content: lambdaAppSpec("probe-us-east-1", probe, "6", "7") } });
+    const canary = t.out().slice(t.out().indexOf("== canary beta\n"));
+    expect(canary).to.equal(
+      [
+        "== canary beta",
+        `${LABEL}: deployment d-NEW shifts live from version 6 to 7`,
+        `${LABEL}: d-NEW Created`,
+        `${LABEL}:   BeforeAllowTraffic Pending`,
+        `${LABEL}:   AllowTraffic Pending`,
+        `${LABEL}: d-NEW InProgress`,
+        `${LABEL}:   BeforeAllowTraffic InProgress`,
+        `${LABEL}: d-NEW Succeeded`,
+        `${LABEL}:   BeforeAllowTraffic Succeeded`,
+        `${LABEL}:   AllowTraffic Succeeded`,
+        `${LABEL}:   AfterAllowTraffic Skipped`,
+        `${LABEL}: deployment d-NEW succeeded, live is on version 7`,
+        "",
+      ].join("\n"),
+    );
+    expect(t.slept()).to.equal(2 * t.runtime.timings.deploymentPollMs);
+  });
+
+  it("fails when an alarm rolls the canary back, saying the alias is back on the old version and which alarm fired", async () => {
+    // Prepare
+    const t = testRuntime();
+    mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "6" });
+    scriptDeployment("Stopped");
+    mocks.codeDeploy
+      .on(GetDeploymentGroupCommand)
+      .resolves({ deploymentGroupInfo: { alarmConfiguration: { enabled: true, alarms: [{ name: "webhealth-beta-probe-errors" }, { name: "webhealth-beta-probe-throttles" }] } } });
+    mocks.cloudWatch
+      .on(DescribeAlarmsCommand, { AlarmNames: ["webhealth-beta-probe-errors", "webhealth-beta-probe-throttles"], StateValue: "ALARM" })
+      .resolves({ MetricAlarms: [{ AlarmName: "webhealth-beta-probe-errors", StateReason: "Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0)." }] });
+    // Act
+    const code = await run(t, ["up", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.err()).to.equal(
+      [
+        `error: ${LABEL}: deployment d-NEW was stopped`,
+        "  the live alias is back on version 6, the version it had before; the new version serves no traffic",
+        "  why: ALARM_ACTIVE: One or more alarms have been activated according to the Amazon CloudWatch metrics you selected",
+        "  rollback: Deployment d-NEW was rolled back: alarm activated",
+        "  alarm in ALARM: webhealth-beta-probe-errors: Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0).",
+        '  the stack state records the new version; fix forward with a new commit (see "Incident operations" in the README)',
+        "",
+      ].join("\n"),
+    );
+    expect(t.out()).to.contain(`${LABEL}:   AllowTraffic Failed\n`);
+    // The stage no longer counts as verified: promote refuses until a new verify passes.
+    expect(JSON.parse(t.stacks.get("beta")?.tags.get(VERIFY_TAG) as string)).to.include({ passed: false, deployed: true });
+  });
+
+  it("refuses to start while another deployment of the group is in progress", async () => {
+    // Prepare
+    const t = testRuntime();
+    mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "6" });
+    mocks.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: ["d-OTHER"] });
+    // Act
+    const code = await run(t, ["up", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.err()).to.equal(
+      `error: ${LABEL}: deployment d-OTHER is already in progress in webhealth-beta/webhealth-beta-probe; refusing to start another (CodeDeploy runs one per group). ` +
+        "Wait for it, or stop it: aws deploy stop-deployment --region us-east-1 --deployment-id d-OTHER --auto-rollback-enabled\n",
+    );
+    expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+  });
+
+  it("on Ctrl-C while following a deployment, stops following and leaves the deployment to CodeDeploy (exit 130)", async () => {
+    // Prepare
+    const t = testRuntime();
+    mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "6" });
+    scriptDeployment("Succeeded");
+    t.onSleep(() => t.interrupt());
+    // Act
+    const code = await run(t, ["up", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(130);
+    expect(mocks.codeDeploy.commandCalls(GetDeploymentCommand)).to.have.length(1);
+    expect(mocks.codeDeploy.commandCalls(StopDeploymentCommand)).to.have.length(0);
+    expect(t.err()).to.equal(
+      `cancelled: ${LABEL}: stopped following deployment d-NEW; CodeDeploy carries on with it (and rolls back on an alarm). ` +
+        "Watch it: aws deploy get-deployment --region us-east-1 --deployment-id d-NEW; " +
+        "stop it: aws deploy stop-deployment --region us-east-1 --deployment-id d-NEW --auto-rollback-enabled\n",
+    );
+  });
+
+  describe("rollback", () => {
+    it("shifts the alias back to the highest version below the current one, through CodeDeploy", async () => {
+      // Prepare
+      const t = testRuntime();
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
+      mocks.lambda
+        .on(ListVersionsByFunctionCommand)
+        .resolvesOnce({ Versions: [{ Version: "$LATEST" }, { Version: "4" }, { Version: "5" }], NextMarker: "page2" })
+        .resolves({ Versions: [{ Version: "6" }, { Version: "7" }] });
+      scriptDeployment("Succeeded");
+      // Act
+      const code = await run(t, ["rollback", "--stage", "beta"]);
+      // Assess
+      expect(code, t.err()).to.equal(0);
+      const content = mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input.revision?.appSpecContent?.content;
+      expect(content).to.equal(lambdaAppSpec("probe-us-east-1", probe, "7", "6"));
+      expect(t.out()).to.contain(`${LABEL}: deployment d-NEW succeeded, live is on version 6\n`);
+      expect(t.out()).to.contain("rollback of beta done. The stack still records the newer versions");
+    });
+
+    it("goes to the version given with --version", async () => {
+      // Prepare
+      const t = testRuntime();
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
+      scriptDeployment("Succeeded");
+      // Act
+      const code = await run(t, ["rollback", "--stage", "beta", "--function", "probe-us-east-1", "--version", "3"]);
+      // Assess
+      expect(code, t.err()).to.equal(0);
+      expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input.revision?.appSpecContent?.content).to.equal(
+        lambdaAppSpec("probe-us-east-1", probe, "7", "3"),
+      );
+      expect(mocks.lambda.commandCalls(ListVersionsByFunctionCommand)).to.have.length(0);
+    });
+
+    it("exits 2 naming an unknown --function", async () => {
+      // Prepare
+      const t = testRuntime();
+      // Act
+      const code = await run(t, ["rollback", "--stage", "beta", "--function", "probe-mars-1"]);
+      // Assess
+      expect(code).to.equal(2);
+      expect(t.err()).to.equal('error: --function: unknown canary function "probe-mars-1" (in beta: probe-us-east-1)\n');
+      expect(mocks.codeDeploy.calls()).to.have.length(0);
+    });
+
+    it("fails when there is no earlier version", async () => {
+      // Prepare
+      const t = testRuntime();
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "1" });
+      mocks.lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: "$LATEST" }, { Version: "1" }] });
+      // Act
+      const code = await run(t, ["rollback", "--stage", "beta"]);
+      // Assess
+      expect(code).to.equal(1);
+      expect(t.err()).to.equal("error: probe-us-east-1: webhealth-beta-probe has no version before 1 to roll back to\n");
+    });
+  });
+});

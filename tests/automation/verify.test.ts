@@ -1,0 +1,216 @@
+import { expect } from "chai";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { parseAlarmNotification } from "../../functions/recorder/notification";
+import { VERIFY_TAG, verifyNotification } from "../../automation/verify";
+import { FakeStack, lambdaPayload, mocks, run, stageOutputs, START, TARGETS, testRuntime, useAwsMocks, type TestRuntime } from "./fakes";
+
+const LABEL = "probe-us-east-1 (webhealth-beta-probe:live)";
+const ALARM_NAME = "webhealth-verify-beta-r4nd0m";
+const LEDGER_KEY = { alarmName: { S: ALARM_NAME }, changedAt: { S: "2026-11-26T10:03:41.123Z" } };
+
+
+function probeAnswers(checks: Array<{ name: string; passed: boolean; detail?: string }>) {
+  const report = { selfTest: true, passed: checks.every((check) => check.passed), checks };
+  mocks.lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: lambdaPayload(JSON.stringify(report)) });
+}
+
+const ALL_CHECKS = [
+  { name: "loopback", passed: true },
+  { name: "https://example.com/", passed: true, detail: "200 in 120 ms" },
+  { name: "https://example.org/health", passed: false, detail: "503" },
+];
+
+/** The recorder writes the item after `afterPolls` looks. */
+function recorderWrites(afterPolls: number) {
+  const get = mocks.dynamodb.on(GetItemCommand);
+  for (let i = 0; i < afterPolls; i++) get.resolvesOnce({});
+  get.resolves({ Item: { ...LEDGER_KEY, newState: { S: "ALARM" } } });
+  mocks.dynamodb.on(DeleteItemCommand).resolves({});
+}
+
+function verifyRecord(t: TestRuntime) {
+  return JSON.parse((t.stacks.get("beta") as FakeStack).tags.get(VERIFY_TAG) as string);
+}
+
+describe("deploy driver: verify", () => {
+  useAwsMocks();
+
+  it("passes: probe self-test for every target, notification found in the ledger and deleted, a quiet bake; records the pass", async () => {
+    // Prepare
+    const t = testRuntime({ sha: "abc1234" });
+    probeAnswers(ALL_CHECKS);
+    mocks.sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    recorderWrites(2);
+    mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+    // Act
+    const code = await run(t, ["verify", "--stage", "beta", "--bake", "2m"]);
+    // Assess
+    expect(code, t.err()).to.equal(0);
+    const invoke = mocks.lambda.commandCalls(InvokeCommand)[0].args[0].input;
+    expect(invoke.FunctionName).to.equal("webhealth-beta-probe");
+    expect(invoke.Qualifier).to.equal("live");
+    expect(JSON.parse(Buffer.from(invoke.Payload as Uint8Array).toString("utf8"))).to.deep.equal({ selfTest: true, targets: TARGETS });
+    const publish = mocks.sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(publish.TopicArn).to.equal("arn:aws:sns:us-east-1:123456789012:webhealth-beta-alarms");
+    expect(JSON.parse(publish.Message as string)).to.deep.equal(verifyNotification(stageOutputs("beta"), ALARM_NAME, START));
+    expect(mocks.dynamodb.commandCalls(GetItemCommand)).to.have.length(3);
+    expect(mocks.dynamodb.commandCalls(GetItemCommand)[0].args[0].input).to.deep.equal({ TableName: "webhealth-beta-alarms", Key: LEDGER_KEY, ConsistentRead: true });
+    expect(mocks.dynamodb.commandCalls(DeleteItemCommand)[0].args[0].input).to.deep.equal({ TableName: "webhealth-beta-alarms", Key: LEDGER_KEY });
+    const describe = mocks.cloudWatch.commandCalls(DescribeAlarmsCommand);
+    expect(describe[0].args[0].input).to.deep.equal({ AlarmNamePrefix: "webhealth-beta-", StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"], NextToken: undefined });
+    // 2 ledger polls of 2 s, then the bake: looks at 0, 30, 60, 90, 120 s.
+    expect(describe).to.have.length(5);
+    expect(t.slept()).to.equal(2 * 2_000 + 120_000);
+    expect(t.out()).to.contain(`${LABEL}: https://example.com/ ok: 200 in 120 ms\n`);
+    expect(t.out()).to.contain(`${LABEL}: https://example.org/health FAILING (reported, not a deploy failure): 503\n`);
+    expect(t.out()).to.contain("bake: no alarm fired in 2m\nverify of beta passed at abc1234\n");
+    expect(verifyRecord(t)).to.deep.equal({ sha: "abc1234", passed: true, at: "2026-11-26T10:05:45.123Z" });
+  });
+
+  it("sends a notification the recorder's own parser accepts, keyed as the driver looks it up", () => {
+    // Prepare
+    const message = JSON.stringify(verifyNotification(stageOutputs("beta"), ALARM_NAME, START));
+    // Act
+    const parsed = parseAlarmNotification(message);
+    // Assess
+    expect(parsed.AlarmName).to.equal(ALARM_NAME);
+    expect(parsed.StateChangeTime).to.equal("2026-11-26T10:03:41.123Z");
+    expect(JSON.parse(message).StateChangeTime).to.equal("2026-11-26T10:03:41.123+0000");
+    expect(JSON.parse(message).Region).to.equal("US East (N. Virginia)");
+  });
+
+  const probeFailures: Array<[string, () => void, string]> = [
+    [
+      "a target without a result",
+      () => probeAnswers(ALL_CHECKS.slice(0, 2)),
+      `error: verify of beta failed at abc1234:\n  ${LABEL}: no result for target https://example.org/health\n`,
+    ],
+    [
+      "a failing loopback check",
+      () => probeAnswers([{ name: "loopback", passed: false, detail: "ECONNREFUSED 127.0.0.1:41234" }, ...ALL_CHECKS.slice(1)]),
+      `error: verify of beta failed at abc1234:\n  ${LABEL}: the "loopback" check failed: ECONNREFUSED 127.0.0.1:41234\n`,
+    ],
+    [
+      "a crashed probe",
+      () => mocks.lambda.on(InvokeCommand).resolves({ FunctionError: "Unhandled", Payload: lambdaPayload('{"errorMessage":"Cannot find module"}') }),
+      `error: verify of beta failed at abc1234:\n  ${LABEL}: the self-test invocation failed (Unhandled): {"errorMessage":"Cannot find module"}\n`,
+    ],
+    [
+      "an answer that is not a SelfTestReport",
+      () => mocks.lambda.on(InvokeCommand).resolves({ Payload: lambdaPayload('{"ok":true}') }),
+      `error: verify of beta failed at abc1234:\n  ${LABEL}: the self-test did not return a SelfTestReport (report.selfTest: Invalid input: expected true; report.passed: Invalid input: expected boolean, received undefined; report.checks: Invalid input: expected array, received undefined)\n`,
+    ],
+  ];
+  for (const [name, script, expected] of probeFailures) {
+    it(`fails on ${name}, records the failure and publishes nothing`, async () => {
+      // Prepare
+      const t = testRuntime();
+      script();
+      // Act
+      const code = await run(t, ["verify", "--stage", "beta"]);
+      // Assess
+      expect(code).to.equal(1);
+      expect(t.err()).to.equal(expected);
+      expect(mocks.sns.calls()).to.have.length(0);
+      expect(verifyRecord(t)).to.deep.equal({ sha: "abc1234", passed: false, at: "2026-11-26T10:03:41.123Z" });
+    });
+  }
+
+  it("fails when the recorder never writes the notification to the ledger", async () => {
+    // Prepare
+    const t = testRuntime();
+    probeAnswers(ALL_CHECKS);
+    mocks.sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    mocks.dynamodb.on(GetItemCommand).resolves({});
+    // Act
+    const code = await run(t, ["verify", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.err()).to.equal(
+      "error: verify of beta failed at abc1234:\n" +
+        `  notification: no ledger item for ${ALARM_NAME} at 2026-11-26T10:03:41.123Z in webhealth-beta-alarms after 1m: check the recorder's subscription to the topic and its logs (and its dead-letter queue)\n`,
+    );
+    expect(mocks.dynamodb.commandCalls(GetItemCommand)).to.have.length(31);
+    expect(mocks.dynamodb.commandCalls(DeleteItemCommand)).to.have.length(0);
+    expect(mocks.cloudWatch.calls()).to.have.length(0);
+    expect(verifyRecord(t).passed).to.equal(false);
+  });
+
+  it("fails fast when an alarm of the stage goes into ALARM during the bake, naming it", async () => {
+    // Prepare
+    const t = testRuntime();
+    probeAnswers(ALL_CHECKS);
+    mocks.sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    recorderWrites(0);
+    mocks.cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [] })
+      .resolvesOnce({ MetricAlarms: [] })
+      .resolves({ MetricAlarms: [{ AlarmName: "webhealth-beta-availability-example", StateReason: "Threshold Crossed: 2 out of the last 3 datapoints were less than the threshold (1.0)." }] });
+    // Act
+    const code = await run(t, ["verify", "--stage", "beta", "--bake", "30m"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.err()).to.equal(
+      "error: verify of beta failed at abc1234:\n" +
+        "  bake: alarm webhealth-beta-availability-example is in ALARM after 1m: Threshold Crossed: 2 out of the last 3 datapoints were less than the threshold (1.0).\n",
+    );
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)).to.have.length(3);
+    expect(t.slept()).to.equal(60_000);
+    expect(verifyRecord(t).passed).to.equal(false);
+  });
+
+  it("reads every page of alarms during the bake", async () => {
+    // Prepare
+    const t = testRuntime();
+    probeAnswers(ALL_CHECKS);
+    mocks.sns.on(PublishCommand).resolves({});
+    recorderWrites(0);
+    mocks.cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [], NextToken: "page-2" })
+      .resolves({ CompositeAlarms: [{ AlarmName: "webhealth-beta-probe-dead", StateReason: "composite" }] });
+    // Act
+    const code = await run(t, ["verify", "--stage", "beta", "--bake", "0"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)[1].args[0].input.NextToken).to.equal("page-2");
+    expect(t.err()).to.contain("bake: alarm webhealth-beta-probe-dead is in ALARM after 0ms: composite\n");
+  });
+
+  it("records a failure when an AWS call fails, so an earlier pass at the same commit stops counting", async () => {
+    // Prepare
+    const t = testRuntime();
+    (t.stacks.get("beta") as FakeStack).tags.set(VERIFY_TAG, JSON.stringify({ sha: "abc1234", passed: true, at: "2026-11-26T09:00:00.000Z" }));
+    probeAnswers(ALL_CHECKS);
+    const denied = Object.assign(new Error("User is not authorized to perform: SNS:Publish"), { name: "AuthorizationErrorException", $metadata: { httpStatusCode: 403 } });
+    mocks.sns.on(PublishCommand).rejects(denied);
+    // Act
+    const code = await run(t, ["verify", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.err()).to.equal("error: verify of beta failed at abc1234:\n  AWS AuthorizationErrorException: User is not authorized to perform: SNS:Publish\n");
+    expect(verifyRecord(t)).to.deep.equal({ sha: "abc1234", passed: false, at: "2026-11-26T10:03:41.123Z" });
+  });
+
+  it("on Ctrl-C during the bake, stops at once and records nothing (exit 130)", async () => {
+    // Prepare
+    const t = testRuntime();
+    probeAnswers(ALL_CHECKS);
+    mocks.sns.on(PublishCommand).resolves({});
+    recorderWrites(0);
+    mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    t.onSleep((slept) => {
+      if (slept >= 90_000) t.interrupt();
+    });
+    // Act
+    const code = await run(t, ["verify", "--stage", "beta", "--bake", "1h"]);
+    // Assess
+    expect(code).to.equal(130);
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)).to.have.length(3);
+    expect((t.stacks.get("beta") as FakeStack).tags.has(VERIFY_TAG)).to.equal(false);
+  });
+});
