@@ -54,3 +54,18 @@ export function targetDimensions(url: string, region?: string): MetricDimension[
 export function probeDimensions(region?: string): MetricDimension[] {
   return region ? [{ Name: DIMENSIONS.region, Value: region }] : [];
 }
+
+/**
+ * The unit of each metric as published. Alarms and dashboards need not name a unit, but if one
+ * does it must be this one, or CloudWatch matches no data.
+ */
+export const METRIC_UNITS: Record<string, "Milliseconds" | "Count" | "None"> = {
+  [TARGET_METRICS.availability]: "None",
+  [TARGET_METRICS.latency]: "Milliseconds",
+  [TARGET_METRICS.timeToFirstByte]: "Milliseconds",
+  [TARGET_METRICS.dnsTime]: "Milliseconds",
+  [TARGET_METRICS.connectTime]: "Milliseconds",
+  [TARGET_METRICS.tlsTime]: "Milliseconds",
+  [TARGET_METRICS.certificateDaysRemaining]: "None",
+  [PROBE_METRICS.targetsProbed]: "Count",
+};

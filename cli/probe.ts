@@ -1,0 +1,81 @@
+/**
+ * `npm run probe -- [--stack <stage>] [--targets <file.json>] [--json] [--timeout <ms>]
+ *  [--concurrency <n>] [--publish] [url ...]`: the probe engine on this machine.
+ */
+import { createCloudWatchClient } from "../functions/probe/index";
+import { publishDatums, targetDatums } from "../functions/probe/publish";
+import { probeAll, type RunOptions } from "../functions/probe/run";
+import { readProbeSettings } from "../functions/probe/settings";
+import { PROBE_ENV } from "../functions/common/contract";
+import { ValidationError } from "../functions/common/targets";
+import { PROJECT_ROOT } from "../infra/stack-files";
+import { loadTargets, parseCliArgs, USAGE, UsageError } from "./probe-args";
+import { formatTable } from "./probe-table";
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  /** Where the Pulumi.<stage>.yaml files are. */
+  root: string;
+  /** Tests only: engine options for their local servers. */
+  engine?: Pick<RunOptions, "lookup" | "ca">;
+}
+
+export const EXIT = { ok: 0, notOk: 1, badInput: 2 } as const;
+
+/** Runs the CLI and resolves to its exit status; never calls process.exit, so piped output drains. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let options, loaded, settings;
+  try {
+    options = parseCliArgs(argv);
+    if (options.help) {
+      io.stdout.write(USAGE + "\n");
+      return EXIT.ok;
+    }
+    loaded = loadTargets(options, io.root);
+    // Publishing settings are checked before anything is probed, like every other input.
+    settings = options.publish ? readProbeSettings(io.env) : undefined;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ValidationError) {
+      io.stderr.write(`probe: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    throw error;
+  }
+
+  const { results, eventLoopDelay } = await probeAll(loaded.targets, { ...io.engine, concurrency: options.concurrency });
+  io.stdout.write(options.json ? results.map((result) => JSON.stringify(result) + "\n").join("") : formatTable(results, eventLoopDelay));
+  const allOk = results.every((result) => result.ok);
+
+  if (settings) {
+    // An explicit METRICS_REGION wins, then the stack's home region, then the ambient AWS_REGION.
+    const region = io.env[PROBE_ENV.metricsRegion] || loaded.stackRegion || io.env.AWS_REGION;
+    const timestamp = new Date();
+    const datums = results.flatMap((result) => targetDatums(result, settings, timestamp));
+    let client;
+    try {
+      client = createCloudWatchClient(region);
+      const report = await publishDatums(client, settings.namespace, datums);
+      io.stderr.write(`probe: published ${report.datums} datums to ${settings.namespace} in ${region} (${report.requests} request${report.requests === 1 ? "" : "s"})\n`);
+    } catch (error) {
+      io.stderr.write(`probe: publishing failed: ${(error as Error).message}\n`);
+      return EXIT.notOk;
+    } finally {
+      client?.destroy();
+    }
+  }
+  return allOk ? EXIT.ok : EXIT.notOk;
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, root: PROJECT_ROOT }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`probe: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = EXIT.notOk;
+    },
+  );
+}

@@ -1,0 +1,42 @@
+/** The probe Lambda's event: the EventBridge rule's constant input, or a self-test request. */
+import { z } from "zod";
+import { TargetListSchema, validate, type Target } from "../common/targets";
+
+const wholeNumber = (min: number) =>
+  z
+    .number({ error: (issue) => (issue.input === undefined ? "is required" : "must be a number") })
+    .int({ error: "must be a whole number" })
+    .min(min, { error: `must be at least ${min}` });
+
+/**
+ * Which slice of the stage's targets this event carries, for logs and the summary. It does not
+ * filter: the program splits the list (EventBridge's constant input is limited to 8,192
+ * characters) and each rule's event carries only its own shard's targets.
+ */
+const ShardSchema = z
+  .strictObject({ index: wholeNumber(0), count: wholeNumber(1) }, { error: "must be an object { index, count }" })
+  .refine((shard) => shard.index < shard.count, { path: ["index"], error: "must be less than shard.count" });
+
+const ProbeEventSchema = z
+  .strictObject(
+    {
+      targets: TargetListSchema.optional(),
+      shard: ShardSchema.optional(),
+      selfTest: z.boolean({ error: "must be true or false" }).optional(),
+    },
+    { error: "must be an object" },
+  )
+  .superRefine((event, ctx) => {
+    if (!event.selfTest && event.targets === undefined) ctx.addIssue({ code: "custom", path: ["targets"], message: "is required" });
+  });
+
+export interface ProbeEvent {
+  targets?: Target[];
+  shard?: { index: number; count: number };
+  selfTest?: boolean;
+}
+
+/** Validates an event; errors read `event.targets[2].url: must be http or https`. */
+export function parseProbeEvent(event: unknown): ProbeEvent {
+  return validate(ProbeEventSchema, event, "event");
+}

@@ -1,0 +1,150 @@
+/**
+ * The probe Lambda: probes the event's targets, publishes their metrics and a heartbeat, logs one
+ * JSON line per target and one summary line, and returns the summary. `{ "selfTest": true }`
+ * publishes nothing and returns a SelfTestReport instead.
+ */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { performance } from "node:perf_hooks";
+import type { SelfTestReport } from "../common/contract";
+import { parseProbeEvent } from "./event";
+import type { EventLoopDelay } from "./loop-delay";
+import type { EngineOptions } from "./probe";
+import { heartbeatDatum, publishDatums, PublishError, targetDatums, type PublishOptions, type PublishReport } from "./publish";
+import type { ProbeResult } from "./result";
+import { probeAll } from "./run";
+import { runSelfTest } from "./self-test";
+import { readProbeSettings, type ProbeSettings } from "./settings";
+
+/**
+ * Probing stops this long before Lambda would end the invocation, leaving time to publish and
+ * log: a few PutMetricData requests (one per 1,000 datums), each bounded by
+ * PUBLISH_REQUEST_TIMEOUT_MS, with throttling backoff. Targets still running then are skipped.
+ */
+export const PUBLISH_RESERVE_MS = 5_000;
+/** Publishing starts no retry this close to Lambda's timeout, so the handler always returns. */
+export const RETURN_MARGIN_MS = 500;
+/** One PutMetricData request normally takes tens of milliseconds; a hung one is abandoned (and retried). */
+export const PUBLISH_REQUEST_TIMEOUT_MS = 2_000;
+const CONNECTION_TIMEOUT_MS = 1_000;
+
+/** The part of the Lambda context the probe uses. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export interface ProbeSummary {
+  probed: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+  datumsPublished: number;
+  publishRequests: number;
+  publishRetries: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  durationMs: number;
+  shard: { index: number; count: number } | null;
+  /** In event order; the same shape as `npm run probe -- --json` lines. */
+  results: ProbeResult[];
+}
+
+export interface HandlerDependencies {
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+  createClient?: (region: string | undefined) => CloudWatchClient;
+  publish?: Pick<PublishOptions, "sleep" | "random">;
+  /** Tests only: host name resolution and trusted CA for their local servers. */
+  engine?: Pick<EngineOptions, "lookup" | "ca" | "retryPauseMs">;
+}
+
+/**
+ * The client for the home region. Endpoint settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CLOUDWATCH)
+ * are left to the SDK; its own retries are off because publishDatums retries with a deadline.
+ */
+export function createCloudWatchClient(region: string | undefined): CloudWatchClient {
+  if (!region) throw new Error("METRICS_REGION: is required when AWS_REGION is not set");
+  return new CloudWatchClient({
+    region,
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: PUBLISH_REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS },
+  });
+}
+
+const loopDelayFigures = (delay: EventLoopDelay) => ({ p50: delay.p50Ms, p99: delay.p99Ms, max: delay.maxMs });
+
+export function summarize(results: ProbeResult[], published: PublishReport, eventLoopDelay: EventLoopDelay, durationMs: number, shard: ProbeSummary["shard"]): ProbeSummary {
+  const skipped = results.filter((result) => result.skipped).length;
+  const ok = results.filter((result) => result.ok).length;
+  return {
+    probed: results.length - skipped,
+    ok,
+    failed: results.length - skipped - ok,
+    skipped,
+    datumsPublished: published.datums,
+    publishRequests: published.requests,
+    publishRetries: published.retries,
+    eventLoopDelayMs: loopDelayFigures(eventLoopDelay),
+    durationMs: Math.round(durationMs),
+    shard,
+    results,
+  };
+}
+
+export function createHandler(dependencies: HandlerDependencies = {}) {
+  const log = dependencies.log ?? ((line: string) => console.log(line));
+  let settings: ProbeSettings | undefined;
+  let client: CloudWatchClient | undefined;
+
+  return async function handler(event: unknown, context: InvocationContext): Promise<ProbeSummary | SelfTestReport> {
+    const started = performance.now();
+    const timestamp = new Date();
+    const probeEvent = parseProbeEvent(event);
+    settings ??= readProbeSettings(dependencies.env ?? process.env);
+    const remainingMs = context.getRemainingTimeInMillis();
+
+    const deadline = new AbortController();
+    const probeBudgetMs = remainingMs - PUBLISH_RESERVE_MS;
+    const timer = setTimeout(() => deadline.abort(), Math.max(0, probeBudgetMs));
+    if (probeBudgetMs <= 0) deadline.abort();
+    const runOptions = { ...dependencies.engine, concurrency: settings.concurrency, deadline: deadline.signal };
+
+    if (probeEvent.selfTest) {
+      try {
+        const report = await runSelfTest(probeEvent.targets ?? [], runOptions);
+        log(JSON.stringify({ type: "self-test", ...report }));
+        return report;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    let run;
+    try {
+      run = await probeAll(probeEvent.targets ?? [], runOptions);
+    } finally {
+      clearTimeout(timer);
+    }
+    for (const result of run.results) log(JSON.stringify({ type: "probe-result", ...result }));
+
+    const datums = [...run.results.flatMap((result) => targetDatums(result, settings!, timestamp)), heartbeatDatum(run.results, settings.regionDimension, timestamp)];
+    let published: PublishReport;
+    let publishError: PublishError | undefined;
+    try {
+      client ??= (dependencies.createClient ?? createCloudWatchClient)(settings.metricsRegion);
+      published = await publishDatums(client, settings.namespace, datums, { ...dependencies.publish, deadline: started + remainingMs - RETURN_MARGIN_MS });
+    } catch (error) {
+      if (!(error instanceof PublishError)) throw error;
+      publishError = error;
+      published = error.report;
+    }
+
+    const summary = summarize(run.results, published, run.eventLoopDelay, performance.now() - started, probeEvent.shard ?? null);
+    const { results: _results, ...counts } = summary;
+    log(JSON.stringify({ type: "probe-summary", ...counts, ...(publishError ? { publishError: publishError.message } : {}) }));
+    // A failed publish fails the invocation: the Lambda's Errors metric and the missing heartbeat both show it.
+    if (publishError) throw publishError;
+    return summary;
+  };
+}
+
+/** One handler per container: settings read and the CloudWatch client created on first use, then reused. */
+export const handler = createHandler();

@@ -1,0 +1,202 @@
+import { expect } from "chai";
+import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import type { SelfTestReport } from "../../functions/common/contract";
+import { ValidationError } from "../../functions/common/targets";
+import { createHandler, PUBLISH_RESERVE_MS, type HandlerDependencies, type ProbeSummary } from "../../functions/probe/index";
+import { PublishError } from "../../functions/probe/publish";
+import { refusedPort, startHttpServer, type TestServer } from "./support/servers";
+
+const context = (remainingMs = 60_000) => ({ getRemainingTimeInMillis: () => remainingMs });
+
+describe("probe Lambda handler", function () {
+  let cloudWatch: AwsClientStub<CloudWatchClient>;
+  let server: TestServer;
+  let logs: string[];
+  let clientRegions: Array<string | undefined>;
+
+  const handlerWith = (env: NodeJS.ProcessEnv = {}, extra: Partial<HandlerDependencies> = {}) =>
+    createHandler({
+      env: { AWS_REGION: "us-east-1", ...env },
+      log: (line) => logs.push(line),
+      createClient: (region) => {
+        clientRegions.push(region);
+        // A dead local endpoint: were the mock ever not in place, nothing would leave the machine.
+        return new CloudWatchClient({ region, endpoint: "http://127.0.0.1:9" });
+      },
+      publish: { sleep: async () => undefined },
+      ...extra,
+    });
+  const published = (): MetricDatum[] => cloudWatch.commandCalls(PutMetricDataCommand).flatMap((call) => call.args[0].input.MetricData ?? []);
+  const valuesOf = (name: string) => published().filter((datum) => datum.MetricName === name);
+
+  before(async () => {
+    cloudWatch = mockClient(CloudWatchClient);
+    server = await startHttpServer();
+  });
+  after(async () => {
+    cloudWatch.restore();
+    await server.close();
+  });
+  beforeEach(() => {
+    cloudWatch.reset();
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    logs = [];
+    clientRegions = [];
+  });
+
+  it("probes, publishes every metric and the heartbeat, logs a line per target and returns the summary", async () => {
+    const handler = handlerWith();
+    const targets = [{ url: server.url("/ok"), name: "home" }, { url: server.url("/status/503") }];
+
+    const summary = (await handler({ targets, shard: { index: 1, count: 3 } }, context())) as ProbeSummary;
+
+    expect(summary).to.include({ probed: 2, ok: 1, failed: 1, skipped: 0, publishRequests: 1, publishRetries: 0 });
+    expect(summary.shard).to.deep.equal({ index: 1, count: 3 });
+    expect(summary.results.map((result) => [result.url, result.ok, result.status, result.error?.code ?? null])).to.deep.equal([
+      [targets[0].url, true, 200, null],
+      [targets[1].url, false, 503, "STATUS"],
+    ]);
+    expect(Object.keys(summary.eventLoopDelayMs)).to.deep.equal(["p50", "p99", "max"]);
+    expect(summary.durationMs).to.be.a("number");
+
+    const call = cloudWatch.commandCalls(PutMetricDataCommand)[0].args[0].input;
+    expect(call.Namespace).to.equal("WebHealth");
+    expect(summary.datumsPublished).to.equal(published().length);
+    expect(valuesOf("Availability").map((datum) => [datum.Dimensions?.[0].Value, datum.Value])).to.deep.equal([
+      [targets[0].url, 1],
+      [targets[1].url, 0],
+    ]);
+    expect(valuesOf("Latency").length).to.equal(2);
+    expect(valuesOf("TimeToFirstByte").length).to.equal(2);
+    expect(valuesOf("TargetsProbed").map((datum) => [datum.Value, datum.Dimensions])).to.deep.equal([[2, []]]);
+    expect(clientRegions).to.deep.equal(["us-east-1"]);
+
+    const lines = logs.map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.type)).to.deep.equal(["probe-result", "probe-result", "probe-summary"]);
+    expect(lines[0]).to.include({ url: targets[0].url, name: "home", ok: true });
+    expect(lines[2]).to.include({ probed: 2, ok: 1, failed: 1, skipped: 0 });
+    expect(lines[2]).to.not.have.property("results");
+  });
+
+  it("honours the stage's settings: namespace, home region, Region dimension, phase metrics off", async () => {
+    const handler = handlerWith({
+      METRICS_NAMESPACE: "Acme/Web",
+      METRICS_REGION: "eu-central-1",
+      METRICS_REGION_DIMENSION: "ap-southeast-2",
+      PHASE_METRICS: "false",
+    });
+
+    await handler({ targets: [{ url: server.url("/ok") }] }, context());
+
+    expect(clientRegions).to.deep.equal(["eu-central-1"]);
+    expect(cloudWatch.commandCalls(PutMetricDataCommand)[0].args[0].input.Namespace).to.equal("Acme/Web");
+    expect(published().map((datum) => datum.MetricName)).to.deep.equal(["Availability", "Latency", "TargetsProbed"]);
+    expect(valuesOf("Availability")[0].Dimensions).to.deep.equal([
+      { Name: "Url", Value: server.url("/ok") },
+      { Name: "Region", Value: "ap-southeast-2" },
+    ]);
+    expect(valuesOf("TargetsProbed")[0].Dimensions).to.deep.equal([{ Name: "Region", Value: "ap-southeast-2" }]);
+  });
+
+  it("creates the CloudWatch client once per container", async () => {
+    const handler = handlerWith();
+
+    await handler({ targets: [{ url: server.url("/ok") }] }, context());
+    await handler({ targets: [{ url: server.url("/ok") }] }, context());
+
+    expect(clientRegions).to.deep.equal(["us-east-1"]);
+  });
+
+  it("stops probing before the Lambda's time runs out: interrupted targets are skipped and publish nothing", async () => {
+    const handler = handlerWith();
+    const targets = [{ url: server.url("/ok") }, { url: server.url("/hang"), timeoutMs: 20_000 }];
+
+    const summary = (await handler({ targets }, context(PUBLISH_RESERVE_MS + 500))) as ProbeSummary;
+
+    expect(summary).to.include({ probed: 1, ok: 1, failed: 0, skipped: 1 });
+    expect(summary.durationMs).to.be.below(PUBLISH_RESERVE_MS);
+    expect(summary.results[1]).to.include({ skipped: true, ok: false, error: null });
+    expect(published().some((datum) => datum.Dimensions?.some((d) => d.Value === targets[1].url))).to.equal(false);
+    expect(valuesOf("TargetsProbed")[0].Value).to.equal(1);
+  });
+
+  const badEvents: Array<[string, unknown, string]> = [
+    ["a target with a bad URL", { targets: [{ url: "https://a.example/" }, { url: "https://b.example/" }, { url: "ftp://c.example/" }] }, "event.targets[2].url: must be http or https"],
+    ["no targets", {}, "event.targets: is required"],
+    ["an empty list", { targets: [] }, "event.targets: must contain at least one target"],
+    ["a shard index out of range", { targets: [{ url: "https://a.example/" }], shard: { index: 3, count: 3 } }, "event.shard.index: must be less than shard.count"],
+    ["an unknown field", { targets: [{ url: "https://a.example/" }], target: [] }, "event.target: is not a known field"],
+    ["not an object", "probe everything", "event: must be an object"],
+  ];
+  for (const [title, event, message] of badEvents) {
+    it(`rejects an event with ${title}, probing and publishing nothing`, async () => {
+      server.resetStats();
+
+      const error = await handlerWith()(event, context()).catch((e: unknown) => e);
+
+      expect(error).to.be.instanceOf(ValidationError);
+      expect((error as ValidationError).problems).to.deep.equal([message]);
+      expect(cloudWatch.commandCalls(PutMetricDataCommand).length).to.equal(0);
+      expect(server.stats.requests).to.equal(0);
+    });
+  }
+
+  it("rejects a bad setting by its variable name", async () => {
+    const error = await handlerWith({ PROBE_CONCURRENCY: "lots", PHASE_METRICS: "yes" })({ targets: [{ url: server.url("/ok") }] }, context()).catch((e: unknown) => e);
+
+    expect(error).to.be.instanceOf(ValidationError);
+    expect((error as ValidationError).problems).to.deep.equal(['PHASE_METRICS: must be "true" or "false"', "PROBE_CONCURRENCY: must be a whole number from 1 to 256"]);
+  });
+
+  it("fails the invocation when publishing fails, after logging the results and the summary", async () => {
+    cloudWatch.reset();
+    cloudWatch.on(PutMetricDataCommand).rejects(Object.assign(new Error("denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
+
+    const error = await handlerWith()({ targets: [{ url: server.url("/ok") }] }, context()).catch((e: unknown) => e);
+
+    expect(error).to.be.instanceOf(PublishError);
+    const summaryLine = JSON.parse(logs[logs.length - 1]);
+    expect(summaryLine).to.include({ type: "probe-summary", datumsPublished: 0 });
+    expect(summaryLine.publishError).to.match(/AccessDenied: denied/);
+  });
+
+  describe("self-test", () => {
+    it("checks the loopback server and every target, publishing nothing; a site being down still passes", async () => {
+      const port = await refusedPort();
+      const targets = [{ url: server.url("/ok") }, { url: `http://127.0.0.1:${port}/` }, { url: server.url("/status/503") }];
+
+      const report = (await handlerWith()({ selfTest: true, targets }, context())) as SelfTestReport;
+
+      expect(report.selfTest).to.equal(true);
+      expect(report.passed).to.equal(true);
+      expect(report.checks.map((check) => [check.name, check.passed])).to.deep.equal([
+        ["loopback", true],
+        [targets[0].url, true],
+        [targets[1].url, true],
+        [targets[2].url, true],
+      ]);
+      expect(report.checks[0].detail).to.match(/^ok 200 in \d+ ms \(ttfb [\d.]+ ms\)$/);
+      expect(report.checks[1].detail).to.match(/^ok 200 in \d+ ms$/);
+      expect(report.checks[2].detail).to.match(/^REFUSED: connect ECONNREFUSED/);
+      expect(report.checks[3].detail).to.equal("STATUS: status 503 is not accepted (expected 2xx)");
+      expect(cloudWatch.commandCalls(PutMetricDataCommand).length).to.equal(0);
+      expect(clientRegions).to.deep.equal([]);
+    });
+
+    it("runs the loopback check alone when no targets are given", async () => {
+      const report = (await handlerWith()({ selfTest: true }, context())) as SelfTestReport;
+
+      expect(report.passed).to.equal(true);
+      expect(report.checks.map((check) => check.name)).to.deep.equal(["loopback"]);
+    });
+
+    it("fails when a target could not be measured in time", async () => {
+      const report = (await handlerWith()({ selfTest: true, targets: [{ url: server.url("/hang"), timeoutMs: 20_000 }] }, context(PUBLISH_RESERVE_MS + 500))) as SelfTestReport;
+
+      expect(report.passed).to.equal(false);
+      expect(report.checks[0]).to.include({ name: "loopback", passed: true });
+      expect(report.checks[1]).to.deep.equal({ name: server.url("/hang"), passed: false, detail: "skipped: the invocation's deadline was reached before a result" });
+    });
+  });
+});
