@@ -28,7 +28,9 @@ export function bundleFunction(name: string): FunctionBundle {
     target: "node22",
     format: "cjs",
     write: false,
-    minify: false,
+    // Minified (names kept for readable stack traces): zod dominates the size, and a smaller
+    // package means a faster cold start and a smaller upload on every version.
+    minify: true,
     keepNames: true,
     legalComments: "none",
     external: PROVIDED_BY_RUNTIME,

@@ -1,0 +1,48 @@
+/**
+ * `npm run bench:synth`: how long the program takes to synthesise under mocks as targets grow,
+ * and how the resource count grows (linearly: per target a fixed set of alarms; per shard a
+ * rule, target and permission per region). Goal: 1,000 targets in under 30 s on the 2-core machine.
+ * Then the README's cost table: webhealth's estimate next to CloudWatch Synthetics.
+ */
+import { performance } from "node:perf_hooks";
+import { costTable, generatedTargets } from "../infra/cost";
+import { planDashboard } from "../infra/plan/dashboard";
+import { planStage } from "../infra/plan/stage";
+import { synthesize } from "../infra/synth";
+
+const SIZES = [1, 10, 100, 1000];
+const GOAL_SECONDS = 30;
+
+async function main(): Promise<void> {
+  // Warm up: bundling the three functions happens once per process.
+  await synthesize("bench", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(1) });
+  console.log("targets  regions  resources  alarms  shards  seconds  ms/target");
+  for (const regions of [["us-east-1"], ["us-east-1", "eu-west-1", "ap-southeast-2"]]) {
+    for (const size of SIZES) {
+      const started = performance.now();
+      const { document } = await synthesize("bench", { "aws:region": regions[0], "webhealth:probeRegions": regions, "webhealth:targets": generatedTargets(size) });
+      const seconds = (performance.now() - started) / 1000;
+      const count = (type: string) => document.resources.filter((resource) => resource.type === type).length;
+      const alarms = count("aws:cloudwatch/metricAlarm:MetricAlarm");
+      const shards = count("aws:cloudwatch/eventRule:EventRule") / regions.length;
+      console.log(
+        [size, regions.length, document.resources.length, alarms, shards].map((n) => String(n).padStart(7)).join("  ") +
+          `  ${seconds.toFixed(2).padStart(7)}  ${((seconds * 1000) / size).toFixed(1).padStart(9)}` +
+          (size === 1000 ? `  (goal < ${GOAL_SECONDS} s: ${seconds < GOAL_SECONDS ? "met" : "MISSED"})` : ""),
+      );
+    }
+  }
+
+  console.log("\nEstimated monthly cost (USD, us-east-1 prices, every minute, phase metrics on, one email)");
+  console.log("| URLs | probe regions | webhealth | CloudWatch Synthetics |");
+  console.log("| ---: | ---: | ---: | ---: |");
+  const rows = costTable(SIZES, [["us-east-1"], ["us-east-1", "eu-west-1", "ap-southeast-2"]], (config) =>
+    planDashboard(config, planStage(config), { accountId: "0", partition: "aws" }).metricCount,
+  );
+  for (const row of rows) console.log(`| ${row.urls.toLocaleString("en-US")} | ${row.regions} | $${row.webhealthUsd.toLocaleString("en-US", { minimumFractionDigits: 2 })} | $${row.syntheticsUsd.toLocaleString("en-US", { minimumFractionDigits: 2 })} |`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,99 @@
+/**
+ * Where alarms go: an SNS topic encrypted with a customer-managed KMS key that CloudWatch may use
+ * (CloudWatch cannot publish to a topic under the AWS-managed alias/aws/sns key), a topic policy
+ * that lets only this stage's alarms in this account publish, and an email subscription per
+ * address (each address must confirm the subscription email before it receives anything).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { STATEFUL_RESOURCES } from "../plan/names";
+import { policyDocument } from "./policy";
+
+/** What the account may do to administer the key (PutKeyPolicy included, so it can never lock itself out). */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RotateKeyOnDemand",
+];
+
+export interface NotificationsArgs {
+  prefix: string;
+  alarmNamePrefix: string;
+  region: string;
+  notifyEmails: string[];
+  accountId: pulumi.Input<string>;
+  partition: pulumi.Input<string>;
+  /** Options of stateful resources (protect/retainOnDelete in stages that protect data). */
+  statefulOptions: pulumi.CustomResourceOptions;
+  /** Days KMS waits before deleting the key. */
+  keyDeletionWindowDays: number;
+}
+
+export class Notifications extends pulumi.ComponentResource {
+  public readonly key: aws.kms.Key;
+  public readonly topic: aws.sns.Topic;
+
+  constructor(name: string, args: NotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("webhealth:infra:Notifications", name, {}, opts);
+    const child = { parent: this };
+    const { accountId, partition } = args;
+
+    this.key = new aws.kms.Key(
+      STATEFUL_RESOURCES.alarmKey.name,
+      {
+        description: `Encrypts the ${args.prefix} alarm topic`,
+        enableKeyRotation: true,
+        deletionWindowInDays: args.keyDeletionWindowDays,
+        policy: policyDocument([
+          // The account administers the key through its IAM policies (the key-administrator action
+          // families of AWS's default key policy, without kms:*): nobody but CloudWatch uses it.
+          // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+          { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` }, Action: KEY_ADMIN_ACTIONS, Resource: "*" },
+          // CloudWatch alarms publish to the encrypted topic through SNS with this key.
+          // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+          { Sid: "CloudWatchAlarmsEncrypt", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
+        ]),
+      },
+      { ...child, ...args.statefulOptions },
+    );
+    new aws.kms.Alias("alarm-key-alias", { name: `alias/${args.prefix}-alarms`, targetKeyId: this.key.keyId }, child);
+
+    this.topic = new aws.sns.Topic(STATEFUL_RESOURCES.alarmTopic.name, { name: `${args.prefix}-alarms`, kmsMasterKeyId: this.key.arn }, { ...child, ...args.statefulOptions });
+    new aws.sns.TopicPolicy(
+      "alarm-topic-policy",
+      {
+        arn: this.topic.arn,
+        policy: policyDocument([
+          {
+            Sid: "OnlyThisStagesAlarms",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["sns:Publish"],
+            Resource: this.topic.arn,
+            Condition: {
+              StringEquals: { "aws:SourceAccount": accountId },
+              ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:cloudwatch:${args.region}:${accountId}:alarm:${args.alarmNamePrefix}*` },
+            },
+          },
+        ]),
+      },
+      child,
+    );
+    args.notifyEmails.forEach((email, index) => {
+      new aws.sns.TopicSubscription(`alarm-email-${index}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, child);
+    });
+    this.registerOutputs({ topicArn: this.topic.arn, keyArn: this.key.arn });
+  }
+}

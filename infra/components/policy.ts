@@ -1,0 +1,80 @@
+/** IAM and resource policy documents, written as data so the synth output shows them whole. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AlarmSpec } from "../plan/alarms";
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow";
+  Principal?: Record<string, pulumi.Input<string> | pulumi.Input<string>[]>;
+  Action: string[];
+  Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
+}
+
+export function policyDocument(statements: PolicyStatement[]): pulumi.Output<string> {
+  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/**
+ * A role that only the given AWS service may assume. No aws:SourceAccount condition: not every
+ * service sets it when it assumes a service role, and a role nobody can assume would fail the
+ * first deployment. Only principals of this account with iam:PassRole can hand the role over.
+ */
+export function assumeRolePolicy(service: string): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
+}
+
+/** Writing to the function's own log group only (the program creates the group, so no CreateLogGroup). */
+export function logStatements(partition: pulumi.Input<string>, region: string, accountId: pulumi.Input<string>, logGroupName: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}:*`,
+    },
+  ];
+}
+
+/** The inputs of a MetricAlarm from its spec; `topicArn` receives ALARM and OK when the spec notifies. */
+export function metricAlarmArgs(spec: AlarmSpec, topicArn?: pulumi.Input<string>): aws.cloudwatch.MetricAlarmArgs {
+  const actions = spec.notify && topicArn ? [topicArn] : [];
+  const common: aws.cloudwatch.MetricAlarmArgs = {
+    name: spec.alarmName,
+    alarmDescription: spec.description,
+    comparisonOperator: spec.comparisonOperator,
+    threshold: spec.threshold,
+    evaluationPeriods: spec.evaluationPeriods,
+    datapointsToAlarm: spec.datapointsToAlarm,
+    treatMissingData: spec.treatMissingData,
+    actionsEnabled: true,
+    alarmActions: actions,
+    okActions: actions,
+  };
+  if (spec.metric) {
+    return {
+      ...common,
+      namespace: spec.metric.namespace,
+      metricName: spec.metric.metricName,
+      dimensions: spec.metric.dimensions,
+      statistic: spec.metric.stat,
+      period: spec.metric.period,
+    };
+  }
+  const math = spec.math!;
+  return {
+    ...common,
+    metricQueries: [
+      { id: math.id, expression: math.expression, label: math.label, returnData: true },
+      ...math.metrics.map((metric) => ({
+        id: metric.id,
+        returnData: false,
+        metric: { namespace: metric.namespace, metricName: metric.metricName, dimensions: metric.dimensions, stat: metric.stat, period: metric.period },
+      })),
+    ],
+  };
+}

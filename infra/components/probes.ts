@@ -1,0 +1,145 @@
+/**
+ * The probe in one region: the canary-shipped probe function, one EventBridge rule per shard
+ * whose target is the `live` alias (never $LATEST) with the shard's targets as constant input,
+ * invoke permissions qualified by the alias, and a queue that keeps failed runs.
+ *
+ * A probe run that fails is never retried: the next minute's run is the retry. EventBridge gets
+ * no retries and 60 s of event age, Lambda's own asynchronous retries are 0 with a 60 s maximum
+ * age, and both send what they drop to the failure queue.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PROBE_ENV } from "../../functions/common/contract";
+import type { StageConfig } from "../config";
+import type { Shard } from "../plan/shards";
+import type { CanaryFunctionPlan } from "../plan/stage";
+import { CanaryFunction } from "./canary-function";
+import { policyDocument } from "./policy";
+
+/** EventBridge's and Lambda's smallest maximum event age: a run that cannot start within a minute is dropped. */
+export const PROBE_MAX_EVENT_AGE_SECONDS = 60;
+/** SQS's longest retention, so a failed run can be read for two weeks. */
+const FAILURE_RETENTION_SECONDS = 14 * 24 * 3600;
+
+export interface ProbeRegionArgs {
+  config: StageConfig;
+  plan: CanaryFunctionPlan;
+  shards: Shard[];
+  prefix: string;
+  code: pulumi.asset.Archive;
+  hookCode: pulumi.asset.Archive;
+  accountId: pulumi.Input<string>;
+  partition: pulumi.Input<string>;
+}
+
+/** The probe's environment (names from functions/common/contract.ts). */
+export function probeEnvironment(config: StageConfig, region: string): Record<string, string> {
+  const environment: Record<string, string> = {
+    [PROBE_ENV.namespace]: config.namespace,
+    [PROBE_ENV.metricsRegion]: config.homeRegion,
+    [PROBE_ENV.phaseMetrics]: String(config.phaseMetrics),
+    [PROBE_ENV.concurrency]: String(config.probeConcurrency),
+  };
+  if (config.multiRegion) environment[PROBE_ENV.regionDimension] = region;
+  return environment;
+}
+
+export function shardRuleName(prefix: string, index: number): string {
+  return `${prefix}-probe-${index}`;
+}
+
+export class ProbeRegion extends pulumi.ComponentResource {
+  public readonly probe: CanaryFunction;
+  public readonly failures: aws.sqs.Queue;
+  public readonly rules: aws.cloudwatch.EventRule[];
+
+  constructor(name: string, args: ProbeRegionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("webhealth:infra:ProbeRegion", name, {}, opts);
+    const { config, plan, accountId, partition } = args;
+    const child = { parent: this };
+
+    this.failures = new aws.sqs.Queue(
+      `${name}-failures`,
+      { name: `${args.prefix}-probe-failures`, messageRetentionSeconds: FAILURE_RETENTION_SECONDS, sqsManagedSseEnabled: true },
+      child,
+    );
+    this.probe = new CanaryFunction(
+      name,
+      {
+        plan,
+        code: args.code,
+        hookCode: args.hookCode,
+        environment: probeEnvironment(config, plan.region),
+        statements: [
+          // PutMetricData has no resource-level permissions: the namespace condition is the limit.
+          // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
+          { Sid: "PublishOwnMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": config.namespace } } },
+          // Lambda's on-failure destination sends with the function's role.
+          { Sid: "KeepFailedRuns", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: this.failures.arn },
+        ],
+        asyncInvoke: { onFailureArn: this.failures.arn, maximumRetryAttempts: 0, maximumEventAgeInSeconds: PROBE_MAX_EVENT_AGE_SECONDS },
+        logRetentionDays: config.logRetentionDays,
+        deploymentConfigName: config.deploymentConfig,
+        accountId,
+        partition,
+      },
+      child,
+    );
+
+    this.rules = args.shards.map((shard) => {
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-shard-${shard.index}`,
+        {
+          name: shardRuleName(args.prefix, shard.index),
+          description: `Probes ${shard.targets.length} targets (shard ${shard.index + 1} of ${shard.count}) ${config.schedule}`,
+          scheduleExpression: config.schedule,
+        },
+        child,
+      );
+      new aws.lambda.Permission(
+        `${name}-shard-${shard.index}-invoke`,
+        {
+          action: "lambda:InvokeFunction",
+          function: this.probe.function.name,
+          qualifier: this.probe.alias.name,
+          principal: "events.amazonaws.com",
+          sourceArn: rule.arn,
+        },
+        child,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-shard-${shard.index}-target`,
+        {
+          rule: rule.name,
+          targetId: `probe-shard-${shard.index}`,
+          arn: this.probe.alias.arn,
+          input: shard.input,
+          retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: PROBE_MAX_EVENT_AGE_SECONDS },
+          deadLetterConfig: { arn: this.failures.arn },
+        },
+        child,
+      );
+      return rule;
+    });
+
+    // EventBridge sends undeliverable events to the queue only if the queue policy lets these rules do it.
+    new aws.sqs.QueuePolicy(
+      `${name}-failures-policy`,
+      {
+        queueUrl: this.failures.url,
+        policy: policyDocument([
+          {
+            Sid: "ProbeRulesDeadLetters",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: ["sqs:SendMessage"],
+            Resource: this.failures.arn,
+            Condition: { ArnEquals: { "aws:SourceArn": this.rules.map((rule) => rule.arn) } },
+          },
+        ]),
+      },
+      child,
+    );
+    this.registerOutputs({ functionName: this.probe.function.name, shards: args.shards.length });
+  }
+}

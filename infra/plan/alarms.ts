@@ -1,0 +1,271 @@
+/**
+ * Every CloudWatch alarm of a stage as plain data: the program turns each spec into an
+ * `aws.cloudwatch.MetricAlarm`, the dashboard lists them and the cost model bills them, so the
+ * three can never disagree. Dimensions come from functions/common/metrics.ts, exactly the sets
+ * the probe publishes: `Url` (+ `Region` when multi-region) per target, none (or `Region`) for
+ * the heartbeat.
+ */
+import { PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions, type MetricDimension } from "../../functions/common/metrics";
+import { LIVE_ALIAS } from "../../functions/common/contract";
+import type { Target } from "../../functions/common/targets";
+import type { StageConfig } from "../config";
+import { alarmNamePrefix, targetKey } from "./names";
+
+export type AlarmKind = "availability" | "latency" | "certificate" | "probe-health" | "function-errors" | "function-duration" | "dead-letters";
+
+export interface MetricRef {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  stat: string;
+  period: number;
+}
+
+export interface AlarmSpec {
+  /** Pulumi logical name, unique in the stage. */
+  logicalName: string;
+  alarmName: string;
+  description: string;
+  kind: AlarmKind;
+  /** The region the alarm lives in (the metrics' region). */
+  region: string;
+  /** The target watched, for per-target alarms. */
+  url?: string;
+  comparisonOperator: "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
+  threshold: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  treatMissingData: "breaching" | "notBreaching" | "ignore" | "missing";
+  /** A single-metric alarm... */
+  metric?: MetricRef;
+  /** ...or a metric-math alarm over up to 10 metrics (billed per metric read). */
+  math?: { id: string; expression: string; label: string; metrics: Array<MetricRef & { id: string }> };
+  /** Sends ALARM and OK to the stage's topic. */
+  notify: boolean;
+}
+
+/** Certificates change over days: an hourly minimum is plenty and keeps the alarm quiet. */
+export const CERTIFICATE_PERIOD_SECONDS = 3600;
+/** The CodeDeploy rollback alarms watch one-minute Lambda metrics of the alias. */
+const FUNCTION_ALARM_PERIOD_SECONDS = 60;
+/**
+ * A deployment rolls back when the new code runs this close to its timeout. Above the shard plan's
+ * own worst case (every target timing out still ends 5 s before the timeout, 91.7% of a minute),
+ * so only code that overruns its plan trips it, not a bad minute on the monitored sites.
+ */
+export const DURATION_ALARM_FRACTION = 0.95;
+
+function dimensionRecord(dimensions: MetricDimension[]): Record<string, string> {
+  return Object.fromEntries(dimensions.map((dimension) => [dimension.Name, dimension.Value]));
+}
+
+/** The number of metrics an alarm reads: what CloudWatch bills it for. */
+export function metricsRead(spec: AlarmSpec): number {
+  return spec.metric ? 1 : (spec.math?.metrics.length ?? 0);
+}
+
+function latencyThreshold(target: Target, config: StageConfig): number {
+  return target.latencyMs ?? config.alarms.defaultLatencyMs;
+}
+
+function isHttps(target: Target): boolean {
+  return target.url.startsWith("https:");
+}
+
+/** The per-target alarms: availability, latency and (for https) certificate expiry. */
+export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
+  const prefix = alarmNamePrefix(config.stage);
+  const { alarms, periodSeconds, namespace } = config;
+  const specs: AlarmSpec[] = [];
+  for (const target of config.targets) {
+    const key = targetKey(target);
+    const base = { region: config.homeRegion, url: target.url, notify: true };
+    const perRegion = (metricName: string, stat: string) =>
+      config.probeRegions.map((region, index) => ({
+        id: `m${index}`,
+        namespace,
+        metricName,
+        dimensions: dimensionRecord(targetDimensions(target.url, region)),
+        stat,
+        period: periodSeconds,
+      }));
+    const threshold = latencyThreshold(target, config);
+
+    if (!config.multiRegion) {
+      const dimensions = dimensionRecord(targetDimensions(target.url));
+      specs.push({
+        ...base,
+        logicalName: `${key}-availability`,
+        alarmName: `${prefix}${key}-availability`,
+        description: `${target.url} failed its check in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (no data counts as down: a dead probe must not look healthy)`,
+        kind: "availability",
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        evaluationPeriods: alarms.availabilityPeriods,
+        datapointsToAlarm: alarms.availabilityDatapoints,
+        treatMissingData: "breaching",
+        metric: { namespace, metricName: TARGET_METRICS.availability, dimensions, stat: "Minimum", period: periodSeconds },
+      });
+      specs.push({
+        ...base,
+        logicalName: `${key}-latency`,
+        alarmName: `${prefix}${key}-latency`,
+        description: `${target.url} took more than ${threshold} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+        kind: "latency",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold,
+        evaluationPeriods: alarms.latencyPeriods,
+        datapointsToAlarm: alarms.latencyDatapoints,
+        // A site that is down publishes no latency; the availability alarm speaks for it.
+        treatMissingData: "notBreaching",
+        metric: { namespace, metricName: TARGET_METRICS.latency, dimensions, stat: "Average", period: periodSeconds },
+      });
+    } else {
+      // Quorum: a region with no data counts as down (FILL with 0), so dead probes cannot hide an outage.
+      const availability = perRegion(TARGET_METRICS.availability, "Minimum");
+      const regions = config.probeRegions.length;
+      specs.push({
+        ...base,
+        logicalName: `${key}-availability`,
+        alarmName: `${prefix}${key}-availability`,
+        description: `${target.url} was down from at least ${alarms.quorum} of ${regions} regions (${config.probeRegions.join(", ")}) in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods`,
+        kind: "availability",
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: alarms.quorum,
+        evaluationPeriods: alarms.availabilityPeriods,
+        datapointsToAlarm: alarms.availabilityDatapoints,
+        treatMissingData: "breaching",
+        math: {
+          id: "down",
+          label: "Regions seeing the target down",
+          expression: `${regions} - (${availability.map((metric) => `FILL(${metric.id}, 0)`).join(" + ")})`,
+          metrics: availability,
+        },
+      });
+      const latency = perRegion(TARGET_METRICS.latency, "Average");
+      specs.push({
+        ...base,
+        logicalName: `${key}-latency`,
+        alarmName: `${prefix}${key}-latency`,
+        description: `${target.url} took more than ${threshold} ms from at least ${alarms.quorum} of ${regions} regions in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+        kind: "latency",
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: alarms.quorum,
+        evaluationPeriods: alarms.latencyPeriods,
+        datapointsToAlarm: alarms.latencyDatapoints,
+        treatMissingData: "notBreaching",
+        math: {
+          id: "slow",
+          label: `Regions slower than ${threshold} ms`,
+          expression: latency.map((metric) => `IF(FILL(${metric.id}, 0) > ${threshold}, 1, 0)`).join(" + "),
+          metrics: latency,
+        },
+      });
+    }
+
+    if (isHttps(target)) {
+      // The certificate is the same from every region: one region's metric is enough (and billed once).
+      const dimensions = dimensionRecord(targetDimensions(target.url, config.multiRegion ? config.probeRegions[0] : undefined));
+      specs.push({
+        ...base,
+        logicalName: `${key}-certificate`,
+        alarmName: `${prefix}${key}-certificate`,
+        description: `The TLS certificate of ${target.url} expires in less than ${alarms.certificateDays} days`,
+        kind: "certificate",
+        comparisonOperator: "LessThanThreshold",
+        threshold: alarms.certificateDays,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        // No data (site down, probe dead) keeps the last state: other alarms report those.
+        treatMissingData: "ignore",
+        metric: { namespace, metricName: TARGET_METRICS.certificateDaysRemaining, dimensions, stat: "Minimum", period: CERTIFICATE_PERIOD_SECONDS },
+      });
+    }
+  }
+  return specs;
+}
+
+/**
+ * The monitor watching itself, one alarm per probe region in the home region: the heartbeat
+ * `TargetsProbed` (one datum per shard run, its value the targets probed) must add up to every
+ * target each period. A probe that errors, times out, skips targets or is not invoked at all
+ * falls short or sends nothing, and no data is breaching.
+ */
+export function planProbeHealthAlarms(config: StageConfig): AlarmSpec[] {
+  const prefix = alarmNamePrefix(config.stage);
+  return config.probeRegions.map((region) => {
+    const suffix = config.multiRegion ? `probe-health-${region}` : "probe-health";
+    return {
+      logicalName: suffix,
+      alarmName: `${prefix}${suffix}`,
+      description: `The probe in ${region} did not probe all ${config.targets.length} targets in ${config.alarms.availabilityDatapoints} of ${config.alarms.availabilityPeriods} periods (errors, timeouts, skipped targets or no runs at all)`,
+      kind: "probe-health",
+      region: config.homeRegion,
+      comparisonOperator: "LessThanThreshold",
+      threshold: config.targets.length,
+      evaluationPeriods: config.alarms.availabilityPeriods,
+      datapointsToAlarm: config.alarms.availabilityDatapoints,
+      treatMissingData: "breaching",
+      notify: true,
+      metric: {
+        namespace: config.namespace,
+        metricName: PROBE_METRICS.targetsProbed,
+        dimensions: dimensionRecord(probeDimensions(config.multiRegion ? region : undefined)),
+        stat: "Sum",
+        period: config.periodSeconds,
+      },
+    } satisfies AlarmSpec;
+  });
+}
+
+/**
+ * The alarms a CodeDeploy deployment group watches to roll back: errors and duration of the
+ * `live` alias (dimensions FunctionName + Resource `<function>:live`), in the function's region.
+ * They have no actions: CodeDeploy acts on them, and the probe-health alarm pages.
+ */
+export function planFunctionAlarms(stage: string, role: string, region: string, fnName: string, timeoutSeconds: number): AlarmSpec[] {
+  const prefix = alarmNamePrefix(stage);
+  const dimensions = { FunctionName: fnName, Resource: `${fnName}:${LIVE_ALIAS}` };
+  const base = { region, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: "notBreaching" as const, notify: false };
+  return [
+    {
+      ...base,
+      logicalName: `${role}-errors`,
+      alarmName: `${prefix}${role}-errors`,
+      description: `${fnName}:${LIVE_ALIAS} raised an error: CodeDeploy rolls a deployment back on it`,
+      kind: "function-errors",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions, stat: "Sum", period: FUNCTION_ALARM_PERIOD_SECONDS },
+    },
+    {
+      ...base,
+      logicalName: `${role}-duration`,
+      alarmName: `${prefix}${role}-duration`,
+      description: `${fnName}:${LIVE_ALIAS} ran longer than ${DURATION_ALARM_FRACTION * 100}% of its ${timeoutSeconds} s timeout: CodeDeploy rolls a deployment back on it`,
+      kind: "function-duration",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: Math.round(timeoutSeconds * 1000 * DURATION_ALARM_FRACTION),
+      metric: { namespace: "AWS/Lambda", metricName: "Duration", dimensions, stat: "Maximum", period: FUNCTION_ALARM_PERIOD_SECONDS },
+    },
+  ];
+}
+
+/** Alarm notifications the recorder could not take land in its dead-letter queue: someone must look. */
+export function planDeadLetterAlarm(stage: string, region: string, queueName: string): AlarmSpec {
+  const prefix = alarmNamePrefix(stage);
+  return {
+    logicalName: "recorder-dead-letters",
+    alarmName: `${prefix}recorder-dead-letters`,
+    description: `Alarm notifications the recorder could not store are waiting in ${queueName}`,
+    kind: "dead-letters",
+    region,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: "notBreaching",
+    notify: true,
+    metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: queueName }, stat: "Maximum", period: 300 },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * The stage's CloudWatch dashboard body (plain JSON, the format PutDashboard takes):
+ * availability and latency per target, latency phases, alarm states, probe health.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+ */
+import { PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions, type MetricDimension } from "../../functions/common/metrics";
+import type { StageConfig } from "../config";
+import type { AlarmSpec } from "./alarms";
+import { allAlarms, type StagePlan } from "./stage";
+
+/** An alarm widget shows at most 100 alarms. */
+const ALARMS_PER_WIDGET = 100;
+/** A dashboard holds at most 100 widgets in the documented limit awsx cites (newer accounts allow
+ * 500): alarm widgets are capped so a stage of any size stays under it. The monitor's own alarms
+ * come first, then availability, latency and certificates. */
+export const MAX_ALARM_WIDGETS = 5;
+export const MAX_WIDGETS = 100;
+const ALARM_ORDER: AlarmSpec["kind"][] = ["probe-health", "dead-letters", "availability", "latency", "certificate"];
+/** Targets per availability/latency graph: more lines than this are unreadable. */
+const TARGETS_PER_GRAPH = 10;
+/** Targets that get their own graphs; beyond, one SEARCH graph per metric shows them all, keeping
+ * the body far below PutDashboard's size limit and the 500-widget limit. */
+export const DASHBOARD_TARGET_LIMIT = 100;
+/** Targets that get a stacked latency-phase graph each. */
+export const PHASE_GRAPH_LIMIT = 20;
+
+const WIDTH = 24;
+
+type MetricLine = Array<string | Record<string, unknown>>;
+
+interface Widget {
+  type: "text" | "metric" | "alarm";
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  properties: Record<string, unknown>;
+}
+
+export interface DashboardContext {
+  partition: string;
+  accountId: string;
+}
+
+export interface DashboardPlan {
+  body: { widgets: Widget[] };
+  /** Metrics listed on the dashboard (the free tier covers dashboards of up to 50). */
+  metricCount: number;
+}
+
+function metricLine(namespace: string, name: string, dimensions: MetricDimension[], options: Record<string, unknown>): MetricLine {
+  return [namespace, name, ...dimensions.flatMap((dimension) => [dimension.Name, dimension.Value]), options];
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let index = 0; index < items.length; index += size) chunks.push(items.slice(index, index + size));
+  return chunks;
+}
+
+export function alarmArn(spec: AlarmSpec, context: DashboardContext): string {
+  return `arn:${context.partition}:cloudwatch:${spec.region}:${context.accountId}:alarm:${spec.alarmName}`;
+}
+
+export function planDashboard(config: StageConfig, plan: StagePlan, context: DashboardContext): DashboardPlan {
+  const widgets: Widget[] = [];
+  let metricCount = 0;
+  let y = 0;
+  // Lay widgets left to right, wrapping at 24 columns.
+  let x = 0;
+  let rowHeight = 0;
+  const place = (type: Widget["type"], width: number, height: number, properties: Record<string, unknown>) => {
+    if (x + width > WIDTH) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    widgets.push({ type, x, y, width, height, properties });
+    x += width;
+    rowHeight = Math.max(rowHeight, height);
+  };
+  const graph = (title: string, metrics: MetricLine[], extra: Record<string, unknown> = {}, width = 12) => {
+    metricCount += metrics.filter((line) => typeof line[0] === "string").length;
+    place("metric", width, 6, { title, view: "timeSeries", region: config.homeRegion, period: config.periodSeconds, metrics, ...extra });
+  };
+  const ns = config.namespace;
+  const regionsFor = config.multiRegion ? config.probeRegions : [undefined];
+
+  place("text", WIDTH, 2, {
+    markdown: `# webhealth ${config.stage}\n${config.targets.length} targets probed ${config.schedule} from ${config.probeRegions.join(", ")}; metrics and alarms in ${config.homeRegion}.`,
+  });
+
+  const alarms = allAlarms(plan)
+    .filter((spec) => spec.notify && spec.region === config.homeRegion)
+    .sort((a, b) => ALARM_ORDER.indexOf(a.kind) - ALARM_ORDER.indexOf(b.kind))
+    .slice(0, MAX_ALARM_WIDGETS * ALARMS_PER_WIDGET);
+  chunk(alarms, ALARMS_PER_WIDGET).forEach((group, index, groups) => {
+    place("alarm", WIDTH, 4, {
+      title: groups.length > 1 ? `Alarms (${index + 1}/${groups.length})` : "Alarms",
+      alarms: group.map((spec) => alarmArn(spec, context)),
+      sortBy: "stateUpdatedTimestamp",
+    });
+  });
+
+  graph(
+    "Probe health: targets probed per period",
+    regionsFor.map((region) => metricLine(ns, PROBE_METRICS.targetsProbed, probeDimensions(region), { stat: "Sum", label: region ?? config.homeRegion })),
+  );
+  graph(
+    "Probe errors (live alias)",
+    plan.probes.map((probe) =>
+      metricLine("AWS/Lambda", "Errors", [{ Name: "FunctionName", Value: probe.functionName }, { Name: "Resource", Value: `${probe.functionName}:${probe.alias}` }], {
+        stat: "Sum",
+        region: probe.region,
+        label: probe.region,
+      }),
+    ),
+  );
+
+  const shown = config.targets.slice(0, DASHBOARD_TARGET_LIMIT);
+  for (const group of chunk(shown, TARGETS_PER_GRAPH)) {
+    const lines = (metric: string, stat: string) =>
+      group.flatMap((target) =>
+        regionsFor.map((region) => metricLine(ns, metric, targetDimensions(target.url, region), { stat, label: `${target.name ?? target.url}${region ? ` (${region})` : ""}` })),
+      );
+    graph("Availability (1 = up)", lines(TARGET_METRICS.availability, "Average"), { yAxis: { left: { min: 0, max: 1 } } });
+    graph("Latency (ms)", lines(TARGET_METRICS.latency, "Average"));
+  }
+  if (config.targets.length > DASHBOARD_TARGET_LIMIT) {
+    const search = (metric: string, stat: string) => [
+      { expression: `SEARCH('{${ns},${config.multiRegion ? "Url,Region" : "Url"}} MetricName="${metric}"', '${stat}', ${config.periodSeconds})`, id: "all", label: "" },
+    ];
+    place("metric", 12, 6, { title: `Availability, all ${config.targets.length} targets`, view: "timeSeries", region: config.homeRegion, metrics: [search(TARGET_METRICS.availability, "Minimum")] });
+    place("metric", 12, 6, { title: `Latency, all ${config.targets.length} targets`, view: "timeSeries", region: config.homeRegion, metrics: [search(TARGET_METRICS.latency, "Average")] });
+  }
+
+  if (config.phaseMetrics) {
+    // Phases of the final hop, stacked; from the first probe region when several probe.
+    const region = config.multiRegion ? config.probeRegions[0] : undefined;
+    for (const target of config.targets.slice(0, PHASE_GRAPH_LIMIT)) {
+      const phases = [TARGET_METRICS.dnsTime, TARGET_METRICS.connectTime, TARGET_METRICS.tlsTime, TARGET_METRICS.timeToFirstByte];
+      graph(
+        `Phases: ${target.name ?? target.url}${region ? ` (${region})` : ""}`,
+        phases.map((phase) => metricLine(ns, phase, targetDimensions(target.url, region), { stat: "Average", label: phase })),
+        { stacked: true, view: "timeSeries" },
+        8,
+      );
+    }
+  }
+  return { body: { widgets }, metricCount };
+}

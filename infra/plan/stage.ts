@@ -1,0 +1,103 @@
+/**
+ * The whole plan of a stage as plain data, computed once from the validated config: shards,
+ * function settings, every alarm, the self-test events. The components turn it into resources,
+ * and the cost model prices exactly the same plan.
+ */
+import { LIVE_ALIAS } from "../../functions/common/contract";
+import type { StageConfig } from "../config";
+import { planDeadLetterAlarm, planFunctionAlarms, planProbeHealthAlarms, planTargetAlarms, type AlarmSpec } from "./alarms";
+import { functionName, hookFunctionName, probeRole, RECORDER_ROLE, stagePrefix } from "./names";
+import { planShards, probeTimeoutSeconds, type Shard } from "./shards";
+
+/** Lambda limits all environment variables of a function to 4 KB together; the self-test event
+ * stays well under, leaving room for the hook's other variables.
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
+export const SELF_TEST_EVENT_LIMIT = 3_000;
+/** A self-test probes a few real targets, enough to prove the new code works end to end. */
+export const SELF_TEST_MAX_TARGETS = 3;
+
+export const RECORDER_SETTINGS = { memoryMb: 256, timeoutSeconds: 30 } as const;
+export const HOOK_SETTINGS = { memoryMb: 128, extraSeconds: 30 } as const;
+
+export interface CanaryFunctionPlan {
+  /** `probe-<region>` or `recorder`: the key of the stack output and of logical names. */
+  role: string;
+  region: string;
+  functionName: string;
+  hookFunctionName: string;
+  alias: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  hookTimeoutSeconds: number;
+  /** The event the pre-traffic hook sends to the new version. */
+  selfTestEvent: string;
+  /** Errors and duration of the `live` alias: the deployment group's rollback alarms. */
+  alarms: AlarmSpec[];
+}
+
+export interface StagePlan {
+  prefix: string;
+  shards: Shard[];
+  probes: CanaryFunctionPlan[];
+  recorder: CanaryFunctionPlan;
+  targetAlarms: AlarmSpec[];
+  probeHealthAlarms: AlarmSpec[];
+  deadLetterAlarm: AlarmSpec;
+  recorderDeadLetterQueueName: string;
+}
+
+/** The probe's self-test: the first targets (at most 3) whose event stays under the env budget. */
+export function probeSelfTestEvent(config: StageConfig): string {
+  const targets = [];
+  for (const target of config.targets.slice(0, SELF_TEST_MAX_TARGETS)) {
+    const candidate = JSON.stringify({ selfTest: true, targets: [...targets, target] });
+    if (candidate.length > SELF_TEST_EVENT_LIMIT) break;
+    targets.push(target);
+  }
+  return JSON.stringify({ selfTest: true, targets });
+}
+
+function canaryFunction(config: StageConfig, role: string, region: string, timeoutSeconds: number, memoryMb: number, selfTestEvent: string): CanaryFunctionPlan {
+  const name = functionName(config.stage, role);
+  return {
+    role,
+    region,
+    functionName: name,
+    hookFunctionName: hookFunctionName(config.stage, role),
+    alias: LIVE_ALIAS,
+    timeoutSeconds,
+    memoryMb,
+    hookTimeoutSeconds: Math.min(900, timeoutSeconds + HOOK_SETTINGS.extraSeconds),
+    selfTestEvent,
+    alarms: planFunctionAlarms(config.stage, role, region, name, timeoutSeconds),
+  };
+}
+
+export function planStage(config: StageConfig): StagePlan {
+  const timeoutSeconds = probeTimeoutSeconds(config.periodSeconds);
+  const shards = planShards(config.targets, { concurrency: config.probeConcurrency, timeoutMs: timeoutSeconds * 1000 });
+  const probeSelfTest = probeSelfTestEvent(config);
+  const prefix = stagePrefix(config.stage);
+  const recorderDeadLetterQueueName = `${prefix}-recorder-dead-letters`;
+  return {
+    prefix,
+    shards,
+    probes: config.probeRegions.map((region) => canaryFunction(config, probeRole(region), region, timeoutSeconds, config.probeMemoryMb, probeSelfTest)),
+    recorder: canaryFunction(config, RECORDER_ROLE, config.homeRegion, RECORDER_SETTINGS.timeoutSeconds, RECORDER_SETTINGS.memoryMb, JSON.stringify({ selfTest: true })),
+    targetAlarms: planTargetAlarms(config),
+    probeHealthAlarms: planProbeHealthAlarms(config),
+    deadLetterAlarm: planDeadLetterAlarm(config.stage, config.homeRegion, recorderDeadLetterQueueName),
+    recorderDeadLetterQueueName,
+  };
+}
+
+/** Every alarm of the plan, target alarms first. */
+export function allAlarms(plan: StagePlan): AlarmSpec[] {
+  return [
+    ...plan.targetAlarms,
+    ...plan.probeHealthAlarms,
+    ...plan.probes.flatMap((probe) => probe.alarms),
+    ...plan.recorder.alarms,
+    plan.deadLetterAlarm,
+  ];
+}

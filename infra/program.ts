@@ -1,0 +1,162 @@
+/**
+ * The Pulumi program of a stage. `runProgram()` is what `infra/index.ts` runs under `pulumi up`
+ * (and what `npm run synth` runs under mocks): read and validate the config once, plan the
+ * stage, create the components, return the stack outputs.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bundleFunction } from "../scripts/bundle";
+import { loadStageConfig, parseConfigStrings, ConfigError, type StageConfig } from "./config";
+import { estimatedMonthlyCostUsd, estimateUsage } from "./cost";
+import { Alarms } from "./components/alarms";
+import { CanaryFunction } from "./components/canary-function";
+import { Dashboard } from "./components/dashboard";
+import { AlarmLedger } from "./components/ledger";
+import { Notifications } from "./components/notifications";
+import { ProbeRegion } from "./components/probes";
+import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
+import { planDashboard } from "./plan/dashboard";
+import { alarmNamePrefix } from "./plan/names";
+import { planStage } from "./plan/stage";
+
+/** The functions the program deploys, bundled by scripts/bundle.ts from functions/<name>/index.ts. */
+export type FunctionName = "probe" | "recorder" | "canary-hook";
+
+const bundles = new Map<FunctionName, string>();
+
+/** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`). A process
+ * bundles each function once: the sources do not change while it runs. */
+export function functionArchive(name: FunctionName): pulumi.asset.AssetArchive {
+  let code = bundles.get(name);
+  if (code === undefined) {
+    code = bundleFunction(name).code;
+    bundles.set(name, code);
+  }
+  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(code) });
+}
+
+/**
+ * Options of the stateful resources (ledger table, KMS key, topic). Where a stage protects its data,
+ * Pulumi refuses to delete them and leaves them in AWS if the stack is destroyed. Exported because
+ * mocks never see resource options: the policy tests check this function.
+ */
+export function statefulResourceOptions(protectData: boolean): { protect: boolean; retainOnDelete: boolean } {
+  return { protect: protectData, retainOnDelete: protectData };
+}
+
+/** KMS waits this long before deleting a key: the longest where data is protected. */
+export function keyDeletionWindowDays(protectData: boolean): number {
+  return protectData ? 30 : 7;
+}
+
+/** Every output is an Input of its StackOutputs type, resolved by the engine. */
+export type ProgramOutputs = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
+
+function canaryOutput(fn: CanaryFunction, region: string): pulumi.Output<CanaryFunctionOutput> {
+  return pulumi.output({
+    region,
+    functionName: fn.function.name,
+    alias: fn.alias.name,
+    version: fn.function.version,
+    codeDeployApplication: fn.application.name,
+    deploymentGroup: fn.deploymentGroup.deploymentGroupName,
+    hookFunctionName: fn.hook.name,
+  });
+}
+
+/** Creates every resource of a stage from its validated config. */
+export function createStack(config: StageConfig): ProgramOutputs {
+  const plan = planStage(config);
+  const providers = new Map<string, aws.Provider>();
+  const providerFor = (region: string) => {
+    let provider = providers.get(region);
+    if (!provider) {
+      provider = new aws.Provider(`aws-${region}`, { region });
+      providers.set(region, provider);
+    }
+    return provider;
+  };
+  const home = providerFor(config.homeRegion);
+  const accountId = aws.getCallerIdentityOutput({}, { provider: home }).accountId;
+  const partition = aws.getPartitionOutput({}, { provider: home }).partition;
+  const statefulOptions = statefulResourceOptions(config.protectData);
+  const probeCode = functionArchive("probe");
+  const recorderCode = functionArchive("recorder");
+  const hookCode = functionArchive("canary-hook");
+
+  const notifications = new Notifications(
+    "notifications",
+    {
+      prefix: plan.prefix,
+      alarmNamePrefix: alarmNamePrefix(config.stage),
+      region: config.homeRegion,
+      notifyEmails: config.notifyEmails,
+      accountId,
+      partition,
+      statefulOptions,
+      keyDeletionWindowDays: keyDeletionWindowDays(config.protectData),
+    },
+    { provider: home },
+  );
+  const ledger = new AlarmLedger(
+    "ledger",
+    {
+      config,
+      plan: plan.recorder,
+      prefix: plan.prefix,
+      deadLetterQueueName: plan.recorderDeadLetterQueueName,
+      topicArn: notifications.topic.arn,
+      code: recorderCode,
+      hookCode,
+      accountId,
+      partition,
+      statefulOptions,
+    },
+    { provider: home },
+  );
+  const probes = plan.probes.map(
+    (probePlan) =>
+      new ProbeRegion(
+        probePlan.role,
+        { config, plan: probePlan, shards: plan.shards, prefix: plan.prefix, code: probeCode, hookCode, accountId, partition },
+        { provider: providerFor(probePlan.region) },
+      ),
+  );
+  // Alarms after the ledger: the recorder is subscribed before the first state change is published.
+  new Alarms(
+    "alarms",
+    { specs: [...plan.targetAlarms, ...plan.probeHealthAlarms, plan.deadLetterAlarm], topicArn: notifications.topic.arn },
+    { provider: home, dependsOn: [ledger] },
+  );
+  const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
+
+  const dashboardMetrics = planDashboard(config, plan, { accountId: "0", partition: "aws" }).metricCount;
+  const canaryFunctions: Record<string, pulumi.Output<CanaryFunctionOutput>> = { recorder: canaryOutput(ledger.recorder, config.homeRegion) };
+  probes.forEach((probe, index) => {
+    canaryFunctions[plan.probes[index].role] = canaryOutput(probe.probe, plan.probes[index].region);
+  });
+
+  return {
+    stage: config.stage,
+    homeRegion: config.homeRegion,
+    topicArn: notifications.topic.arn,
+    alarmTableName: ledger.table.name,
+    dashboardUrl: dashboard.url,
+    alarmNamePrefix: alarmNamePrefix(config.stage),
+    canaryFunctions: pulumi.output(canaryFunctions),
+    estimatedMonthlyCostUsd: estimatedMonthlyCostUsd(estimateUsage(config, plan, dashboardMetrics)),
+  };
+}
+
+/** Reads the stack's config through Pulumi, validates it, and creates the stack. */
+export function runProgram(): ProgramOutputs {
+  let config: StageConfig;
+  try {
+    config = loadStageConfig(pulumi.getStack(), parseConfigStrings(pulumi.runtime.allConfig()));
+  } catch (error) {
+    // A RunError prints its message without a stack trace: the user sees `webhealth:key: reason` lines.
+    if (error instanceof ConfigError) throw new pulumi.RunError(`invalid stack configuration:\n${error.message}`);
+    throw error;
+  }
+  return createStack(config);
+}

@@ -1,0 +1,222 @@
+/**
+ * The synth engine: runs the Pulumi program under Pulumi's mocks (no CLI, no engine, no AWS) and
+ * returns the resource plan as plain JSON: `{ stack, resources: [{ type, name, inputs }], outputs,
+ * estimatedMonthlyCostUsd }`. Used in-process by the tests and the policy checks, and by
+ * `npm run synth`.
+ *
+ * Pulumi's runtime is a process-wide singleton, but `setMocks` resets it (monitor, stack, config
+ * is replaced with `setAllConfig`) and the program keeps no module-level state, so repeated
+ * syntheses in one process are independent; they run one at a time (a queue guards that).
+ */
+import * as crypto from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
+import { loadStageConfig } from "./config";
+import { runProgram, type ProgramOutputs } from "./program";
+import { PROJECT_NAME, readStackConfig } from "./stack-files";
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+export const REDACTED = "[secret]";
+
+export interface SynthResource {
+  /** The Pulumi type token, e.g. `aws:cloudwatch/metricAlarm:MetricAlarm`. */
+  type: string;
+  /** The logical name. */
+  name: string;
+  /** The resource's inputs as plain JSON: Outputs resolved, secrets redacted, archives summarised. */
+  inputs: Record<string, unknown>;
+}
+
+export interface SynthDocument {
+  stack: string;
+  resources: SynthResource[];
+  outputs: Record<string, unknown>;
+  estimatedMonthlyCostUsd: number;
+}
+
+/** A resource with what the mocks also saw: the region of its provider. */
+export interface SynthRecord extends SynthResource {
+  /** The region of the explicit provider the resource was created with (undefined for providers). */
+  region?: string;
+}
+
+export interface SynthResult {
+  document: SynthDocument;
+  records: SynthRecord[];
+}
+
+/** Reads Pulumi's secret wrapper (`{ <sig>: <secretSig>, value }`) as mocks receive it. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretWrapper(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Turns mock inputs into plain JSON: secrets redacted, assets and archives summarised by hash and size. */
+async function toPlain(value: unknown): Promise<unknown> {
+  if (isSecretWrapper(value)) return REDACTED;
+  if (value instanceof pulumi.asset.StringAsset) {
+    const text = await (value as unknown as { text: Promise<string> }).text;
+    return { sha256: crypto.createHash("sha256").update(text).digest("hex"), bytes: Buffer.byteLength(text) };
+  }
+  if (value instanceof pulumi.asset.AssetArchive) {
+    const assets = await (value as unknown as { assets: Promise<Record<string, unknown>> }).assets;
+    return { archive: await toPlain(assets) };
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(toPlain));
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = await toPlain((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+function regionOfProvider(provider: string | undefined): string | undefined {
+  // A provider reference is `<urn>::<id>`; the mocks give providers the id `provider-<region>`.
+  const id = provider?.split("::").pop();
+  return id?.startsWith("provider-") ? id.slice("provider-".length) : undefined;
+}
+
+/** Computed attributes AWS would return, so the program's `arn`, `name`, `version`... resolve. */
+function computedState(type: string, name: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+  const physical = (inputs.name as string | undefined) ?? name;
+  const account = MOCK_ACCOUNT_ID;
+  const arn = (service: string, resource: string, inRegion = region) => `arn:aws:${service}:${inRegion}:${account}:${resource}`;
+  switch (type) {
+    case "aws:lambda/function:Function": {
+      const fnArn = arn("lambda", `function:${physical}`);
+      return { name: physical, arn: fnArn, version: inputs.publish ? "1" : "$LATEST", qualifiedArn: `${fnArn}:1`, invokeArn: `${fnArn}/invocations` };
+    }
+    case "aws:lambda/alias:Alias":
+      return { arn: arn("lambda", `function:${inputs.functionName}:${physical}`) };
+    case "aws:sns/topic:Topic":
+      return { name: physical, arn: arn("sns", physical) };
+    case "aws:dynamodb/table:Table":
+      return { name: physical, arn: arn("dynamodb", `table/${physical}`) };
+    case "aws:sqs/queue:Queue":
+      return { name: physical, arn: arn("sqs", physical), url: `https://sqs.${region}.amazonaws.com/${account}/${physical}` };
+    case "aws:kms/key:Key": {
+      const keyId = crypto.createHash("sha256").update(name).digest("hex").slice(0, 32);
+      return { keyId, arn: arn("kms", `key/${keyId}`) };
+    }
+    case "aws:iam/role:Role":
+      return { name: `${physical}-mock`, arn: `arn:aws:iam::${account}:role/${physical}-mock` };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { name: physical, arn: arn("events", `rule/${physical}`) };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { name: physical, arn: arn("cloudwatch", `alarm:${physical}`) };
+    case "aws:codedeploy/application:Application":
+      return { name: physical, arn: arn("codedeploy", `application:${physical}`) };
+    case "aws:codedeploy/deploymentGroup:DeploymentGroup":
+      return { arn: arn("codedeploy", `deploymentgroup:${inputs.appName}/${inputs.deploymentGroupName}`) };
+    default:
+      return { name: physical, arn: arn("mock", `${type}/${name}`) };
+  }
+}
+
+/** Stack config values as Pulumi hands them to programs: strings, structured values as JSON. */
+function toConfigStrings(config: Record<string, unknown>): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) strings[key] = typeof value === "string" ? value : JSON.stringify(value);
+  return strings;
+}
+
+/** The outputs' internal promise: rejects when the program failed (an `apply` would hang instead). */
+function outputPromise(value: pulumi.Input<unknown>): Promise<unknown> {
+  return (pulumi.output(value) as unknown as { promise(): Promise<unknown> }).promise();
+}
+
+function isSecretOutput(value: pulumi.Input<unknown>): Promise<boolean> {
+  return (pulumi.output(value) as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** Waits until the runtime has no registration in flight (what the language host does before exiting). */
+async function waitForRegistrations(): Promise<void> {
+  // Internal to @pulumi/pulumi but stable across 3.x: the same call the language host makes at exit.
+  await (pulumiSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs any Pulumi program function under mocks as stack `stack` with the given stack config map. */
+export function synthesizeProgram(stack: string, config: Record<string, unknown>, program: () => ProgramOutputs | Record<string, pulumi.Input<unknown>>): Promise<SynthResult> {
+  const run = queue.then(() => runUnderMocks(stack, config, program));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runUnderMocks(stack: string, config: Record<string, unknown>, program: () => Record<string, pulumi.Input<unknown>>): Promise<SynthResult> {
+  const homeRegion = typeof config["aws:region"] === "string" ? config["aws:region"] : "us-east-1";
+  const seen: Array<{ type: string; name: string; inputs: Record<string, unknown>; provider?: string }> = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        if (args.type === "pulumi:providers:aws") {
+          seen.push({ type: args.type, name: args.name, inputs: args.inputs });
+          return { id: `provider-${args.inputs.region}`, state: args.inputs };
+        }
+        if (args.custom === false) return { id: "", state: {} };
+        seen.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        const region = regionOfProvider(args.provider) ?? homeRegion;
+        const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs, region) };
+        return { id: `${args.name}-id`, state };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        switch (args.token) {
+          case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/synth`, userId: "AIDASYNTH", id: MOCK_ACCOUNT_ID };
+          case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+          default:
+            throw new Error(`synth: no mock answer for ${args.token}`);
+        }
+      },
+    },
+    PROJECT_NAME,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(toConfigStrings(config));
+
+  // Pulumi reads `new Error().stack` for every resource and promise (source positions, leak
+  // reports); under ts-node each read is source-mapped, which was 60% of a 1,000-target synth.
+  // Mocks need no source positions, so stacks are switched off while the program runs.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const resolved: Record<string, unknown> = {};
+  try {
+    const outputs = program() as Record<string, pulumi.Input<unknown>>;
+    for (const [key, value] of Object.entries(outputs)) {
+      const plain = await outputPromise(value);
+      resolved[key] = (await isSecretOutput(value)) ? REDACTED : await toPlain(plain);
+    }
+    await waitForRegistrations();
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+
+  const records: SynthRecord[] = [];
+  for (const resource of seen) {
+    records.push({ type: resource.type, name: resource.name, inputs: (await toPlain(resource.inputs)) as Record<string, unknown>, region: regionOfProvider(resource.provider) });
+  }
+  records.sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type.localeCompare(b.type)));
+  const document: SynthDocument = {
+    stack,
+    resources: records.map(({ type, name, inputs }) => ({ type, name, inputs })),
+    outputs: resolved,
+    estimatedMonthlyCostUsd: resolved.estimatedMonthlyCostUsd as number,
+  };
+  return { document, records };
+}
+
+/**
+ * Synthesises a stage from its `Pulumi.<stage>.yaml` (or from the given config map). Throws a
+ * StackFileError or ConfigError before anything runs when the stack file or config is bad.
+ */
+export function synthesize(stage: string, config?: Record<string, unknown>): Promise<SynthResult> {
+  const stackConfig = config ?? readStackConfig(stage);
+  loadStageConfig(stage, stackConfig);
+  return synthesizeProgram(stage, stackConfig, runProgram);
+}

@@ -1,0 +1,119 @@
+import { expect } from "chai";
+import { CONFIG_DEFAULTS, ConfigError, loadStageConfig, parseConfigStrings, schedulePeriodSeconds } from "../../infra/config";
+
+const BASE = { "aws:region": "us-east-1", "webhealth:targets": [{ url: "https://example.com/" }] };
+
+function problemsOf(raw: Record<string, unknown>, stage = "beta"): string[] {
+  try {
+    loadStageConfig(stage, raw);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("infra config: webhealth:* keys", () => {
+  it("applies every default to a minimal stack", () => {
+    const config = loadStageConfig("beta", BASE);
+    expect(config).to.deep.equal({
+      stage: "beta",
+      homeRegion: "us-east-1",
+      targets: [{ url: "https://example.com/" }],
+      notifyEmails: [],
+      probeRegions: ["us-east-1"],
+      multiRegion: false,
+      schedule: "rate(1 minute)",
+      periodSeconds: 60,
+      namespace: "WebHealth",
+      phaseMetrics: true,
+      probeConcurrency: 32,
+      probeMemoryMb: 256,
+      deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce",
+      ledgerRetentionDays: 400,
+      logRetentionDays: 30,
+      protectData: false,
+      alarms: { ...CONFIG_DEFAULTS.alarms, quorum: 1 },
+    });
+  });
+
+  it("defaults the quorum to a majority of the probe regions", () => {
+    const quorum = (regions: string[]) => loadStageConfig("beta", { ...BASE, "webhealth:probeRegions": regions }).alarms.quorum;
+    expect([quorum(["us-east-1"]), quorum(["us-east-1", "eu-west-1"]), quorum(["us-east-1", "eu-west-1", "ap-southeast-2"])]).to.deep.equal([1, 2, 2]);
+  });
+
+  const cases: Array<{ title: string; raw: Record<string, unknown>; stage?: string; problems: string[] }> = [
+    { title: "targets missing", raw: { "aws:region": "us-east-1" }, problems: ["webhealth:targets: is required"] },
+    {
+      title: "a bad target URL, named by index",
+      raw: { ...BASE, "webhealth:targets": [{ url: "https://a.example.com/" }, { url: "https://b.example.com/" }, { url: "ftp://c.example.com/" }] },
+      problems: ["webhealth:targets[2].url: must be http or https"],
+    },
+    { title: "aws:region missing", raw: { "webhealth:targets": BASE["webhealth:targets"] }, problems: ["aws:region: is required (the home region of metrics, alarms and the ledger)"] },
+    { title: "a bad region in probeRegions", raw: { ...BASE, "webhealth:probeRegions": ["us-east-1", "Europe"] }, problems: ["webhealth:probeRegions[1]: must be an AWS region name like eu-west-1"] },
+    { title: "a repeated region", raw: { ...BASE, "webhealth:probeRegions": ["us-east-1", "us-east-1"] }, problems: ["webhealth:probeRegions[1]: duplicates probeRegions[0]"] },
+    { title: "an empty region list", raw: { ...BASE, "webhealth:probeRegions": [] }, problems: ["webhealth:probeRegions: must contain at least one region"] },
+    { title: "a bad email", raw: { ...BASE, "webhealth:notifyEmails": ["oncall@example.com", "not-an-address"] }, problems: ["webhealth:notifyEmails[1]: must be an email address"] },
+    { title: "a cron schedule", raw: { ...BASE, "webhealth:schedule": "cron(0 * * * ? *)" }, problems: ["webhealth:schedule: must be rate(N minute[s]) or rate(N hour[s]) between 1 minute and 1 hour"] },
+    { title: "a plural unit for 1", raw: { ...BASE, "webhealth:schedule": "rate(1 minutes)" }, problems: ["webhealth:schedule: must be rate(N minute[s]) or rate(N hour[s]) between 1 minute and 1 hour"] },
+    { title: "an unknown key", raw: { ...BASE, "webhealth:probeRegion": "us-east-1" }, problems: ["webhealth:probeRegion: is not a known field"] },
+    { title: "an unknown alarm setting", raw: { ...BASE, "webhealth:alarms": { quorom: 2 } }, problems: ["webhealth:alarms.quorom: is not a known field"] },
+    { title: "datapoints above periods", raw: { ...BASE, "webhealth:alarms": { latencyDatapoints: 6 } }, problems: ["webhealth:alarms.latencyDatapoints: must be at most latencyPeriods (5)"] },
+    {
+      title: "a quorum above the region count",
+      raw: { ...BASE, "webhealth:probeRegions": ["us-east-1", "eu-west-1"], "webhealth:alarms": { quorum: 3 } },
+      problems: ["webhealth:alarms.quorum: must be at most the number of probe regions (2)"],
+    },
+    { title: "an unknown deployment config", raw: { ...BASE, "webhealth:deploymentConfig": "AllAtOnce" }, problems: [`webhealth:deploymentConfig: must be one of ${["CodeDeployDefault.LambdaAllAtOnce", "CodeDeployDefault.LambdaCanary10Percent5Minutes", "CodeDeployDefault.LambdaCanary10Percent10Minutes", "CodeDeployDefault.LambdaCanary10Percent15Minutes", "CodeDeployDefault.LambdaCanary10Percent30Minutes", "CodeDeployDefault.LambdaLinear10PercentEvery1Minute", "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes", "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes", "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes"].join(", ")}`] },
+    { title: "a log retention CloudWatch does not offer", raw: { ...BASE, "webhealth:logRetentionDays": 10 }, problems: ["webhealth:logRetentionDays: must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"] },
+    { title: "a string where a boolean belongs", raw: { ...BASE, "webhealth:protectData": "yes" }, problems: ["webhealth:protectData: must be true or false"] },
+    { title: "concurrency out of range", raw: { ...BASE, "webhealth:probeConcurrency": 0 }, problems: ["webhealth:probeConcurrency: must be at least 1"] },
+    { title: "a reserved namespace", raw: { ...BASE, "webhealth:namespace": "AWS/Lambda" }, problems: ["webhealth:namespace: must not start with AWS/ (reserved for AWS services)"] },
+    { title: "an encrypted value", raw: { ...BASE, "webhealth:notifyEmails": { secure: "v1:abc" } }, problems: ["webhealth:notifyEmails: is encrypted (secure:); no webhealth key holds a secret, set it in plain text"] },
+    {
+      title: "two targets whose names make the same alarm names",
+      raw: { ...BASE, "webhealth:targets": [{ url: "https://a.example.com/", name: "Shop API" }, { url: "https://b.example.com/", name: "shop-api" }] },
+      problems: ['webhealth:targets[1].name: names the same alarms ("shop-api") as webhealth:targets[0]: give each target a distinct name'],
+    },
+    {
+      title: "a target too slow for any shard",
+      raw: { ...BASE, "webhealth:targets": [{ url: "https://a.example.com/" }, { url: "https://slow.example.com/", timeoutMs: 30000, retries: 1 }] },
+      problems: ["webhealth:targets[1]: can take 65.5 s (timeoutMs 30000 x 2 attempts + retry pauses + 5 s start) but a probe run has 60 s: lower timeoutMs or retries, or use a longer schedule"],
+    },
+    { title: "a stage name that cannot name functions", raw: BASE, stage: "Production-EU-West", problems: ['stack: "Production-EU-West" must be lowercase letters, digits and dashes, at most 12 characters (it names functions and alarms)'] },
+    {
+      title: "every problem at once, one per line",
+      raw: { "aws:region": "moon-1", "webhealth:targets": [], "webhealth:phaseMetrics": 1 },
+      problems: ["aws:region: must be an AWS region name like eu-west-1", "webhealth:targets: must contain at least one target", "webhealth:phaseMetrics: must be true or false"],
+    },
+  ];
+  for (const { title, raw, stage, problems } of cases) {
+    it(`rejects ${title}`, () => {
+      expect(problemsOf(raw, stage)).to.deep.equal(problems);
+    });
+  }
+
+  it("reads Pulumi's string config back into values, leaving string keys alone", () => {
+    expect(
+      parseConfigStrings({
+        "webhealth:targets": '[{"url":"https://example.com/"}]',
+        "webhealth:phaseMetrics": "false",
+        "webhealth:probeConcurrency": "8",
+        "webhealth:schedule": "rate(5 minutes)",
+        "webhealth:namespace": "123",
+        "aws:region": "eu-west-1",
+      }),
+    ).to.deep.equal({
+      "webhealth:targets": [{ url: "https://example.com/" }],
+      "webhealth:phaseMetrics": false,
+      "webhealth:probeConcurrency": 8,
+      "webhealth:schedule": "rate(5 minutes)",
+      "webhealth:namespace": "123",
+      "aws:region": "eu-west-1",
+    });
+  });
+
+  it("turns rate expressions into periods", () => {
+    expect(["rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(2 hours)", "rate(0 minutes)", "rate(2 minute)"].map(schedulePeriodSeconds)).to.deep.equal([60, 300, 3600, 7200, undefined, undefined]);
+  });
+});

@@ -1,0 +1,360 @@
+/**
+ * The program of every stage file, evaluated under Pulumi's mocks (infra/synth.ts registers them
+ * before the program runs): exact resources and inputs.
+ */
+import { expect } from "chai";
+import { LIVE_ALIAS } from "../../functions/common/contract";
+import { parseTargets } from "../../functions/common/targets";
+import { readSelfTestEvent } from "../../functions/canary-hook/self-test";
+import { parseProbeEvent } from "../../functions/probe/event";
+import { LIVE_ALIAS_OPTIONS } from "../../infra/components/canary-function";
+import { loadStageConfig } from "../../infra/config";
+import { estimatedMonthlyCostUsd, estimateUsage } from "../../infra/cost";
+import { planDashboard } from "../../infra/plan/dashboard";
+import { STATEFUL_RESOURCES } from "../../infra/plan/names";
+import { planStage } from "../../infra/plan/stage";
+import { statefulResourceOptions } from "../../infra/program";
+import { readStackConfig } from "../../infra/stack-files";
+import { MOCK_ACCOUNT_ID, synthesize, type SynthRecord, type SynthResult } from "../../infra/synth";
+
+const T = {
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  alias: "aws:lambda/alias:Alias",
+  eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+  rule: "aws:cloudwatch/eventRule:EventRule",
+  fn: "aws:lambda/function:Function",
+  group: "aws:codedeploy/deploymentGroup:DeploymentGroup",
+  permission: "aws:lambda/permission:Permission",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  table: "aws:dynamodb/table:Table",
+  topic: "aws:sns/topic:Topic",
+  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+  provider: "pulumi:providers:aws",
+};
+
+const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostUsd", "homeRegion", "stage", "topicArn"];
+
+function countsByType(result: SynthResult): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const resource of result.document.resources) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+  return counts;
+}
+
+function ofType(result: SynthResult, type: string): SynthRecord[] {
+  return result.records.filter((record) => record.type === type);
+}
+
+function named(result: SynthResult, type: string, name: string): SynthRecord {
+  const found = result.records.find((record) => record.type === type && record.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}`);
+  return found;
+}
+
+/** Common resources of every stage, by type, plus what varies. */
+function expectedCounts(o: { regions: number; alarms: number; shards: number; emails: number }): Record<string, number> {
+  const canaries = o.regions + 1;
+  return {
+    "aws:cloudwatch/dashboard:Dashboard": 1,
+    "aws:cloudwatch/eventRule:EventRule": o.shards * o.regions,
+    "aws:cloudwatch/eventTarget:EventTarget": o.shards * o.regions,
+    "aws:cloudwatch/logGroup:LogGroup": 2 * canaries,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": o.alarms,
+    "aws:codedeploy/application:Application": canaries,
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": canaries,
+    "aws:dynamodb/table:Table": 1,
+    "aws:iam/role:Role": 3 * canaries,
+    "aws:iam/rolePolicy:RolePolicy": 3 * canaries,
+    "aws:kms/alias:Alias": 1,
+    "aws:kms/key:Key": 1,
+    "aws:lambda/alias:Alias": canaries,
+    "aws:lambda/function:Function": 2 * canaries,
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": canaries,
+    "aws:lambda/permission:Permission": o.shards * o.regions + 1,
+    "aws:sns/topic:Topic": 1,
+    "aws:sns/topicPolicy:TopicPolicy": 1,
+    "aws:sns/topicSubscription:TopicSubscription": o.emails + 1,
+    "aws:sqs/queue:Queue": o.regions + 1,
+    "aws:sqs/queuePolicy:QueuePolicy": o.regions + 1,
+    "pulumi:providers:aws": o.regions,
+  };
+}
+
+describe("infra program: every stage file under mocks", function () {
+  this.timeout(60_000);
+  const results: Record<string, SynthResult> = {};
+
+  before(async () => {
+    for (const stage of ["beta", "gamma", "prod"]) results[stage] = await synthesize(stage);
+  });
+
+  it("beta: one region, 2 https targets, 1 email", () => {
+    // Alarms: 3 per https target, probe health, errors + duration per canary function (2), dead letters.
+    expect(countsByType(results.beta)).to.deep.equal(expectedCounts({ regions: 1, alarms: 2 * 3 + 1 + 2 * 2 + 1, shards: 1, emails: 1 }));
+  });
+
+  it("gamma: two regions, 4 https + 1 http target, 2 emails", () => {
+    expect(countsByType(results.gamma)).to.deep.equal(expectedCounts({ regions: 2, alarms: 4 * 3 + 2 + 2 + 3 * 2 + 1, shards: 1, emails: 2 }));
+  });
+
+  it("prod: three regions, 8 https targets, 2 emails", () => {
+    expect(countsByType(results.prod)).to.deep.equal(expectedCounts({ regions: 3, alarms: 8 * 3 + 3 + 4 * 2 + 1, shards: 1, emails: 2 }));
+  });
+
+  it("exports exactly the StackOutputs contract, resolved", () => {
+    const outputs = results.prod.document.outputs;
+    expect(Object.keys(outputs).sort()).to.deep.equal(STACK_OUTPUT_KEYS);
+    expect(outputs).to.deep.include({
+      stage: "prod",
+      homeRegion: "us-east-1",
+      topicArn: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-prod-alarms`,
+      alarmTableName: "webhealth-prod-alarm-ledger",
+      dashboardUrl: "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/webhealth-prod",
+      alarmNamePrefix: "webhealth-prod-",
+    });
+    expect(outputs.canaryFunctions).to.deep.equal({
+      "probe-ap-southeast-2": canary("ap-southeast-2", "probe-ap-southeast-2"),
+      "probe-eu-west-1": canary("eu-west-1", "probe-eu-west-1"),
+      "probe-us-east-1": canary("us-east-1", "probe-us-east-1"),
+      recorder: canary("us-east-1", "recorder"),
+    });
+    function canary(region: string, role: string) {
+      const name = `webhealth-prod-${role}`;
+      return { region, functionName: name, alias: LIVE_ALIAS, version: "1", codeDeployApplication: name, deploymentGroup: name, hookFunctionName: `CodeDeployHook_${name}` };
+    }
+  });
+
+  it("exports the cost of the plan it deployed", () => {
+    for (const stage of ["beta", "gamma", "prod"]) {
+      const config = loadStageConfig(stage, readStackConfig(stage));
+      const plan = planStage(config);
+      const expected = estimatedMonthlyCostUsd(estimateUsage(config, plan, planDashboard(config, plan, { accountId: "0", partition: "aws" }).metricCount));
+      expect(results[stage].document.estimatedMonthlyCostUsd, stage).to.equal(expected);
+      expect(results[stage].document.outputs.estimatedMonthlyCostUsd, stage).to.equal(expected);
+    }
+  });
+
+  it("creates each probe in its own region through an explicit provider", () => {
+    const probes = ofType(results.prod, T.fn).filter((record) => record.name.startsWith("probe-") && record.name.endsWith("-function"));
+    expect(probes.map((record) => [record.inputs.name, record.region])).to.deep.equal([
+      ["webhealth-prod-probe-ap-southeast-2", "ap-southeast-2"],
+      ["webhealth-prod-probe-eu-west-1", "eu-west-1"],
+      ["webhealth-prod-probe-us-east-1", "us-east-1"],
+    ]);
+    expect(ofType(results.prod, T.provider).map((record) => record.inputs.region).sort()).to.deep.equal(["ap-southeast-2", "eu-west-1", "us-east-1"]);
+    expect(named(results.prod, T.table, "ledger-table").region).to.equal("us-east-1");
+  });
+
+  it("publishes arm64 nodejs22.x versions behind a live alias that CodeDeploy owns", () => {
+    const fn = named(results.gamma, T.fn, "probe-eu-west-1-function");
+    expect(fn.inputs).to.deep.include({
+      name: "webhealth-gamma-probe-eu-west-1",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      publish: true,
+      timeout: 60,
+      memorySize: 256,
+      environment: {
+        variables: { METRICS_NAMESPACE: "WebHealth", METRICS_REGION: "us-east-1", METRICS_REGION_DIMENSION: "eu-west-1", PHASE_METRICS: "true", PROBE_CONCURRENCY: "32" },
+      },
+    });
+    for (const alias of ofType(results.gamma, T.alias)) expect(alias.inputs).to.deep.include({ name: LIVE_ALIAS, functionVersion: "1" });
+    expect(LIVE_ALIAS_OPTIONS).to.deep.equal({ ignoreChanges: ["functionVersion", "routingConfig"] });
+  });
+
+  it("schedules every shard at the live alias, never retrying into the next minute", () => {
+    for (const stage of ["beta", "gamma", "prod"]) {
+      const config = loadStageConfig(stage, readStackConfig(stage));
+      for (const target of ofType(results[stage], T.eventTarget)) {
+        const region = target.region as string;
+        expect(target.inputs.arn).to.equal(`arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:webhealth-${stage}-probe-${region}:live`);
+        expect(target.inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 });
+        expect(target.inputs.deadLetterConfig).to.deep.equal({ arn: `arn:aws:sqs:${region}:${MOCK_ACCOUNT_ID}:webhealth-${stage}-probe-failures` });
+        const input = target.inputs.input as string;
+        expect(input.length).to.be.at.most(8192);
+        const event = JSON.parse(input);
+        expect(event.shard).to.deep.equal({ index: 0, count: 1 });
+        expect(parseTargets(event.targets)).to.deep.equal(config.targets);
+      }
+      for (const permission of ofType(results[stage], T.permission).filter((record) => record.inputs.principal === "events.amazonaws.com")) {
+        expect(permission.inputs).to.deep.equal({
+          action: "lambda:InvokeFunction",
+          function: `webhealth-${stage}-probe-${permission.region}`,
+          principal: "events.amazonaws.com",
+          qualifier: LIVE_ALIAS,
+          sourceArn: `arn:aws:events:${permission.region}:${MOCK_ACCOUNT_ID}:rule/webhealth-${stage}-probe-0`,
+        });
+      }
+    }
+    expect(named(results.beta, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "probe-us-east-1-async").inputs).to.deep.equal({
+      functionName: "webhealth-beta-probe-us-east-1",
+      qualifier: LIVE_ALIAS,
+      maximumRetryAttempts: 0,
+      maximumEventAgeInSeconds: 60,
+      destinationConfig: { onFailure: { destination: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-probe-failures` } },
+    });
+  });
+
+  it("gives every function events and environments its own parser accepts", () => {
+    for (const stage of ["beta", "gamma", "prod"]) {
+      for (const target of ofType(results[stage], T.eventTarget)) {
+        const event = JSON.parse(target.inputs.input as string);
+        expect(parseProbeEvent(event), `${stage} ${target.name}`).to.deep.equal(event);
+      }
+      for (const hook of ofType(results[stage], T.fn).filter((record) => record.name.endsWith("-hook"))) {
+        const env = (hook.inputs.environment as { variables: Record<string, string> }).variables;
+        const selfTest = readSelfTestEvent(env);
+        // The probe's hook sends real targets: the probe must accept them as a self-test event.
+        if (hook.name.startsWith("probe-")) expect(parseProbeEvent(selfTest)).to.deep.equal(selfTest);
+        else expect(selfTest).to.deep.equal({ selfTest: true });
+        // Lambda: all environment variables of a function together at most 4 KB.
+        expect(Buffer.byteLength(JSON.stringify(env)), hook.name).to.be.below(4096);
+      }
+    }
+  });
+
+  it("alarms on availability with missing data breaching, on exactly the published dimensions", () => {
+    const topic = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`;
+    expect(named(results.beta, T.alarm, "wikipedia-availability").inputs).to.deep.equal({
+      name: "webhealth-beta-wikipedia-availability",
+      alarmDescription: "https://www.wikipedia.org/ failed its check in 2 of 3 periods (no data counts as down: a dead probe must not look healthy)",
+      namespace: "WebHealth",
+      metricName: "Availability",
+      dimensions: { Url: "https://www.wikipedia.org/" },
+      statistic: "Minimum",
+      period: 60,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: "breaching",
+      actionsEnabled: true,
+      alarmActions: [topic],
+      okActions: [topic],
+    });
+    expect(named(results.beta, T.alarm, "npm-registry-latency").inputs).to.deep.include({ threshold: 1000, datapointsToAlarm: 3, evaluationPeriods: 5, statistic: "Average", treatMissingData: "notBreaching" });
+    expect(named(results.beta, T.alarm, "probe-health").inputs).to.deep.include({ metricName: "TargetsProbed", dimensions: {}, statistic: "Sum", threshold: 2, treatMissingData: "breaching" });
+  });
+
+  it("fires a quorum alarm only when k regions see the target down", () => {
+    const alarm = named(results.prod, T.alarm, "github-availability");
+    const regionQuery = (id: string, region: string) => ({
+      id,
+      returnData: false,
+      metric: { namespace: "WebHealth", metricName: "Availability", dimensions: { Url: "https://github.com/", Region: region }, stat: "Minimum", period: 60 },
+    });
+    expect(alarm.inputs).to.deep.include({ comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 2, treatMissingData: "breaching" });
+    expect(alarm.inputs.metricQueries).to.deep.equal([
+      { id: "down", expression: "3 - (FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0))", label: "Regions seeing the target down", returnData: true },
+      regionQuery("m0", "us-east-1"),
+      regionQuery("m1", "eu-west-1"),
+      regionQuery("m2", "ap-southeast-2"),
+    ]);
+    expect(named(results.prod, T.alarm, "github-certificate").inputs).to.deep.include({ dimensions: { Url: "https://github.com/", Region: "us-east-1" }, threshold: 21, period: 3600 });
+    expect(named(results.prod, T.alarm, "probe-health-eu-west-1").inputs).to.deep.include({ dimensions: { Region: "eu-west-1" }, threshold: 8 });
+  });
+
+  it("deploys through CodeDeploy BLUE_GREEN with alias-scoped rollback alarms and a CodeDeployHook_ hook", () => {
+    expect(named(results.prod, T.group, "probe-eu-west-1-deploy-group").inputs).to.deep.include({
+      appName: "webhealth-prod-probe-eu-west-1",
+      deploymentGroupName: "webhealth-prod-probe-eu-west-1",
+      deploymentConfigName: "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+      deploymentStyle: { deploymentOption: "WITH_TRAFFIC_CONTROL", deploymentType: "BLUE_GREEN" },
+      autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"] },
+      alarmConfiguration: { enabled: true, alarms: ["webhealth-prod-probe-eu-west-1-errors", "webhealth-prod-probe-eu-west-1-duration"] },
+    });
+    const errors = named(results.prod, T.alarm, "probe-eu-west-1-errors");
+    expect(errors.region).to.equal("eu-west-1");
+    expect(errors.inputs).to.deep.include({ namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: "webhealth-prod-probe-eu-west-1", Resource: "webhealth-prod-probe-eu-west-1:live" } });
+    // 95% of the 60 s timeout: above the shard plan's worst case (55 s), so only an overrunning version trips it.
+    expect(named(results.prod, T.alarm, "probe-eu-west-1-duration").inputs).to.deep.include({ metricName: "Duration", statistic: "Maximum", threshold: 57_000 });
+    const hook = named(results.prod, T.fn, "probe-eu-west-1-hook");
+    expect(hook.inputs.name).to.equal("CodeDeployHook_webhealth-prod-probe-eu-west-1");
+    const selfTest = JSON.parse((hook.inputs.environment as { variables: Record<string, string> }).variables.SELF_TEST_EVENT);
+    expect(selfTest.selfTest).to.equal(true);
+    expect(selfTest.targets.map((target: { name: string }) => target.name)).to.deep.equal(["wikipedia", "npm-registry", "nodejs"]);
+    const deployPolicy = JSON.parse(named(results.prod, T.rolePolicy, "probe-eu-west-1-deploy-policy").inputs.policy as string);
+    expect(deployPolicy.Statement.find((statement: { Sid: string }) => statement.Sid === "InvokeThisHook")).to.deep.equal({
+      Sid: "InvokeThisHook",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction"],
+      Resource: `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:CodeDeployHook_webhealth-prod-probe-eu-west-1`,
+    });
+  });
+
+  it("grants no wildcard action; only PutMetricData has a * resource, limited by namespace", () => {
+    for (const stage of ["beta", "gamma", "prod"]) {
+      for (const policy of ofType(results[stage], T.rolePolicy)) {
+        for (const statement of JSON.parse(policy.inputs.policy as string).Statement) {
+          for (const action of statement.Action) expect(action, policy.name).to.not.include("*");
+          if (statement.Resource === "*") expect(statement).to.deep.include({ Action: ["cloudwatch:PutMetricData"], Condition: { StringEquals: { "cloudwatch:namespace": "WebHealth" } } });
+        }
+      }
+    }
+  });
+
+  it("creates exactly one of each stateful resource, under its stable logical name", () => {
+    for (const stage of ["beta", "gamma", "prod"]) {
+      for (const { type, name } of Object.values(STATEFUL_RESOURCES)) {
+        expect(ofType(results[stage], type).map((record) => record.name), `${stage} ${type}`).to.deep.equal([name]);
+      }
+    }
+  });
+
+  it("keeps the ledger on demand, recoverable, encrypted, with TTL, and protected in prod", () => {
+    const table = (stage: string) => named(results[stage], T.table, "ledger-table").inputs;
+    expect(table("prod")).to.deep.include({
+      name: "webhealth-prod-alarm-ledger",
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "alarmName",
+      rangeKey: "changedAt",
+      ttl: { attributeName: "expiresAt", enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: true,
+    });
+    expect(table("beta").deletionProtectionEnabled).to.equal(false);
+    expect(statefulResourceOptions(true)).to.deep.equal({ protect: true, retainOnDelete: true });
+    expect(statefulResourceOptions(false)).to.deep.equal({ protect: false, retainOnDelete: false });
+  });
+
+  it("lets the recorder write the ledger and keep what it could not record, nothing else", () => {
+    const policy = JSON.parse(named(results.beta, T.rolePolicy, "recorder-policy").inputs.policy as string);
+    expect(policy.Statement.slice(1)).to.deep.equal([
+      { Sid: "WriteLedger", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DescribeTable"], Resource: `arn:aws:dynamodb:us-east-1:${MOCK_ACCOUNT_ID}:table/webhealth-beta-alarm-ledger` },
+      { Sid: "KeepFailedNotifications", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-recorder-dead-letters` },
+    ]);
+    expect(named(results.beta, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "recorder-async").inputs).to.deep.equal({
+      functionName: "webhealth-beta-recorder",
+      qualifier: LIVE_ALIAS,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 21_600,
+      destinationConfig: { onFailure: { destination: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-recorder-dead-letters` } },
+    });
+    expect(named(results.beta, T.fn, "recorder-function").inputs.environment).to.deep.equal({ variables: { ALARM_TABLE_NAME: "webhealth-beta-alarm-ledger", ALARM_RETENTION_DAYS: "30" } });
+  });
+
+  it("encrypts the topic with the stage's key and lets only this stage's alarms publish", () => {
+    expect(named(results.beta, T.topic, "alarm-topic").inputs.kmsMasterKeyId).to.match(new RegExp(`^arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:key/`));
+    const policy = JSON.parse(named(results.beta, T.topicPolicy, "alarm-topic-policy").inputs.policy as string);
+    expect(policy.Statement).to.deep.equal([
+      {
+        Sid: "OnlyThisStagesAlarms",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["sns:Publish"],
+        Resource: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
+        Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID }, ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT_ID}:alarm:webhealth-beta-*` } },
+      },
+    ]);
+    const subscriptions = ofType(results.beta, T.subscription).map((record) => record.inputs);
+    expect(subscriptions).to.deep.include({ topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`, protocol: "email", endpoint: "beta-alerts@example.com" });
+    expect(subscriptions).to.deep.include({
+      topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
+      protocol: "lambda",
+      endpoint: `arn:aws:lambda:us-east-1:${MOCK_ACCOUNT_ID}:function:webhealth-beta-recorder:live`,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-recorder-dead-letters` }),
+    });
+  });
+});

@@ -1,0 +1,131 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { generatedTargets } from "../../infra/cost";
+import { runProgram } from "../../infra/program";
+import { PROJECT_ROOT, readStackConfig } from "../../infra/stack-files";
+import { REDACTED, synthesize, synthesizeProgram } from "../../infra/synth";
+
+function runCli(args: string[]) {
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/synth.ts", ...args], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  });
+}
+
+describe("infra synth engine", function () {
+  this.timeout(60_000);
+
+  it("redacts secrets in inputs and outputs and resolves Outputs", async () => {
+    const { document } = await synthesizeProgram("beta", { "aws:region": "us-east-1" }, () => {
+      const topic = new aws.sns.Topic("t", { name: "plain", displayName: pulumi.secret("hidden") });
+      return { arn: topic.arn, token: pulumi.secret("s3cr3t") };
+    });
+    expect(document.resources).to.deep.equal([{ type: "aws:sns/topic:Topic", name: "t", inputs: { displayName: REDACTED, name: "plain" } }]);
+    expect(document.outputs).to.deep.equal({ arn: "arn:aws:sns:us-east-1:123456789012:plain", token: REDACTED });
+  });
+
+  it("runs the real entry point (infra/index.ts) with the same result as the program function", async () => {
+    const config = readStackConfig("beta");
+    // The entry point runs the program when it is loaded, so it must load inside the mocked run.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const viaIndex = await synthesizeProgram("beta", config, () => require("../../infra/index"));
+    const viaSynth = await synthesize("beta");
+    expect(viaIndex.document).to.deep.equal(viaSynth.document);
+  });
+
+  it("probes from one region other than home without the Region dimension, publishing home", async () => {
+    const { records } = await synthesize("edge", { "aws:region": "us-east-1", "webhealth:probeRegions": ["eu-central-1"], "webhealth:targets": [{ url: "http://example.com/", name: "plain" }] });
+    const probe = records.find((record) => record.name === "probe-eu-central-1-function");
+    expect(probe?.region).to.equal("eu-central-1");
+    expect((probe?.inputs.environment as { variables: Record<string, string> }).variables).to.deep.equal({
+      METRICS_NAMESPACE: "WebHealth",
+      METRICS_REGION: "us-east-1",
+      PHASE_METRICS: "true",
+      PROBE_CONCURRENCY: "32",
+    });
+    const alarms = records.filter((record) => record.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && record.region === "us-east-1");
+    expect(alarms.map((alarm) => [alarm.name, alarm.inputs.dimensions])).to.deep.equal([
+      ["plain-availability", { Url: "http://example.com/" }],
+      ["plain-latency", { Url: "http://example.com/" }],
+      ["probe-health", {}],
+      ["recorder-dead-letters", { QueueName: "webhealth-edge-recorder-dead-letters" }],
+      ["recorder-duration", { FunctionName: "webhealth-edge-recorder", Resource: "webhealth-edge-recorder:live" }],
+      ["recorder-errors", { FunctionName: "webhealth-edge-recorder", Resource: "webhealth-edge-recorder:live" }],
+    ]);
+  });
+
+  it("stops `pulumi up` on bad config with the key and the reason, no stack trace", async () => {
+    let caught: unknown;
+    try {
+      await synthesizeProgram("beta", { "aws:region": "us-east-1", "webhealth:targets": [{ url: "https://a.example.com/", retries: 9 }] }, runProgram);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(pulumi.RunError);
+    expect((caught as Error).message).to.equal("invalid stack configuration:\nwebhealth:targets[0].retries: must be at most 3");
+  });
+
+  it("gives the same document on repeated runs in one process", async () => {
+    const first = await synthesize("gamma");
+    const second = await synthesize("gamma");
+    expect(second.document).to.deep.equal(first.document);
+  });
+
+  it("scales linearly: 1,000 targets add 3 alarms each and one rule, target and permission per shard", async () => {
+    const count = async (targets: number) => {
+      const { document } = await synthesize("scale", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(targets) });
+      const of = (type: string) => document.resources.filter((resource) => resource.type === type).length;
+      return { total: document.resources.length, alarms: of("aws:cloudwatch/metricAlarm:MetricAlarm"), shards: of("aws:cloudwatch/eventRule:EventRule") };
+    };
+    const small = await count(100);
+    const large = await count(1000);
+    expect(large.alarms - small.alarms).to.equal(900 * 3);
+    expect(large.total - small.total).to.equal(900 * 3 + 3 * (large.shards - small.shards));
+    // Shards: at most one per 60 targets (the 8,192-character input holds well over that).
+    expect(large.shards).to.be.within(Math.ceil(1000 / 160), Math.ceil(1000 / 60));
+    expect(large.total).to.be.at.most(60 + 3.1 * 1000);
+  });
+
+  describe("npm run synth", () => {
+    it("--json prints the same document as the engine", async () => {
+      const result = runCli(["--stack", "beta", "--json"]);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(JSON.parse(result.stdout)).to.deep.equal((await synthesize("beta")).document);
+    });
+
+    it("prints a readable summary without --json", () => {
+      const result = runCli(["--stack", "beta"]);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stdout).to.include("stack beta: 57 resources\n");
+      expect(result.stdout).to.include("  https://www.wikipedia.org/\n    availability < 1 (2 of 3)\n    certificate < 14 (1 of 1)\n    latency > 1500 (3 of 5)\n");
+      expect(result.stdout).to.include("estimated monthly cost: $7.35\n");
+    });
+
+    it("exits 2 with the key and the reason on stderr and nothing on stdout for bad config", () => {
+      const file = path.join(PROJECT_ROOT, "Pulumi.synthbad.yaml");
+      fs.writeFileSync(file, "config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ftp://example.com/\n  webhealth:probeRegions: [us-east-1, us-east-1]\n");
+      try {
+        const result = runCli(["--stack", "synthbad", "--json"]);
+        expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).to.deep.equal({
+          status: 2,
+          stdout: "",
+          stderr: "webhealth:targets[0].url: must be http or https\nwebhealth:probeRegions[1]: duplicates probeRegions[0]\n",
+        });
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    });
+
+    it("exits 2 for an unknown stack or a missing --stack", () => {
+      const unknown = runCli(["--stack", "nope"]);
+      expect([unknown.status, unknown.stdout, unknown.stderr]).to.deep.equal([2, "", "--stack: no stack file Pulumi.nope.yaml (known stages: beta, gamma, prod)\n"]);
+      const missing = runCli(["--json"]);
+      expect([missing.status, missing.stdout, missing.stderr]).to.deep.equal([2, "", "--stack: is required\nusage: npm run synth -- --stack <stage> [--json]\n"]);
+    });
+  });
+});
