@@ -28,6 +28,18 @@ export const LAMBDA_HANDLER = "index.handler";
 /** CodeDeploy rolls back on a failed deployment, on an alarm, and when someone stops it. */
 export const ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"];
 
+/**
+ * What CodeDeploy's alarm poll (DescribeAlarms) is granted on: every alarm of the account in the
+ * function's region. DescribeAlarms is a List action that CloudWatch may evaluate on `alarm:*`
+ * rather than on each named alarm (callers scoped to alarm names get "not authorized to perform:
+ * cloudwatch:DescribeAlarms on resource: arn:aws:cloudwatch:<region>:<account>:alarm:*"), and AWS's
+ * own AWSCodeDeployRoleForLambda grants it on "*". It only reads alarm definitions and states.
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForLambda.html
+ */
+export function describeAlarmsResource(partition: pulumi.Input<string>, region: string, accountId: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.interpolate`arn:${partition}:cloudwatch:${region}:${accountId}:alarm:*`;
+}
+
 export interface AsyncInvokeSettings {
   /** Where failed asynchronous invocations go (an SQS queue ARN). */
   onFailureArn: pulumi.Input<string>;
@@ -173,12 +185,9 @@ export class CanaryFunction extends pulumi.ComponentResource {
             Resource: [this.function.arn, pulumi.interpolate`${this.function.arn}:*`],
           },
           { Sid: "InvokeThisHook", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: this.hook.arn },
-          {
-            Sid: "ReadRollbackAlarms",
-            Effect: "Allow",
-            Action: ["cloudwatch:DescribeAlarms"],
-            Resource: plan.alarms.map((spec) => pulumi.interpolate`arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${spec.alarmName}`),
-          },
+          // Not the two alarm ARNs: a DescribeAlarms call can be authorized against `alarm:*` (see
+          // describeAlarmsResource), and a denied alarm poll stops every deployment.
+          { Sid: "ReadRollbackAlarms", Effect: "Allow", Action: ["cloudwatch:DescribeAlarms"], Resource: describeAlarmsResource(partition, region, accountId) },
         ]),
       },
       child,

@@ -64,6 +64,27 @@ export function metricsRead(spec: AlarmSpec): number {
   return spec.metric ? 1 : (spec.math?.metrics.length ?? 0);
 }
 
+/**
+ * The number of regions seeing a target down, from one Availability metric (1 or 0) per region.
+ *
+ * No FILL: CloudWatch warns that FILL in an alarm turns a period whose data is still on its way
+ * into the fill value, so the latest datapoint would read "every region down" at each evaluation
+ * (the probe stamps its datums with the start of the run and publishes them after the last
+ * check, up to a minute later). Without FILL, metric math's arithmetic treats a region missing at
+ * a timestamp where another region reported as 0 (counted down, so a dead probe cannot hide an
+ * outage), and a period where no region reported yet stays missing: the alarm's own
+ * treatMissingData ("breaching") decides then, which ignores missing periods while enough real
+ * datapoints exist. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+ */
+export function quorumDownExpression(metricIds: readonly string[]): string {
+  return `${metricIds.length} - (${metricIds.join(" + ")})`;
+}
+
+/** The number of regions measuring a latency above `thresholdMs`; a region without data counts as not slow. */
+export function quorumSlowExpression(metricIds: readonly string[], thresholdMs: number): string {
+  return metricIds.map((id) => `IF(${id} > ${thresholdMs}, 1, 0)`).join(" + ");
+}
+
 function latencyThreshold(target: Target, config: StageConfig): number {
   return target.latencyMs ?? config.alarms.defaultLatencyMs;
 }
@@ -121,7 +142,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         metric: { namespace, metricName: TARGET_METRICS.latency, dimensions, stat: "Average", period: periodSeconds },
       });
     } else {
-      // Quorum: a region with no data counts as down (FILL with 0), so dead probes cannot hide an outage.
+      // Quorum: a region with no data counts as down, so dead probes cannot hide an outage.
       const availability = perRegion(TARGET_METRICS.availability, "Minimum");
       const regions = config.probeRegions.length;
       specs.push({
@@ -138,7 +159,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         math: {
           id: "down",
           label: "Regions seeing the target down",
-          expression: `${regions} - (${availability.map((metric) => `FILL(${metric.id}, 0)`).join(" + ")})`,
+          expression: quorumDownExpression(availability.map((metric) => metric.id)),
           metrics: availability,
         },
       });
@@ -157,7 +178,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         math: {
           id: "slow",
           label: `Regions slower than ${threshold} ms`,
-          expression: latency.map((metric) => `IF(FILL(${metric.id}, 0) > ${threshold}, 1, 0)`).join(" + "),
+          expression: quorumSlowExpression(latency.map((metric) => metric.id), threshold),
           metrics: latency,
         },
       });

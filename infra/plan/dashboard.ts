@@ -8,8 +8,14 @@ import type { StageConfig } from "../config";
 import type { AlarmSpec } from "./alarms";
 import { allAlarms, type StagePlan } from "./stage";
 
-/** An alarm widget shows at most 100 alarms. */
-const ALARMS_PER_WIDGET = 100;
+/** An alarm widget shows at most 100 alarms.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html */
+export const ALARMS_PER_WIDGET = 100;
+/** CloudWatch quotas: up to 500 metrics per dashboard widget and 2,500 per dashboard across all
+ * widgets (metrics read by metric math included). The plan's worst case (100 graphed targets from
+ * 10 regions) lists 2,100. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html */
+export const MAX_METRICS_PER_WIDGET = 500;
+export const MAX_METRICS_PER_DASHBOARD = 2_500;
 /** A dashboard holds at most 100 widgets in the documented limit awsx cites (newer accounts allow
  * 500): alarm widgets are capped so a stage of any size stays under it. The monitor's own alarms
  * come first, then availability, latency and certificates. */

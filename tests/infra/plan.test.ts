@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { loadStageConfig } from "../../infra/config";
 import { generatedTargets } from "../../infra/cost";
-import { DASHBOARD_TARGET_LIMIT, MAX_WIDGETS, planDashboard } from "../../infra/plan/dashboard";
+import { ALARMS_PER_WIDGET, DASHBOARD_TARGET_LIMIT, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET, MAX_WIDGETS, planDashboard } from "../../infra/plan/dashboard";
 import { targetKey } from "../../infra/plan/names";
 import { allAlarms, planStage, probeSelfTestEvent } from "../../infra/plan/stage";
 import { readStackConfig } from "../../infra/stack-files";
@@ -48,6 +48,21 @@ describe("infra plan: names, self-tests, dashboard", () => {
     const search = body.widgets.find((widget) => widget.properties.title === "Availability, all 1000 targets");
     expect(search?.properties.metrics).to.deep.equal([[{ expression: `SEARCH('{WebHealth,Url} MetricName="Availability"', 'Minimum', 60)`, id: "all", label: "" }]]);
     expect(body.widgets.filter((widget) => widget.type === "alarm")).to.have.length(5);
+    expect(body.widgets.length).to.be.at.most(MAX_WIDGETS);
+  });
+
+  it("stays within CloudWatch's dashboard quotas at the largest stage: 1,000 targets from 10 regions", () => {
+    const regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1"];
+    const config = loadStageConfig("scale", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(1000), "webhealth:probeRegions": regions });
+    const { body, metricCount } = planDashboard(config, planStage(config), CONTEXT);
+    // 10 probe-health + 10 probe-error lines, 100 graphed targets x 10 regions x 2 metrics, 20 phase graphs x 4.
+    expect(metricCount).to.equal(10 + 10 + 100 * 10 * 2 + 20 * 4);
+    expect(metricCount).to.be.at.most(MAX_METRICS_PER_DASHBOARD);
+    for (const widget of body.widgets) {
+      const lines = (widget.properties.metrics ?? []) as unknown[][];
+      expect(lines.filter((line) => typeof line[0] === "string").length, String(widget.properties.title)).to.be.at.most(MAX_METRICS_PER_WIDGET);
+      if (widget.type === "alarm") expect((widget.properties.alarms as string[]).length).to.be.at.most(ALARMS_PER_WIDGET);
+    }
     expect(body.widgets.length).to.be.at.most(MAX_WIDGETS);
   });
 });

@@ -246,13 +246,35 @@ describe("infra program: every stage file under mocks", function () {
     });
     expect(alarm.inputs).to.deep.include({ comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 2, treatMissingData: "breaching" });
     expect(alarm.inputs.metricQueries).to.deep.equal([
-      { id: "down", expression: "3 - (FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0))", label: "Regions seeing the target down", returnData: true },
+      // No FILL: it would turn the period still being published into "3 regions down" at every evaluation.
+      { id: "down", expression: "3 - (m0 + m1 + m2)", label: "Regions seeing the target down", returnData: true },
       regionQuery("m0", "us-east-1"),
       regionQuery("m1", "eu-west-1"),
       regionQuery("m2", "ap-southeast-2"),
     ]);
+    expect(named(results.prod, T.alarm, "github-latency").inputs.metricQueries).to.deep.include({
+      id: "slow",
+      expression: "IF(m0 > 2000, 1, 0) + IF(m1 > 2000, 1, 0) + IF(m2 > 2000, 1, 0)",
+      label: "Regions slower than 2000 ms",
+      returnData: true,
+    });
+    expect(named(results.gamma, T.alarm, "neverssl-availability").inputs.metricQueries).to.deep.include({
+      id: "down",
+      expression: "2 - (m0 + m1)",
+      label: "Regions seeing the target down",
+      returnData: true,
+    });
     expect(named(results.prod, T.alarm, "github-certificate").inputs).to.deep.include({ dimensions: { Url: "https://github.com/", Region: "us-east-1" }, threshold: 21, period: 3600 });
     expect(named(results.prod, T.alarm, "probe-health-eu-west-1").inputs).to.deep.include({ dimensions: { Region: "eu-west-1" }, threshold: 8 });
+  });
+
+  it("uses no FILL in any alarm expression (CloudWatch: FILL makes the latest, still-arriving datapoint the fill value)", () => {
+    for (const stage of ["beta", "gamma", "prod"]) {
+      for (const alarm of ofType(results[stage], T.alarm)) {
+        const queries = (alarm.inputs.metricQueries ?? []) as Array<{ expression?: string }>;
+        for (const query of queries) expect(query.expression ?? "", `${stage} ${alarm.name}`).to.not.match(/\bFILL\(/);
+      }
+    }
   });
 
   it("deploys through CodeDeploy BLUE_GREEN with alias-scoped rollback alarms and a CodeDeployHook_ hook", () => {
@@ -274,13 +296,16 @@ describe("infra program: every stage file under mocks", function () {
     const selfTest = JSON.parse((hook.inputs.environment as { variables: Record<string, string> }).variables.SELF_TEST_EVENT);
     expect(selfTest.selfTest).to.equal(true);
     expect(selfTest.targets.map((target: { name: string }) => target.name)).to.deep.equal(["wikipedia", "npm-registry", "nodejs"]);
+    // What AWSCodeDeployRoleForLambda grants, scoped: alias reads and updates, the hook, the alarm poll
+    // (no sns:Publish: no triggers; no s3:GetObject: the driver sends the AppSpec inline).
     const deployPolicy = JSON.parse(named(results.prod, T.rolePolicy, "probe-eu-west-1-deploy-policy").inputs.policy as string);
-    expect(deployPolicy.Statement.find((statement: { Sid: string }) => statement.Sid === "InvokeThisHook")).to.deep.equal({
-      Sid: "InvokeThisHook",
-      Effect: "Allow",
-      Action: ["lambda:InvokeFunction"],
-      Resource: `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:CodeDeployHook_webhealth-prod-probe-eu-west-1`,
-    });
+    const fnArn = `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:webhealth-prod-probe-eu-west-1`;
+    expect(deployPolicy.Statement).to.deep.equal([
+      { Sid: "ShiftLiveAlias", Effect: "Allow", Action: ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"], Resource: [fnArn, `${fnArn}:*`] },
+      { Sid: "InvokeThisHook", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT_ID}:function:CodeDeployHook_webhealth-prod-probe-eu-west-1` },
+      // DescribeAlarms can be authorized against alarm:*, so named alarm ARNs would deny CodeDeploy's alarm poll.
+      { Sid: "ReadRollbackAlarms", Effect: "Allow", Action: ["cloudwatch:DescribeAlarms"], Resource: `arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT_ID}:alarm:*` },
+    ]);
   });
 
   it("grants no wildcard action; only PutMetricData has a * resource, limited by namespace", () => {
