@@ -5,7 +5,8 @@
  * CloudFormation's CodeDeployLambdaAliasUpdate, so the driver does this after `up`.
  * https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-steps-lambda.html
  */
-import { DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import { createHash } from "node:crypto";
+import { DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import {
   CreateDeploymentCommand,
   GetDeploymentCommand,
@@ -15,6 +16,8 @@ import {
   ListDeploymentTargetsCommand,
   type DeploymentInfo,
   type DeploymentStatus,
+  type DeploymentTarget,
+  type RevisionLocation,
 } from "@aws-sdk/client-codedeploy";
 import { GetAliasCommand, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
 import type { CanaryFunctionOutput } from "../infra/outputs";
@@ -52,15 +55,95 @@ export function lambdaAppSpec(key: string, fn: CanaryFunctionOutput, currentVers
   return `{"version":0.0,${body.slice(1)}`;
 }
 
-/** The version the alias serves (its main version; a weighted second version means a shift is underway). */
-export async function aliasVersion(runtime: Runtime, fn: CanaryFunctionOutput): Promise<string> {
-  const alias = await runtime.aws(fn.region).lambda.send(new GetAliasCommand({ FunctionName: fn.functionName, Name: fn.alias }));
-  if (!alias.FunctionVersion) throw new DeployError(`${fn.functionName}:${fn.alias}: GetAlias returned no FunctionVersion`);
-  return alias.FunctionVersion;
+export interface AliasState {
+  /** The alias's main version. */
+  version: string;
+  /** Versions that get a share of the traffic besides the main one (0.1 = 10 %): a shift underway, or left half-done. */
+  weights: Record<string, number>;
 }
 
-/** The highest published version below `current`, for a rollback. */
+/** The alias's main version and its routing weights (GetAlias `RoutingConfig.AdditionalVersionWeights`). */
+export async function readAlias(runtime: Runtime, fn: CanaryFunctionOutput): Promise<AliasState> {
+  const alias = await runtime.aws(fn.region).lambda.send(new GetAliasCommand({ FunctionName: fn.functionName, Name: fn.alias }));
+  if (!alias.FunctionVersion) throw new DeployError(`${fn.functionName}:${fn.alias}: GetAlias returned no FunctionVersion`);
+  return { version: alias.FunctionVersion, weights: { ...alias.RoutingConfig?.AdditionalVersionWeights } };
+}
+
+/**
+ * A CreateDeployment revision carrying the AppSpec itself, with its SHA-256 (hex) so CodeDeploy
+ * can check what it received, as aws-actions/amazon-ecs-deploy-task-definition sends it.
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_AppSpecContent.html
+ */
+export function appSpecRevision(content: string): RevisionLocation {
+  return { revisionType: "AppSpecContent", appSpecContent: { content, sha256: createHash("sha256").update(content).digest("hex") } };
+}
+
+/** The version the alias serves (its main version). */
+export async function aliasVersion(runtime: Runtime, fn: CanaryFunctionOutput): Promise<string> {
+  return (await readAlias(runtime, fn)).version;
+}
+
+/** `10% to version 7`, for the alias's weighted versions. */
+function describeWeights(weights: Record<string, number>): string {
+  return Object.entries(weights)
+    .map(([version, weight]) => `${Math.round(weight * 1000) / 10}% to version ${version}`)
+    .join(", ");
+}
+
+/** How many of the group's succeeded deployments a rollback reads to learn which versions were live. */
+export const ROLLBACK_HISTORY_MAX_DEPLOYMENTS = 100;
+
+/** Every target of a deployment (for Lambda: the alias, with its versions and lifecycle events), by target id. */
+async function deploymentTargets(runtime: Runtime, fn: CanaryFunctionOutput, deploymentId: string): Promise<Array<[string, DeploymentTarget | undefined]>> {
+  const codeDeploy = runtime.aws(fn.region).codeDeploy;
+  const targets: Array<[string, DeploymentTarget | undefined]> = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await codeDeploy.send(new ListDeploymentTargetsCommand({ deploymentId, nextToken }));
+    for (const targetId of page.targetIds ?? []) {
+      const { deploymentTarget } = await codeDeploy.send(new GetDeploymentTargetCommand({ deploymentId, targetId }));
+      targets.push([targetId, deploymentTarget]);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return targets;
+}
+
+/**
+ * Versions that served all of the alias's traffic at some point: both ends of every succeeded
+ * deployment of the group (read from at most ROLLBACK_HISTORY_MAX_DEPLOYMENTS of them).
+ */
+async function liveVersions(runtime: Runtime, fn: CanaryFunctionOutput): Promise<Set<string>> {
+  const codeDeploy = runtime.aws(fn.region).codeDeploy;
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await codeDeploy.send(
+      new ListDeploymentsCommand({ applicationName: fn.codeDeployApplication, deploymentGroupName: fn.deploymentGroup, includeOnlyStatuses: ["Succeeded"], nextToken }),
+    );
+    ids.push(...(page.deployments ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken && ids.length < ROLLBACK_HISTORY_MAX_DEPLOYMENTS);
+  const live = new Set<string>();
+  for (const id of ids.slice(0, ROLLBACK_HISTORY_MAX_DEPLOYMENTS)) {
+    for (const [, target] of await deploymentTargets(runtime, fn, id)) {
+      const info = target?.lambdaTarget?.lambdaFunctionInfo;
+      if (info?.functionName !== fn.functionName || info.functionAlias !== fn.alias) continue;
+      if (info.currentVersion) live.add(info.currentVersion);
+      if (info.targetVersion) live.add(info.targetVersion);
+    }
+  }
+  return live;
+}
+
+/**
+ * The version to roll back to: the highest one below `current` that still exists
+ * (ListVersionsByFunction, every page) and once served all the traffic (a succeeded CodeDeploy
+ * deployment went from or to it). A version whose canary was rolled back never served all the
+ * traffic, so it is skipped even when it is the newest below `current`.
+ */
 export async function previousVersion(runtime: Runtime, fn: CanaryFunctionOutput, current: string): Promise<string | undefined> {
+  const live = await liveVersions(runtime, fn);
   const lambda = runtime.aws(fn.region).lambda;
   let best: number | undefined;
   let marker: string | undefined;
@@ -68,7 +151,8 @@ export async function previousVersion(runtime: Runtime, fn: CanaryFunctionOutput
     const page = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: fn.functionName, Marker: marker }));
     for (const version of page.Versions ?? []) {
       const number = Number(version.Version);
-      if (Number.isInteger(number) && number < Number(current) && (best === undefined || number > best)) best = number;
+      if (!Number.isInteger(number) || number >= Number(current) || !live.has(String(number))) continue;
+      if (best === undefined || number > best) best = number;
     }
     marker = page.NextMarker;
   } while (marker);
@@ -83,8 +167,10 @@ export async function previousVersion(runtime: Runtime, fn: CanaryFunctionOutput
  */
 export async function shiftAlias(runtime: Runtime, key: string, fn: CanaryFunctionOutput, targetVersion: string, reason: string): Promise<ShiftOutcome> {
   const label = `${key} (${fn.functionName}:${fn.alias})`;
-  const current = await aliasVersion(runtime, fn);
-  if (current === targetVersion) {
+  const alias = await readAlias(runtime, fn);
+  const current = alias.version;
+  const weighted = Object.keys(alias.weights).length > 0;
+  if (current === targetVersion && !weighted) {
     runtime.out.write(`${label}: already on version ${current}, nothing to shift\n`);
     return { kind: "unchanged", version: current };
   }
@@ -100,13 +186,23 @@ export async function shiftAlias(runtime: Runtime, key: string, fn: CanaryFuncti
     );
   }
 
+  if (weighted) {
+    // A deployment stopped without rollback leaves the alias on two versions, and every later
+    // deployment to it fails: https://docs.aws.amazon.com/codedeploy/latest/userguide/troubleshooting-deployments-lambda.html
+    throw new DeployError(
+      `${label}: the alias routes ${describeWeights(alias.weights)} besides version ${current}, and no deployment is running ` +
+        `(a deployment stopped without rollback leaves it so; CodeDeploy cannot deploy to it). Put it on one version first: ` +
+        `aws lambda update-alias --region ${fn.region} --function-name ${fn.functionName} --name ${fn.alias} --function-version ${current} --routing-config AdditionalVersionWeights={}`,
+    );
+  }
+
   if (runtime.signal.aborted) throw new CancelledError(`cancelled before shifting ${label}`);
   const created = await codeDeploy.send(
     new CreateDeploymentCommand({
       applicationName: fn.codeDeployApplication,
       deploymentGroupName: fn.deploymentGroup,
       description: `webhealth ${reason}: ${fn.functionName}:${fn.alias} ${current} -> ${targetVersion}`.slice(0, 100),
-      revision: { revisionType: "AppSpecContent", appSpecContent: { content: lambdaAppSpec(key, fn, current, targetVersion) } },
+      revision: appSpecRevision(lambdaAppSpec(key, fn, current, targetVersion)),
     }),
   );
   const deploymentId = created.deploymentId;
@@ -155,16 +251,7 @@ function stoppedFollowing(label: string, fn: CanaryFunctionOutput, deploymentId:
 
 /** Lambda deployments report lifecycle events (BeforeAllowTraffic, AllowTraffic, ...) per deployment target. */
 async function printLifecycleEvents(runtime: Runtime, label: string, fn: CanaryFunctionOutput, deploymentId: string, seen: Map<string, string>): Promise<void> {
-  const codeDeploy = runtime.aws(fn.region).codeDeploy;
-  const targetIds: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await codeDeploy.send(new ListDeploymentTargetsCommand({ deploymentId, nextToken }));
-    targetIds.push(...(page.targetIds ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  for (const targetId of targetIds) {
-    const { deploymentTarget } = await codeDeploy.send(new GetDeploymentTargetCommand({ deploymentId, targetId }));
+  for (const [targetId, deploymentTarget] of await deploymentTargets(runtime, fn, deploymentId)) {
     for (const event of deploymentTarget?.lambdaTarget?.lifecycleEvents ?? []) {
       const name = event.lifecycleEventName ?? "?";
       const status = event.status ?? "Unknown";
@@ -178,17 +265,18 @@ async function printLifecycleEvents(runtime: Runtime, label: string, fn: CanaryF
 }
 
 /** Alarms of the deployment group that are in ALARM now. */
-async function firingGroupAlarms(runtime: Runtime, fn: CanaryFunctionOutput): Promise<MetricAlarm[]> {
+async function firingGroupAlarms(runtime: Runtime, fn: CanaryFunctionOutput): Promise<Array<MetricAlarm | CompositeAlarm>> {
   const { deploymentGroupInfo } = await runtime.aws(fn.region).codeDeploy.send(
     new GetDeploymentGroupCommand({ applicationName: fn.codeDeployApplication, deploymentGroupName: fn.deploymentGroup }),
   );
   const names = (deploymentGroupInfo?.alarmConfiguration?.alarms ?? []).map((alarm) => alarm.name).filter((name): name is string => !!name);
-  const firing: MetricAlarm[] = [];
+  const firing: Array<MetricAlarm | CompositeAlarm> = [];
   for (let start = 0; start < names.length; start += DESCRIBE_ALARMS_MAX_NAMES) {
-    const { MetricAlarms } = await runtime.aws(fn.region).cloudWatch.send(
-      new DescribeAlarmsCommand({ AlarmNames: names.slice(start, start + DESCRIBE_ALARMS_MAX_NAMES), StateValue: "ALARM" }),
+    // Without AlarmTypes, DescribeAlarms returns metric alarms only.
+    const { MetricAlarms, CompositeAlarms } = await runtime.aws(fn.region).cloudWatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: names.slice(start, start + DESCRIBE_ALARMS_MAX_NAMES), StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
     );
-    firing.push(...(MetricAlarms ?? []));
+    firing.push(...(MetricAlarms ?? []), ...(CompositeAlarms ?? []));
   }
   return firing;
 }
@@ -196,12 +284,19 @@ async function firingGroupAlarms(runtime: Runtime, fn: CanaryFunctionOutput): Pr
 async function explainFailure(runtime: Runtime, label: string, fn: CanaryFunctionOutput, deploymentId: string, info: DeploymentInfo, from: string): Promise<string> {
   const lines = [`${label}: deployment ${deploymentId} ${info.status === "Stopped" ? "was stopped" : "failed"}`];
   try {
-    const onVersion = await aliasVersion(runtime, fn);
-    lines.push(
-      onVersion === from
-        ? `  the ${fn.alias} alias is back on version ${onVersion}, the version it had before; the new version serves no traffic`
-        : `  the ${fn.alias} alias is on version ${onVersion} (it was on ${from} before this deployment)`,
-    );
+    const alias = await readAlias(runtime, fn);
+    if (Object.keys(alias.weights).length > 0) {
+      lines.push(
+        `  the ${fn.alias} alias is on version ${alias.version} but still routes ${describeWeights(alias.weights)}: ` +
+          `put it on one version (aws lambda update-alias --region ${fn.region} --function-name ${fn.functionName} --name ${fn.alias} --function-version ${from} --routing-config AdditionalVersionWeights={})`,
+      );
+    } else {
+      lines.push(
+        alias.version === from
+          ? `  the ${fn.alias} alias is back on version ${alias.version}, the version it had before; the new version serves no traffic`
+          : `  the ${fn.alias} alias is on version ${alias.version} (it was on ${from} before this deployment)`,
+      );
+    }
   } catch (error) {
     lines.push(`  could not read the ${fn.alias} alias to confirm its version: ${(error as Error).message}`);
   }

@@ -12,7 +12,7 @@ import { DeployError, StackLockedError, type DeployStack } from "./engine";
 import { ChangeCollector, formatSummaryMarkdown, formatSummaryText, statefulGuardMessage } from "./preview";
 import { CancelledError, runEngineOperation, throwIfCancelled, withLockRetry, type Runtime } from "./runtime";
 import { readStackOutputs } from "./stack-outputs";
-import { parseVerifyRecord, runChecks, VERIFY_TAG, type VerifyRecord } from "./verify";
+import { formatVerifyRecord, parseVerifyRecord, runChecks, VERIFY_TAG, type VerifyRecord } from "./verify";
 
 /** Preview (after a refresh) with the policy pack, print the summary; throws when the stateful guard trips. */
 export async function previewStage(runtime: Runtime, stack: DeployStack, stage: string, allowReplace: boolean): Promise<void> {
@@ -31,7 +31,7 @@ export async function upStage(runtime: Runtime, stack: DeployStack, stage: strin
   await previewStage(runtime, stack, stage, allowReplace);
   // From here on, the stage's last verify says nothing about what runs: promote must wait for a new one.
   const deployed: VerifyRecord = { sha: runtime.commitSha(), passed: false, at: runtime.now().toISOString(), deployed: true };
-  await withLockRetry(runtime, stage, () => stack.setTag(VERIFY_TAG, JSON.stringify(deployed)));
+  await withLockRetry(runtime, stage, () => stack.setTag(VERIFY_TAG, formatVerifyRecord(deployed)));
   runtime.out.write(`== up ${stage}\n`);
   await runEngineOperation(runtime, stack, "up", (s, hooks) => s.up({ ...hooks, policyPacks: runtime.policyPacks }));
   const outputs = await readStackOutputs(stack, stage);
@@ -59,7 +59,7 @@ export async function verifyStage(runtime: Runtime, stack: DeployStack, stage: s
     problems = [describeError(error)];
   }
   const record: VerifyRecord = { sha: runtime.commitSha(), passed: problems.length === 0, at: runtime.now().toISOString() };
-  await withLockRetry(runtime, stage, () => stack.setTag(VERIFY_TAG, JSON.stringify(record)));
+  await withLockRetry(runtime, stage, () => stack.setTag(VERIFY_TAG, formatVerifyRecord(record)));
   if (problems.length > 0) throw new DeployError(`verify of ${stage} failed at ${record.sha}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   runtime.out.write(`verify of ${stage} passed at ${record.sha}\n`);
 }
@@ -95,7 +95,12 @@ async function rollback(runtime: Runtime, args: ParsedArgs): Promise<void> {
     throwIfCancelled(runtime, `rolling back ${key}`);
     const current = await aliasVersion(runtime, fn);
     const target = args.version ?? (await previousVersion(runtime, fn, current));
-    if (!target) throw new DeployError(`${key}: ${fn.functionName} has no version before ${current} to roll back to`);
+    if (!target) {
+      throw new DeployError(
+        `${key}: ${fn.functionName} has no version before ${current} that served its ${fn.alias} alias through a succeeded CodeDeploy deployment; ` +
+          `name one with --version (aws lambda list-versions-by-function --region ${fn.region} --function-name ${fn.functionName})`,
+      );
+    }
     await shiftAlias(runtime, key, fn, target, `rollback ${args.stage}`);
   }
   runtime.out.write(

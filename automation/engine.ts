@@ -4,7 +4,7 @@
  * a CLI or a backend.
  */
 import * as path from "node:path";
-import { ConcurrentUpdateError, LocalWorkspace, StackNotFoundError, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
+import { CommandError, ConcurrentUpdateError, LocalWorkspace, StackNotFoundError, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT } from "../infra/stack-files";
 
 /** What every engine operation streams back while it runs. */
@@ -23,8 +23,9 @@ export interface PreviewOptions extends OperationHooks {
 
 /**
  * One stage's stack, as the driver uses it. `preview` and `up` refresh first, in the same
- * operation (`--refresh`): a preview then never writes the state, so it runs with a role that may
- * only take the backend's lock, and `up` applies changes computed against the real resources.
+ * operation (`--refresh`): a preview then never writes the state and takes no lock (also on a
+ * self-managed backend: pulumi/pulumi#8642), so it runs with a read-only role, and `up` applies
+ * changes computed against the real resources.
  */
 export interface DeployStack {
   readonly name: string;
@@ -62,6 +63,24 @@ export const PULUMI_CLI_VERSION = "3.248.0";
 /** The policy pack run with every preview and up (the `policy/` folder). */
 export const POLICY_PACK_PATH = path.join(PROJECT_ROOT, "policy");
 
+/** At most this many of Pulumi's `error:` lines are repeated in the driver's own message. */
+const MAX_ERROR_LINES = 10;
+
+/**
+ * The driver's error for a failed engine call. A plain CommandError's message holds the CLI's
+ * whole stdout and stderr (already streamed): only its distinct `error:` lines are kept.
+ */
+export function translateEngineError(stage: string, operation: string, error: unknown): unknown {
+  const translated = translate(stage, error);
+  if (translated !== error || !(error instanceof CommandError)) return translated;
+  // The message reads `code: 255\n stdout: ...\n stderr: ...`: the first line of each stream carries its label.
+  const found = error.message.split("\n").map((line) => /^\s*(?:std(?:out|err): )?(error: .*\S)\s*$/.exec(line)?.[1]);
+  const errorLines = [...new Set(found.filter((line): line is string => line !== undefined))].slice(0, MAX_ERROR_LINES);
+  return new DeployError(
+    `pulumi ${operation} of stack ${stage} failed (its output is above)` + (errorLines.length > 0 ? `:\n${errorLines.map((line) => `  ${line}`).join("\n")}` : ""),
+  );
+}
+
 function translate(stage: string, error: unknown): unknown {
   if (error instanceof ConcurrentUpdateError) return new StackLockedError(`stack ${stage} is locked by another update`);
   if (error instanceof StackNotFoundError) {
@@ -83,35 +102,35 @@ class PulumiStack implements DeployStack {
     return this.stack.name;
   }
 
-  private async run<T>(operation: () => Promise<T>): Promise<T> {
+  private async run<T>(name: string, operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
-      throw translate(this.stack.name, error);
+      throw translateEngineError(this.stack.name, name, error);
     }
   }
 
   preview(options: PreviewOptions): Promise<{ changeSummary: OpMap }> {
-    return this.run(async () => {
+    return this.run("preview", async () => {
       const result = await this.stack.preview({ ...options, refresh: true, onError: options.onOutput, color: "never" });
       return { changeSummary: result.changeSummary };
     });
   }
 
   up(options: PreviewOptions): Promise<void> {
-    return this.run(async () => {
+    return this.run("up", async () => {
       await this.stack.up({ ...options, refresh: true, onError: options.onOutput, color: "never" });
     });
   }
 
   destroy(hooks: OperationHooks): Promise<void> {
-    return this.run(async () => {
+    return this.run("destroy", async () => {
       await this.stack.destroy({ ...hooks, onError: hooks.onOutput, color: "never" });
     });
   }
 
   outputs(): Promise<Record<string, unknown>> {
-    return this.run(async () => {
+    return this.run("stack output", async () => {
       const outputs = await this.stack.outputs();
       return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
     });
@@ -120,11 +139,11 @@ class PulumiStack implements DeployStack {
   getTag(key: string): Promise<string | undefined> {
     // listTags rather than getTag: getTag fails on a missing tag with an error indistinguishable
     // from a backend failure.
-    return this.run(async () => (await this.stack.listTags())[key]);
+    return this.run("stack tag ls", async () => (await this.stack.listTags())[key]);
   }
 
   setTag(key: string, value: string): Promise<void> {
-    return this.run(() => this.stack.setTag(key, value));
+    return this.run("stack tag set", () => this.stack.setTag(key, value));
   }
 }
 
@@ -138,7 +157,7 @@ export function pulumiStacks(workDir = PROJECT_ROOT): StackFactory {
     try {
       return new PulumiStack(await LocalWorkspace.selectStack({ stackName: stage, workDir }));
     } catch (error) {
-      throw translate(stage, error);
+      throw translateEngineError(stage, "stack select", error);
     }
   };
 }

@@ -226,6 +226,18 @@ export interface VerifyRecord {
   deployed?: true;
 }
 
+/** Pulumi Cloud rejects a stack tag value longer than this (ValidateStackTags in pulumi/pulumi); DIY backends store it as is. */
+export const STACK_TAG_VALUE_MAX = 256;
+
+/** The tag value of a verify record (a 40-character SHA-1 commit makes it about 100 characters). */
+export function formatVerifyRecord(record: VerifyRecord): string {
+  const value = JSON.stringify(record);
+  if (value.length > STACK_TAG_VALUE_MAX) {
+    throw new DeployError(`the verify record is ${value.length} characters, more than a stack tag holds (${STACK_TAG_VALUE_MAX}): ${value}`);
+  }
+  return value;
+}
+
 const VerifyRecordSchema = z.object({ sha: z.string(), passed: z.boolean(), at: z.string(), deployed: z.literal(true).optional() }) satisfies z.ZodType<VerifyRecord>;
 
 export function parseVerifyRecord(value: string | undefined): VerifyRecord | undefined {

@@ -99,7 +99,11 @@ describe("deploy driver: CodeDeploy canary shift", () => {
     const create = mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input;
     expect(create.applicationName).to.equal("webhealth-beta");
     expect(create.deploymentGroupName).to.equal("webhealth-beta-probe");
-    expect(create.revision).to.deep.equal({ revisionType: "AppSpecContent", appSpecContent: { content: lambdaAppSpec("probe-us-east-1", probe, "6", "7") } });
+    expect(create.revision).to.deep.equal({
+      revisionType: "AppSpecContent",
+      // The content's SHA-256 in hex (sha256sum of the AppSpec above).
+      appSpecContent: { content: lambdaAppSpec("probe-us-east-1", probe, "6", "7"), sha256: "4cce55e3ebc43e8b57d44ac78f79e0f0033fa2c1e85a0934ac3dfe11aa4d2a24" },
+    });
     const canary = t.out().slice(t.out().indexOf("== canary beta\n"));
     expect(canary).to.equal(
       [
@@ -130,7 +134,7 @@ describe("deploy driver: CodeDeploy canary shift", () => {
       .on(GetDeploymentGroupCommand)
       .resolves({ deploymentGroupInfo: { alarmConfiguration: { enabled: true, alarms: [{ name: "webhealth-beta-probe-errors" }, { name: "webhealth-beta-probe-throttles" }] } } });
     mocks.cloudWatch
-      .on(DescribeAlarmsCommand, { AlarmNames: ["webhealth-beta-probe-errors", "webhealth-beta-probe-throttles"], StateValue: "ALARM" })
+      .on(DescribeAlarmsCommand, { AlarmNames: ["webhealth-beta-probe-errors", "webhealth-beta-probe-throttles"], StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })
       .resolves({ MetricAlarms: [{ AlarmName: "webhealth-beta-probe-errors", StateReason: "Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0)." }] });
     // Act
     const code = await run(t, ["up", "--stage", "beta"]);
@@ -168,6 +172,43 @@ describe("deploy driver: CodeDeploy canary shift", () => {
     expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)).to.have.length(0);
   });
 
+  it("refuses to deploy to an alias left on two versions by a deployment stopped without rollback, saying how to fix it", async () => {
+    // Prepare
+    const t = testRuntime();
+    mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "6", RoutingConfig: { AdditionalVersionWeights: { "7": 0.1 } } });
+    mocks.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
+    // Act
+    const code = await run(t, ["up", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.err()).to.equal(
+      `error: ${LABEL}: the alias routes 10% to version 7 besides version 6, and no deployment is running ` +
+        "(a deployment stopped without rollback leaves it so; CodeDeploy cannot deploy to it). Put it on one version first: " +
+        "aws lambda update-alias --region us-east-1 --function-name webhealth-beta-probe --name live --function-version 6 --routing-config AdditionalVersionWeights={}\n",
+    );
+    expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+  });
+
+  it("says so when a failed deployment left the alias routing traffic to the new version", async () => {
+    // Prepare
+    const t = testRuntime();
+    mocks.lambda
+      .on(GetAliasCommand)
+      .resolvesOnce({ FunctionVersion: "6" })
+      .resolves({ FunctionVersion: "6", RoutingConfig: { AdditionalVersionWeights: { "7": 0.1 } } });
+    scriptDeployment("Failed");
+    mocks.codeDeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: {} });
+    // Act
+    const code = await run(t, ["up", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.err()).to.contain(
+      `error: ${LABEL}: deployment d-NEW failed\n` +
+        "  the live alias is on version 6 but still routes 10% to version 7: put it on one version " +
+        "(aws lambda update-alias --region us-east-1 --function-name webhealth-beta-probe --name live --function-version 6 --routing-config AdditionalVersionWeights={})\n",
+    );
+  });
+
   it("on Ctrl-C while following a deployment, stops following and leaves the deployment to CodeDeploy (exit 130)", async () => {
     // Prepare
     const t = testRuntime();
@@ -188,8 +229,23 @@ describe("deploy driver: CodeDeploy canary shift", () => {
   });
 
   describe("rollback", () => {
-    it("shifts the alias back to the highest version below the current one, through CodeDeploy", async () => {
-      // Prepare
+    /** Succeeded deployments of the group (two pages), each with its Lambda target's versions. */
+    function scriptHistory(deployments: Array<[string, string, string]>) {
+      const ids = deployments.map(([id]) => id);
+      mocks.codeDeploy
+        .on(ListDeploymentsCommand, { includeOnlyStatuses: ["Succeeded"] })
+        .resolvesOnce({ deployments: ids.slice(0, 1), nextToken: "page-2" })
+        .resolves({ deployments: ids.slice(1) });
+      for (const [deploymentId, currentVersion, targetVersion] of deployments) {
+        mocks.codeDeploy.on(ListDeploymentTargetsCommand, { deploymentId }).resolves({ targetIds: ["webhealth-beta-probe:live"] });
+        mocks.codeDeploy.on(GetDeploymentTargetCommand, { deploymentId }).resolves({
+          deploymentTarget: { lambdaTarget: { lambdaFunctionInfo: { functionName: "webhealth-beta-probe", functionAlias: "live", currentVersion, targetVersion } } },
+        });
+      }
+    }
+
+    it("shifts the alias back, through CodeDeploy, to the newest earlier version that once served all the traffic", async () => {
+      // Prepare: 4 -> 5 and 5 -> 7 succeeded; 6's canary was rolled back (its deployment is not a success).
       const t = testRuntime();
       mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
       mocks.lambda
@@ -197,14 +253,40 @@ describe("deploy driver: CodeDeploy canary shift", () => {
         .resolvesOnce({ Versions: [{ Version: "$LATEST" }, { Version: "4" }, { Version: "5" }], NextMarker: "page2" })
         .resolves({ Versions: [{ Version: "6" }, { Version: "7" }] });
       scriptDeployment("Succeeded");
+      scriptHistory([
+        ["d-A", "4", "5"],
+        ["d-B", "5", "7"],
+      ]);
       // Act
       const code = await run(t, ["rollback", "--stage", "beta"]);
       // Assess
       expect(code, t.err()).to.equal(0);
       const content = mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input.revision?.appSpecContent?.content;
-      expect(content).to.equal(lambdaAppSpec("probe-us-east-1", probe, "7", "6"));
-      expect(t.out()).to.contain(`${LABEL}: deployment d-NEW succeeded, live is on version 6\n`);
+      expect(content).to.equal(lambdaAppSpec("probe-us-east-1", probe, "7", "5"));
+      expect(mocks.codeDeploy.commandCalls(ListDeploymentsCommand).map((call) => call.args[0].input.nextToken)).to.deep.equal([undefined, "page-2", undefined]);
+      expect(mocks.lambda.commandCalls(ListVersionsByFunctionCommand).map((call) => call.args[0].input.Marker)).to.deep.equal([undefined, "page2"]);
+      expect(t.out()).to.contain(`${LABEL}: deployment d-NEW succeeded, live is on version 5\n`);
       expect(t.out()).to.contain("rollback of beta done. The stack still records the newer versions");
+    });
+
+    it("rolls back further after a rollback, not forward again", async () => {
+      // Prepare: 5 -> 7, then a rollback 7 -> 5; the alias is on 5.
+      const t = testRuntime();
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "5" });
+      mocks.lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: "3" }, { Version: "4" }, { Version: "5" }, { Version: "7" }] });
+      scriptDeployment("Succeeded");
+      scriptHistory([
+        ["d-R", "7", "5"],
+        ["d-B", "5", "7"],
+        ["d-A", "3", "5"],
+      ]);
+      // Act
+      const code = await run(t, ["rollback", "--stage", "beta"]);
+      // Assess
+      expect(code, t.err()).to.equal(0);
+      expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input.revision?.appSpecContent?.content).to.equal(
+        lambdaAppSpec("probe-us-east-1", probe, "5", "3"),
+      );
     });
 
     it("goes to the version given with --version", async () => {
@@ -233,16 +315,21 @@ describe("deploy driver: CodeDeploy canary shift", () => {
       expect(mocks.codeDeploy.calls()).to.have.length(0);
     });
 
-    it("fails when there is no earlier version", async () => {
-      // Prepare
+    it("fails when no earlier version ever served the alias, pointing at --version", async () => {
+      // Prepare: version 1 exists but only 2 was ever deployed (by Pulumi, when the alias was created).
       const t = testRuntime();
-      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "1" });
-      mocks.lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: "$LATEST" }, { Version: "1" }] });
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "2" });
+      mocks.lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: "$LATEST" }, { Version: "1" }, { Version: "2" }] });
+      mocks.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
       // Act
       const code = await run(t, ["rollback", "--stage", "beta"]);
       // Assess
       expect(code).to.equal(1);
-      expect(t.err()).to.equal("error: probe-us-east-1: webhealth-beta-probe has no version before 1 to roll back to\n");
+      expect(t.err()).to.equal(
+        "error: probe-us-east-1: webhealth-beta-probe has no version before 2 that served its live alias through a succeeded CodeDeploy deployment; " +
+          "name one with --version (aws lambda list-versions-by-function --region us-east-1 --function-name webhealth-beta-probe)\n",
+      );
+      expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)).to.have.length(0);
     });
   });
 });

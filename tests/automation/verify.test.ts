@@ -3,8 +3,9 @@ import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PublishCommand } from "@aws-sdk/client-sns";
+import { buildLedgerItem } from "../../functions/recorder/item";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
-import { VERIFY_TAG, verifyNotification } from "../../automation/verify";
+import { formatVerifyRecord, STACK_TAG_VALUE_MAX, VERIFY_TAG, verifyNotification } from "../../automation/verify";
 import { FakeStack, lambdaPayload, mocks, run, stageOutputs, START, TARGETS, testRuntime, useAwsMocks, type TestRuntime } from "./fakes";
 
 const LABEL = "probe-us-east-1 (webhealth-beta-probe:live)";
@@ -80,6 +81,20 @@ describe("deploy driver: verify", () => {
     expect(parsed.StateChangeTime).to.equal("2026-11-26T10:03:41.123Z");
     expect(JSON.parse(message).StateChangeTime).to.equal("2026-11-26T10:03:41.123+0000");
     expect(JSON.parse(message).Region).to.equal("US East (N. Virginia)");
+    // The item the recorder builds has exactly the key the driver reads and deletes.
+    const item = buildLedgerItem(parsed, { snsMessageId: "m-1", now: START.getTime(), retentionDays: 400 });
+    expect({ alarmName: { S: item.alarmName }, changedAt: { S: item.changedAt } }).to.deep.equal(LEDGER_KEY);
+  });
+
+  it("keeps the verify record within a stack tag's 256 characters", () => {
+    // Prepare: the longest record, a SHA-256 commit (64 hex digits) marked deployed.
+    const record = { sha: "f".repeat(64), passed: false, at: "2026-11-26T10:03:41.123Z", deployed: true as const };
+    // Act
+    const value = formatVerifyRecord(record);
+    // Assess
+    expect(value.length).to.equal(137);
+    expect(value.length).to.be.at.most(STACK_TAG_VALUE_MAX);
+    expect(() => formatVerifyRecord({ ...record, sha: "f".repeat(250) })).to.throw("the verify record is 323 characters, more than a stack tag holds (256)");
   });
 
   const probeFailures: Array<[string, () => void, string]> = [
