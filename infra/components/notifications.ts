@@ -58,12 +58,23 @@ export class Notifications extends pulumi.ComponentResource {
         deletionWindowInDays: args.keyDeletionWindowDays,
         policy: policyDocument([
           // The account administers the key through its IAM policies (the key-administrator action
-          // families of AWS's default key policy, without kms:*): nobody but CloudWatch uses it.
+          // families of AWS's default key policy, without kms:*).
           // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
           { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` }, Action: KEY_ADMIN_ACTIONS, Resource: "*" },
           // CloudWatch alarms publish to the encrypted topic through SNS with this key.
           // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
           { Sid: "CloudWatchAlarmsEncrypt", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
+          // People and the deploy driver's `verify` publish test notifications: SNS uses the key with the
+          // publisher's own rights, which the key policy must open to the account, and only through SNS.
+          // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+          {
+            Sid: "AccountPublishesThroughSns",
+            Effect: "Allow",
+            Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": `sns.${args.region}.amazonaws.com`, "kms:CallerAccount": accountId } },
+          },
         ]),
       },
       { ...child, ...args.statefulOptions },

@@ -360,6 +360,23 @@ describe("infra program: every stage file under mocks", function () {
     expect(named(results.beta, T.fn, "recorder-function").inputs.environment).to.deep.equal({ variables: { ALARM_TABLE_NAME: "webhealth-beta-alarm-ledger", ALARM_RETENTION_DAYS: "30" } });
   });
 
+  it("lets CloudWatch, and the account only through SNS, use the topic's key", () => {
+    const policy = JSON.parse(named(results.beta, "aws:kms/key:Key", STATEFUL_RESOURCES.alarmKey.name).inputs.policy as string);
+    const root = `arn:aws:iam::${MOCK_ACCOUNT_ID}:root`;
+    expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).to.deep.equal(["AccountAdministers", "CloudWatchAlarmsEncrypt", "AccountPublishesThroughSns"]);
+    expect(policy.Statement[0].Principal).to.deep.equal({ AWS: root });
+    expect(policy.Statement[0].Action).to.not.include("kms:Decrypt");
+    expect(policy.Statement[1]).to.deep.equal({ Sid: "CloudWatchAlarmsEncrypt", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" });
+    expect(policy.Statement[2]).to.deep.equal({
+      Sid: "AccountPublishesThroughSns",
+      Effect: "Allow",
+      Principal: { AWS: root },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { StringEquals: { "kms:ViaService": "sns.us-east-1.amazonaws.com", "kms:CallerAccount": MOCK_ACCOUNT_ID } },
+    });
+  });
+
   it("encrypts the topic with the stage's key and lets only this stage's alarms publish", () => {
     expect(named(results.beta, T.topic, "alarm-topic").inputs.kmsMasterKeyId).to.match(new RegExp(`^arn:aws:kms:us-east-1:${MOCK_ACCOUNT_ID}:key/`));
     const policy = JSON.parse(named(results.beta, T.topicPolicy, "alarm-topic-policy").inputs.policy as string);
