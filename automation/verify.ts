@@ -180,31 +180,45 @@ export async function checkNotificationPath(runtime: Runtime, outputs: StackOutp
   ];
 }
 
-/** The stage's alarms in ALARM now (metric and composite alarms). */
-async function alarmsFiring(runtime: Runtime, outputs: StackOutputs): Promise<Array<{ name: string; reason: string }>> {
-  const cloudWatch = runtime.aws(outputs.homeRegion).cloudWatch;
-  const firing: Array<{ name: string; reason: string }> = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await cloudWatch.send(
-      new DescribeAlarmsCommand({ AlarmNamePrefix: outputs.alarmNamePrefix, StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"], NextToken: nextToken }),
-    );
-    for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-      firing.push({ name: alarm.AlarmName ?? "?", reason: alarm.StateReason ?? "" });
-    }
-    nextToken = page.NextToken;
-  } while (nextToken);
+/**
+ * The regions holding the stage's alarms: the home region (per-target, probe-health and
+ * dead-letter alarms) first, then every other canary function's region (the errors and duration
+ * alarms of a probe's `live` alias sit next to the function).
+ */
+export function alarmRegions(outputs: StackOutputs): string[] {
+  const others = Object.values(outputs.canaryFunctions)
+    .map((fn) => fn.region)
+    .filter((region) => region !== outputs.homeRegion);
+  return [outputs.homeRegion, ...[...new Set(others)].sort()];
+}
+
+/** The stage's alarms in ALARM now (metric and composite alarms), in every region that holds some. */
+async function alarmsFiring(runtime: Runtime, outputs: StackOutputs): Promise<Array<{ name: string; reason: string; region: string }>> {
+  const firing: Array<{ name: string; reason: string; region: string }> = [];
+  for (const region of alarmRegions(outputs)) {
+    const cloudWatch = runtime.aws(region).cloudWatch;
+    let nextToken: string | undefined;
+    do {
+      const page = await cloudWatch.send(
+        new DescribeAlarmsCommand({ AlarmNamePrefix: outputs.alarmNamePrefix, StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"], NextToken: nextToken }),
+      );
+      for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+        firing.push({ name: alarm.AlarmName ?? "?", reason: alarm.StateReason ?? "", region });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
   return firing;
 }
 
 /** Watches the stage's alarms for `bakeMs`, failing as soon as one is in ALARM. Looks at least once. */
 export async function bake(runtime: Runtime, outputs: StackOutputs, bakeMs: number): Promise<string[]> {
   const started = runtime.now().getTime();
-  runtime.out.write(`bake: watching alarms ${outputs.alarmNamePrefix}* for ${formatDuration(bakeMs)}\n`);
+  runtime.out.write(`bake: watching alarms ${outputs.alarmNamePrefix}* in ${alarmRegions(outputs).join(", ")} for ${formatDuration(bakeMs)}\n`);
   for (;;) {
     const firing = await alarmsFiring(runtime, outputs);
     if (firing.length > 0) {
-      return firing.map((alarm) => `bake: alarm ${alarm.name} is in ALARM after ${formatDuration(runtime.now().getTime() - started)}: ${alarm.reason}`);
+      return firing.map((alarm) => `bake: alarm ${alarm.name}${alarm.region === outputs.homeRegion ? "" : ` (${alarm.region})`} is in ALARM after ${formatDuration(runtime.now().getTime() - started)}: ${alarm.reason}`);
     }
     const left = bakeMs - (runtime.now().getTime() - started);
     if (left <= 0) break;

@@ -156,6 +156,51 @@ describe("deploy driver: CodeDeploy canary shift", () => {
     expect(JSON.parse(t.stacks.get("beta")?.tags.get(VERIFY_TAG) as string)).to.include({ passed: false, deployed: true });
   });
 
+  it("fails when the pre-traffic hook rejects the new version, saying the alias stayed on the old one and why", async () => {
+    // Prepare: the hook reports Failed, so CodeDeploy fails the deployment before any traffic moves.
+    const t = testRuntime();
+    mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "6" });
+    mocks.codeDeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
+    mocks.codeDeploy.on(CreateDeploymentCommand).resolves({ deploymentId: "d-HOOK" });
+    mocks.codeDeploy
+      .on(GetDeploymentCommand)
+      .resolvesOnce({ deploymentInfo: { status: "InProgress" } })
+      .resolves({
+        deploymentInfo: {
+          status: "Failed",
+          errorInformation: { code: "HOOK_EXECUTION_FAILURE", message: "The deployment failed because of a failed BeforeAllowTraffic lifecycle event hook" },
+        },
+      });
+    mocks.codeDeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: ["webhealth-beta-probe:live"] });
+    mocks.codeDeploy.on(GetDeploymentTargetCommand).resolves({
+      deploymentTarget: {
+        lambdaTarget: {
+          lifecycleEvents: [
+            { lifecycleEventName: "BeforeAllowTraffic", status: "Failed", diagnostics: { errorCode: "UnknownError", message: "self-test failed: loopback (connect ECONNREFUSED)" } },
+            { lifecycleEventName: "AllowTraffic", status: "Skipped" },
+          ],
+        },
+      },
+    });
+    mocks.codeDeploy.on(GetDeploymentGroupCommand).resolves({ deploymentGroupInfo: { alarmConfiguration: { enabled: true, alarms: [{ name: "webhealth-beta-probe-errors" }] } } });
+    mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    // Act
+    const code = await run(t, ["up", "--stage", "beta"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.out()).to.contain(`${LABEL}:   BeforeAllowTraffic Failed (UnknownError: self-test failed: loopback (connect ECONNREFUSED))\n`);
+    expect(t.err()).to.equal(
+      [
+        `error: ${LABEL}: deployment d-HOOK failed`,
+        "  the live alias is back on version 6, the version it had before; the new version serves no traffic",
+        "  why: HOOK_EXECUTION_FAILURE: The deployment failed because of a failed BeforeAllowTraffic lifecycle event hook",
+        '  the stack state records the new version; fix forward with a new commit (see "Incident operations" in the README)',
+        "",
+      ].join("\n"),
+    );
+    expect(JSON.parse(t.stacks.get("beta")?.tags.get(VERIFY_TAG) as string)).to.include({ passed: false, deployed: true });
+  });
+
   it("refuses to start while another deployment of the group is in progress", async () => {
     // Prepare
     const t = testRuntime();

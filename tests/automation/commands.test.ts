@@ -25,13 +25,22 @@ const STACK_CHANGES = [
   step("delete", "aws:sns/topicSubscription:TopicSubscription", "old-email"),
 ];
 
+/** A fresh file standing for $GITHUB_STEP_SUMMARY. */
+function newSummaryFile(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), "summary-")), "summary.md");
+}
+
+/** The first lines of beta's Markdown preview summary. */
+const SUMMARY_TABLE_HEAD = ["### Preview of `beta`", "", "| Resource type | Create | Update | Replace | Delete |", "| --- | ---: | ---: | ---: | ---: |"];
+
 describe("deploy driver: commands", () => {
   useAwsMocks();
 
   describe("preview", () => {
-    it("previews (refreshing first) with the policy pack and summarises changes by type", async () => {
+    it("previews (refreshing first) with the policy pack and summarises changes by type, also in the job summary", async () => {
       // Prepare
-      const t = testRuntime();
+      const summaryFile = newSummaryFile();
+      const t = testRuntime({ stepSummaryPath: summaryFile });
       fakeStack(t).previewEvents = STACK_CHANGES.filter((event) => event.resourcePreEvent?.metadata.type !== "aws:dynamodb/table:Table");
       // Act
       const code = await run(t, ["preview", "--stage", "beta"]);
@@ -47,11 +56,22 @@ describe("deploy driver: commands", () => {
           "",
         ].join("\n"),
       );
+      expect(fs.readFileSync(summaryFile, "utf8")).to.equal(
+        [
+          ...SUMMARY_TABLE_HEAD,
+          "| `aws:cloudwatch/metricAlarm:MetricAlarm` | 2 |  |  |  |",
+          "| `aws:lambda/function:Function` |  | 1 |  |  |",
+          "| `aws:sns/topicSubscription:TopicSubscription` |  |  |  | 1 |",
+          "| **Total** | 2 | 1 | 0 | 1 |",
+          "",
+          "",
+        ].join("\n"),
+      );
     });
 
     it("fails when a stateful resource would be replaced, and writes the Markdown job summary", async () => {
       // Prepare
-      const summaryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "summary-")), "summary.md");
+      const summaryFile = newSummaryFile();
       const t = testRuntime({ stepSummaryPath: summaryFile });
       fakeStack(t).previewEvents = STACK_CHANGES;
       // Act
@@ -68,10 +88,7 @@ describe("deploy driver: commands", () => {
       );
       expect(fs.readFileSync(summaryFile, "utf8")).to.equal(
         [
-          "### Preview of `beta`",
-          "",
-          "| Resource type | Create | Update | Replace | Delete |",
-          "| --- | ---: | ---: | ---: | ---: |",
+          ...SUMMARY_TABLE_HEAD,
           "| `aws:cloudwatch/metricAlarm:MetricAlarm` | 2 |  |  |  |",
           "| `aws:dynamodb/table:Table` |  |  | 1 |  |",
           "| `aws:lambda/function:Function` |  | 1 |  |  |",

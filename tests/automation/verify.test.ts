@@ -178,6 +178,39 @@ describe("deploy driver: verify", () => {
     expect(verifyRecord(t).passed).to.equal(false);
   });
 
+  it("bakes the alarms of every probe region too: a probe's alias alarms sit in its own region", async () => {
+    // Prepare: a second probe in eu-west-1, whose errors alarm is in ALARM there.
+    const outputs = stageOutputs("beta");
+    const home = outputs.canaryFunctions["probe-us-east-1"];
+    const euProbe = { ...home, region: "eu-west-1", functionName: "webhealth-beta-probe-eu-west-1", deploymentGroup: "webhealth-beta-probe-eu-west-1" };
+    const t = testRuntime({ stacks: [new FakeStack("beta", { ...outputs, canaryFunctions: { ...outputs.canaryFunctions, "probe-eu-west-1": euProbe } })] });
+    const regions: string[] = [];
+    const clients = t.runtime.aws;
+    t.runtime.aws = (region) => {
+      regions.push(region);
+      return clients(region);
+    };
+    probeAnswers(ALL_CHECKS);
+    mocks.sns.on(PublishCommand).resolves({});
+    recorderWrites(0);
+    mocks.cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [] })
+      .resolves({ MetricAlarms: [{ AlarmName: "webhealth-beta-probe-eu-west-1-errors", StateReason: "Threshold Crossed: 1 datapoint [1.0] was greater than the threshold (0.0)." }] });
+    // Act
+    const code = await run(t, ["verify", "--stage", "beta", "--bake", "5m"]);
+    // Assess
+    expect(code).to.equal(1);
+    expect(t.out()).to.contain("bake: watching alarms webhealth-beta-* in us-east-1, eu-west-1 for 5m\n");
+    expect(regions.slice(-2)).to.deep.equal(["us-east-1", "eu-west-1"]);
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)).to.have.length(2);
+    expect(t.err()).to.equal(
+      "error: verify of beta failed at abc1234:\n" +
+        "  bake: alarm webhealth-beta-probe-eu-west-1-errors (eu-west-1) is in ALARM after 0ms: Threshold Crossed: 1 datapoint [1.0] was greater than the threshold (0.0).\n",
+    );
+    expect(verifyRecord(t).passed).to.equal(false);
+  });
+
   it("reads every page of alarms during the bake", async () => {
     // Prepare
     const t = testRuntime();

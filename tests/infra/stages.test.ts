@@ -237,6 +237,32 @@ describe("infra program: every stage file under mocks", function () {
     expect(named(results.beta, T.alarm, "probe-health").inputs).to.deep.include({ metricName: "TargetsProbed", dimensions: {}, statistic: "Sum", threshold: 2, treatMissingData: "breaching" });
   });
 
+  it("notifies the topic on ALARM and OK from every alarm but the ones CodeDeploy watches", () => {
+    for (const stage of ["beta", "gamma", "prod"]) {
+      const topic = [`arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-${stage}-alarms`];
+      const canaryAlarms = new Set(ofType(results[stage], T.group).flatMap((group) => (group.inputs.alarmConfiguration as { alarms: string[] }).alarms));
+      const alarms = ofType(results[stage], T.alarm);
+      const notifying = alarms.filter((alarm) => !canaryAlarms.has(alarm.inputs.name as string));
+      // Besides the per-target alarms: probe health (one per probe region) and the recorder's dead letters.
+      expect(notifying.map((alarm) => alarm.name).filter((name) => /probe-health|dead-letters/.test(name)).length, stage).to.equal(
+        loadStageConfig(stage, readStackConfig(stage)).probeRegions.length + 1,
+      );
+      for (const alarm of notifying) {
+        expect({ name: alarm.name, alarmActions: alarm.inputs.alarmActions, okActions: alarm.inputs.okActions, actionsEnabled: alarm.inputs.actionsEnabled }, stage).to.deep.equal({
+          name: alarm.name,
+          alarmActions: topic,
+          okActions: topic,
+          actionsEnabled: true,
+        });
+      }
+      // CodeDeploy acts on its alarms (they live in the function's region); paging comes from probe health.
+      expect(canaryAlarms.size, stage).to.equal(alarms.length - notifying.length);
+      for (const alarm of alarms.filter((record) => canaryAlarms.has(record.inputs.name as string))) {
+        expect(alarm.inputs.alarmActions ?? [], `${stage} ${alarm.name}`).to.deep.equal([]);
+      }
+    }
+  });
+
   it("fires a quorum alarm only when k regions see the target down", () => {
     const alarm = named(results.prod, T.alarm, "github-availability");
     const regionQuery = (id: string, region: string) => ({
