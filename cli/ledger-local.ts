@@ -89,9 +89,9 @@ async function main(argv: string[]): Promise<number> {
   const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   const created = (await ensureLedgerTable(client, LOCAL_TABLE_NAME)) === "created";
   client.destroy();
-  process.stdout.write(`${instructions(endpoint, LOCAL_TABLE_NAME, dataDir, temporary, created).join("\n")}\n`);
-
-  await new Promise<void>((resolve) => {
+  // Listen for Ctrl-C before saying "ready": a script that signals as soon as it reads the
+  // instructions must find the handler in place, not Node's default (die without cleaning up).
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -100,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  process.stdout.write(`${instructions(endpoint, LOCAL_TABLE_NAME, dataDir, temporary, created).join("\n")}\n`);
+  await stopped;
   if (temporary) fs.rmSync(dataDir, { recursive: true, force: true });
   process.stdout.write("Stopped.\n");
   return 0;

@@ -26,7 +26,7 @@ export const EXIT = { ok: 0, notOk: 1, badInput: 2 } as const;
 
 /** Runs the CLI and resolves to its exit status; never calls process.exit, so piped output drains. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let options, loaded, settings;
+  let options, loaded, settings, region;
   try {
     options = parseCliArgs(argv);
     if (options.help) {
@@ -36,6 +36,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     loaded = loadTargets(options, io.root);
     // Publishing settings are checked before anything is probed, like every other input.
     settings = options.publish ? readProbeSettings(io.env) : undefined;
+    // An explicit METRICS_REGION wins, then the stack's home region, then the ambient AWS_REGION.
+    region = io.env[PROBE_ENV.metricsRegion] || loaded.stackRegion || io.env.AWS_REGION;
+    if (settings && !region) throw new UsageError(`--publish: no region to publish to: set ${PROBE_ENV.metricsRegion} or AWS_REGION, or use --stack with a stage that sets aws:region`);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ValidationError) {
       io.stderr.write(`probe: ${error.message}\n`);
@@ -49,8 +52,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const allOk = results.every((result) => result.ok);
 
   if (settings) {
-    // An explicit METRICS_REGION wins, then the stack's home region, then the ambient AWS_REGION.
-    const region = io.env[PROBE_ENV.metricsRegion] || loaded.stackRegion || io.env.AWS_REGION;
     const timestamp = new Date();
     const datums = results.flatMap((result) => targetDatums(result, settings, timestamp));
     let client;
@@ -69,6 +70,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  // `npm run probe -- --json ... | head -1`: the reader may close the pipe early. That is not a
+  // failure of the probe: stop writing quietly and keep the exit status of the run.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
   runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, root: PROJECT_ROOT }).then(
     (code) => {
       process.exitCode = code;

@@ -39,7 +39,9 @@ const trigger = z.object({
 });
 
 const requiredString = z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") });
-const state = z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"], { error: "must be OK, ALARM or INSUFFICIENT_DATA" });
+const state = z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"], {
+  error: (issue) => (issue.input === undefined ? "is required" : "must be OK, ALARM or INSUFFICIENT_DATA"),
+});
 
 /** `2026-11-26T10:03:41.123+0000` (CloudWatch's form) or any ISO 8601 time with a zone. */
 const STATE_CHANGE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})$/;

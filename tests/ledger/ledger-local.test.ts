@@ -88,6 +88,20 @@ describe("ledger: npm run ledger:local (spawned)", function () {
     expect([firstCode, secondCode]).to.deep.equal([0, 0]);
   });
 
+  it("without --dir keeps the data in a temporary folder and deletes it on exit", async () => {
+    const port = await freePort();
+    const run = await startLedgerLocal(["--port", String(port)]);
+    const dataLine = run.output().split("\n").find((line) => line.startsWith("Data: ")) ?? "";
+    const match = /^Data: (.+) \(temporary, deleted on exit; pass --dir <folder> to keep it\)$/.exec(dataLine);
+    const folder = match?.[1] ?? "";
+    const existedWhileRunning = fs.existsSync(folder);
+
+    const code = await stop(run.child);
+
+    expect(folder.startsWith(path.join(os.tmpdir(), "webhealth-ledger-")), dataLine).to.equal(true);
+    expect([existedWhileRunning, code, fs.existsSync(folder)]).to.deep.equal([true, 0, false]);
+  });
+
   const bad: Array<[string[], string]> = [
     [["--port", "http"], 'ledger:local: --port: "http" must be a port number (1-65535)'],
     [["--port", "70000"], 'ledger:local: --port: "70000" must be a port number (1-65535)'],

@@ -92,6 +92,7 @@ describe("ledger: parsing CloudWatch alarm notifications", () => {
     ["a JSON array", "[]", ["message: must be a JSON object"]],
     ["no AlarmName", variant({ AlarmName: undefined }), ["message.AlarmName: is required"]],
     ["an unknown state", variant({ NewStateValue: "BROKEN" }), ["message.NewStateValue: must be OK, ALARM or INSUFFICIENT_DATA"]],
+    ["no OldStateValue", variant({ OldStateValue: undefined }), ["message.OldStateValue: is required"]],
     ["a bad time", variant({ StateChangeTime: "yesterday" }), ["message.StateChangeTime: must be a time like 2026-11-26T10:03:41.123+0000"]],
     ["an impossible time", variant({ StateChangeTime: "2026-13-45T10:03:41.123+0000" }), ["message.StateChangeTime: must be a time like 2026-11-26T10:03:41.123+0000"]],
     [

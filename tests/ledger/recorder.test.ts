@@ -189,6 +189,25 @@ describe("ledger: the recorder against dynalite", () => {
       expect(item.expiresAt).to.deep.equal({ N: String(Date.parse("2026-11-26T10:03:41Z") / 1000 + 30 * 86_400) });
     });
 
+    it("creates its client and reads its configuration once per container", async () => {
+      // Prepare: an invocation configured for dynalite (the container may already hold an earlier
+      // test's configuration: the self-test names the table in use), then the environment changes.
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+      process.env[RECORDER_ENV.tableName] = tableName;
+      const report = (await handler({ selfTest: true })) as { checks: Array<{ name: string; detail?: string }> };
+      const tableInUse = /^table (\S+),/.exec(report.checks[0].detail ?? "")?.[1] ?? "";
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = "http://127.0.0.1:9";
+      process.env[RECORDER_ENV.tableName] = "another-table";
+      const lines: string[] = [];
+      // Act
+      const result = await withQuietConsole(() => handler(snsEventOf([messageOf(METRIC_MATH_OK.notification)])), lines);
+      // Assess: written through the first client (dynalite), into the first table.
+      expect(tableInUse).to.match(/^ledger-/);
+      expect(result).to.have.nested.property("recorded[0].outcome", "recorded");
+      expect(JSON.parse(lines[0]).table).to.equal(tableInUse);
+      expect((await dynamo.scan(tableInUse)).map((item) => item.alarmName)).to.deep.include({ S: "webhealth-beta-quorum-example-com" });
+    });
+
     it("rejects an event that is neither SNS nor a self-test", async () => {
       const caught = await rejectionOf(() => handler({ hello: "world" }));
       expect((caught as Error).message).to.equal('unsupported event: expected an SNS event ({ "Records": [...] }) or { "selfTest": true }');

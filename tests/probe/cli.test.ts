@@ -108,6 +108,12 @@ describe("npm run probe (cli/probe.ts)", function () {
       ["a concurrency of 0", () => ["--concurrency", "0", server.url("/ok")], /^probe: --concurrency: must be a whole number from 1 to 256, got "0"\n$/],
       ["no targets at all", () => ["--json"], /^probe: no targets: give --stack <stage>, --targets <file.json> or URLs/],
       ["a bad publishing setting", () => ["--publish", server.url("/ok")], /^probe: PROBE_CONCURRENCY: must be a whole number from 1 to 256\n$/, { PROBE_CONCURRENCY: "many" }],
+      [
+        "--publish with no region to publish to",
+        () => ["--publish", server.url("/ok")],
+        /^probe: --publish: no region to publish to: set METRICS_REGION or AWS_REGION, or use --stack with a stage that sets aws:region\n$/,
+        {},
+      ],
     ];
     for (const [title, argv, message, env] of cases) {
       it(title, async () => {
@@ -187,6 +193,25 @@ describe("npm run probe (cli/probe.ts)", function () {
       expect(lines.pop()).to.equal("");
       expect(lines.length).to.equal(400);
       expect(lines.map((line) => JSON.parse(line).name)).to.deep.equal(Array.from({ length: 400 }, (_, i) => `target number ${i}`));
+    });
+
+    it("stops quietly when the reader closes the pipe early (| head), keeping the run's exit status", async () => {
+      // About 110 KB of JSON lines, more than a pipe holds: the probe is still writing when head exits.
+      const targets = Array.from({ length: 300 }, (_, i) => ({ url: server.url(`/ok?closed=${i}`), name: `${"long name ".repeat(12)}${i}` }));
+      const file = writeFile("closed.json", JSON.stringify([...targets, { url: server.url("/status/500") }]));
+      const cli = [process.execPath, "-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "cli", "probe.ts"), "--json", "--targets", file];
+
+      const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const shell = spawn("bash", ["-c", '"$@" | head -c 100 > /dev/null; echo "probe exit ${PIPESTATUS[0]}"', "bash", ...cli], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        shell.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        shell.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+        shell.on("error", reject);
+        shell.on("close", (exit) => resolve({ code: exit, stdout: out, stderr: err }));
+      });
+
+      expect([code, stdout, stderr]).to.deep.equal([0, "probe exit 1\n", ""]);
     });
 
     it("trusts the CAs in NODE_EXTRA_CA_CERTS", async () => {

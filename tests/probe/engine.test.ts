@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { mock } from "node:test";
 import { probeTarget } from "../../functions/probe/probe";
 import { probeAll } from "../../functions/probe/run";
-import type { Target } from "../../functions/common/targets";
+import { TARGET_DEFAULTS, type Target } from "../../functions/common/targets";
 import { refusedPort, startGarbageServer, startHttpServer, testLookup, type TestServer } from "./support/servers";
 
 // Margins for a busy 2-core machine: timings are checked for what they must be at least, and
@@ -53,6 +54,20 @@ describe("probe engine over HTTP (real servers on 127.0.0.1)", function () {
 
     expect(result).to.include({ ok: true, status: 200, redirects: 5, url: server.url("/redirect/5") });
     expect(result.timings.ttfbMs).to.be.a("number");
+  });
+
+  it("opens a fresh connection for every hop of every probe (no keep-alive), each with its own connect phase", async () => {
+    server.resetStats();
+
+    const results = [await probeTarget({ url: server.url("/redirect/3") }), await probeTarget({ url: server.url("/redirect/3") })];
+
+    expect(results.map((result) => [result.ok, result.redirects])).to.deep.equal([
+      [true, 3],
+      [true, 3],
+    ]);
+    for (const result of results) expect(result.timings.connectMs).to.be.a("number");
+    expect(server.stats.requests).to.equal(8);
+    expect(server.stats.connections).to.equal(8);
   });
 
   const redirectFailures: Array<{ path: string; redirects: number; message: RegExp }> = [
@@ -121,6 +136,32 @@ describe("probe engine over HTTP (real servers on 127.0.0.1)", function () {
     expect(result.timings.totalMs).to.be.at.least(299).and.below(300 + SLACK_MS);
   });
 
+  it("times out after 10 s by default (the clock mocked: node:test's MockTimers)", async () => {
+    server.resetStats();
+    const turns = async (count: number) => {
+      for (let i = 0; i < count; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    };
+    mock.timers.enable({ apis: ["setTimeout"] });
+    try {
+      const pending = probeTarget({ url: server.url("/hang") });
+      let settled = false;
+      void pending.then(() => (settled = true));
+      // Real I/O still runs: wait (boundedly) until the request is at the server, then move the clock.
+      for (let i = 0; i < 1_000 && server.stats.requests === 0; i += 1) await turns(1);
+
+      mock.timers.tick(TARGET_DEFAULTS.timeoutMs - 1);
+      await turns(20);
+      const settledBeforeTimeout = settled;
+      mock.timers.tick(1);
+      const result = await pending;
+
+      expect([server.stats.requests, settledBeforeTimeout]).to.deep.equal([1, false]);
+      expect(result.error).to.deep.equal({ code: "TIMEOUT", message: "no complete answer within 10000 ms" });
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
   it("times out a body that never ends: the timeout bounds the whole response", async () => {
     const result = await probeTarget({ url: server.url("/endless"), timeoutMs: 400 });
 
@@ -139,6 +180,12 @@ describe("probe engine over HTTP (real servers on 127.0.0.1)", function () {
     expect(result.timings.transferMs).to.be.a("number");
     // The server had 64 MiB to send; the probe read 1 MiB and hung up (socket buffers hold a few MiB more at most).
     expect(server.stats.bytesWritten).to.be.below(16 * 1024 * 1024);
+  });
+
+  it("caps the body at 1 MiB by default", async () => {
+    const result = await probeTarget({ url: server.url("/huge"), expect: { bodyContains: "the end" } });
+
+    expect(result.error).to.deep.equal({ code: "BODY", message: 'body does not contain "the end" (in the first 1048576 bytes)' });
   });
 
   it("checks body assertions only within the cap, and says so", async () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { performance } from "node:perf_hooks";
 import { runPool } from "../../functions/probe/pool";
-import { probeAll } from "../../functions/probe/run";
+import { DEFAULT_CONCURRENCY, probeAll } from "../../functions/probe/run";
 import { startHttpServer, type TestServer } from "./support/servers";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,6 +49,18 @@ describe("concurrency pool and deadline", function () {
     expect(server.stats.maxInFlight).to.equal(4);
     expect(outcome.maxInFlight).to.equal(4);
     for (const figure of Object.values(outcome.eventLoopDelay)) expect(figure).to.be.a("number").and.at.least(0);
+  });
+
+  it("bounds the pool at 32 by default", async () => {
+    server.resetStats();
+    const targets = Array.from({ length: 40 }, (_, i) => ({ url: server.url(`/delay/300?default=${i}`) }));
+
+    const outcome = await probeAll(targets);
+
+    expect(outcome.results.every((result) => result.ok)).to.equal(true);
+    expect(DEFAULT_CONCURRENCY).to.equal(32);
+    expect(outcome.maxInFlight).to.equal(32);
+    expect(server.stats.maxInFlight).to.equal(32);
   });
 
   it("skips targets the deadline interrupts or never reaches, and reports them all", async () => {

@@ -25,6 +25,18 @@ describe("probe engine over HTTPS (certificates made by the tests)", function ()
     expect(timings.dnsMs).to.equal(null);
   });
 
+  it("pays a full TLS handshake on every probe: no session is resumed", async () => {
+    servers.valid.resetStats();
+
+    const results = [];
+    for (let i = 0; i < 3; i += 1) results.push(await probeTarget({ url: servers.valid.url(`/ok?sample=${i}`) }, { ca: pki.caCert }));
+
+    expect(results.map((result) => result.ok)).to.deep.equal([true, true, true]);
+    for (const result of results) expect(result.timings.tlsMs).to.be.a("number").and.above(0);
+    expect(servers.valid.stats.connections).to.equal(3);
+    expect(servers.valid.stats.resumedTlsSessions).to.equal(0);
+  });
+
   it("checks the certificate against the host name it resolved", async () => {
     const url = servers.valid.url("/ok").replace("127.0.0.1", "site.test");
 

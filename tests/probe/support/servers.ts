@@ -6,6 +6,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 
 export const OK_BODY = "hello from webhealth";
@@ -15,8 +16,8 @@ export interface TestServer {
   port: number;
   /** `http://127.0.0.1:<port><path>` (or https). */
   url(path: string): string;
-  /** Requests in flight now and at most so far (reset with resetStats). */
-  stats: { inFlight: number; maxInFlight: number; requests: number; bytesWritten: number };
+  /** Requests in flight now and at most so far, requests and TCP connections accepted (reset with resetStats). */
+  stats: { inFlight: number; maxInFlight: number; requests: number; connections: number; resumedTlsSessions: number; bytesWritten: number };
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -122,13 +123,19 @@ function listen(server: net.Server): Promise<number> {
 }
 
 async function start(server: http.Server, scheme: "http" | "https", stats: TestServer["stats"]): Promise<TestServer> {
+  // Counted at accept time, before TLS: every fresh connection the probe opens shows here.
+  server.on("connection", () => (stats.connections += 1));
+  // A resumed session would skip the full handshake the probe must measure every time.
+  server.on("secureConnection", (socket: TLSSocket) => {
+    if (socket.isSessionReused()) stats.resumedTlsSessions += 1;
+  });
   const port = await listen(server);
   return {
     port,
     url: (path) => `${scheme}://127.0.0.1:${port}${path}`,
     stats,
     resetStats() {
-      Object.assign(stats, { inFlight: 0, maxInFlight: 0, requests: 0, bytesWritten: 0 });
+      Object.assign(stats, newStats());
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -149,7 +156,7 @@ function handlerWithStats(stats: TestServer["stats"]): http.RequestListener {
   };
 }
 
-const newStats = () => ({ inFlight: 0, maxInFlight: 0, requests: 0, bytesWritten: 0 });
+const newStats = (): TestServer["stats"] => ({ inFlight: 0, maxInFlight: 0, requests: 0, connections: 0, resumedTlsSessions: 0, bytesWritten: 0 });
 
 export function startHttpServer(): Promise<TestServer> {
   const stats = newStats();
