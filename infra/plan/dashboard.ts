@@ -16,9 +16,9 @@ export const ALARMS_PER_WIDGET = 100;
  * 10 regions) lists 2,100. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html */
 export const MAX_METRICS_PER_WIDGET = 500;
 export const MAX_METRICS_PER_DASHBOARD = 2_500;
-/** A dashboard holds at most 100 widgets in the documented limit awsx cites (newer accounts allow
- * 500): alarm widgets are capped so a stage of any size stays under it. The monitor's own alarms
- * come first, then availability, latency and certificates. */
+/** A conservative 100 widgets per dashboard (CloudWatch's quota is 500), so the page stays usable:
+ * alarm widgets are capped so a stage of any size stays under it. The monitor's own alarms come
+ * first, then availability, latency and certificates. */
 export const MAX_ALARM_WIDGETS = 5;
 export const MAX_WIDGETS = 100;
 const ALARM_ORDER: AlarmSpec["kind"][] = ["probe-health", "dead-letters", "availability", "latency", "certificate"];
