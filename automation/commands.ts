@@ -11,6 +11,7 @@ import { aliasVersion, previousVersion, shiftAlias } from "./canary";
 import { DeployError, StackLockedError, type DeployStack } from "./engine";
 import { ChangeCollector, formatSummaryMarkdown, formatSummaryText, statefulGuardMessage } from "./preview";
 import { CancelledError, runEngineOperation, throwIfCancelled, withLockRetry, type Runtime } from "./runtime";
+import { UsageError } from "../cli/usage";
 import { readStackOutputs } from "./stack-outputs";
 import { formatVerifyRecord, parseVerifyRecord, runChecks, VERIFY_TAG, type VerifyRecord } from "./verify";
 
@@ -134,14 +135,6 @@ async function destroy(runtime: Runtime, args: ParsedArgs): Promise<void> {
   const stack = await runtime.stacks(args.stage);
   runtime.out.write(`== destroy ${args.stage}\n`);
   await runEngineOperation(runtime, stack, "destroy", (s, hooks) => s.destroy(hooks));
-}
-
-/** A command-line problem found only after reading the stack (e.g. an unknown --function): exit 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 async function dispatch(runtime: Runtime, args: ParsedArgs): Promise<void> {

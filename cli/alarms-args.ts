@@ -1,5 +1,6 @@
 /** Parses and validates `npm run alarms` arguments; every problem is a UsageError (exit 2). */
-import { parseArgs } from "node:util";
+import { isStageName } from "../infra/stack-files";
+import { parseCommandLine, UsageError } from "./usage";
 
 export const ALARMS_USAGE =
   "usage: npm run alarms -- [--stack <stage> | --table <name>] [--url <url>] [--since <ISO time or duration like 24h>] [--state ALARM|OK] [--json] [--limit <n>]";
@@ -9,13 +10,6 @@ export const DEFAULT_SINCE = "24h";
 export const DEFAULT_LIMIT = 100;
 export const STATES = ["ALARM", "OK", "INSUFFICIENT_DATA"] as const;
 export type AlarmState = (typeof STATES)[number];
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 export type TableSource = { kind: "stack"; stage: string } | { kind: "table"; tableName: string };
 
@@ -81,31 +75,26 @@ function parseUrl(value: string): string {
 }
 
 export function parseAlarmsArgs(argv: string[], now: number): AlarmsOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string" },
-        table: { type: "string" },
-        url: { type: "string" },
-        since: { type: "string" },
-        state: { type: "string" },
-        json: { type: "boolean" },
-        limit: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandLine({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      stack: { type: "string" },
+      table: { type: "string" },
+      url: { type: "string" },
+      since: { type: "string" },
+      state: { type: "string" },
+      json: { type: "boolean" },
+      limit: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
   const help = values.help === true;
   let source: TableSource;
   if (values.stack !== undefined && values.table !== undefined) throw new UsageError("pass either --stack or --table, not both");
   if (values.stack !== undefined) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(values.stack)) throw new UsageError(`--stack: "${values.stack}" is not a valid stage name`);
+    if (!isStageName(values.stack)) throw new UsageError(`--stack: "${values.stack}" is not a valid stage name`);
     source = { kind: "stack", stage: values.stack };
   } else if (values.table !== undefined) {
     if (!/^[A-Za-z0-9_.-]{3,255}$/.test(values.table)) throw new UsageError(`--table: "${values.table}" is not a valid DynamoDB table name`);

@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { PROJECT_ROOT } from "../infra/stack-files";
 import type { StackOutputs } from "../infra/outputs";
-import { UsageError } from "./alarms-args";
+import { UsageError } from "./usage";
 
 export interface LedgerLocation {
   tableName: string;

@@ -3,7 +3,8 @@
  * Exit codes: 0 done, 1 unexpected failure (credentials, network), 2 bad arguments or no such table.
  */
 import { createLedgerClient, errorName } from "../functions/recorder/dynamo";
-import { ALARMS_USAGE, parseAlarmsArgs, UsageError, type AlarmsOptions } from "./alarms-args";
+import { ALARMS_USAGE, parseAlarmsArgs, type AlarmsOptions } from "./alarms-args";
+import { UsageError } from "./usage";
 import { alarmTimeReport, changesTable, displayTime } from "./alarms-format";
 import { readLedger } from "./alarms-query";
 import { timeInAlarmByUrl } from "./alarms-report";

@@ -1,9 +1,9 @@
 /** `npm run probe` options and targets: parsed and validated before anything is probed. */
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
 import { PROJECT_ROOT, readStackConfig, StackFileError } from "../infra/stack-files";
 import { parseTargets, TARGET_LIMITS, TargetSchema, validate, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../functions/probe/run";
+import { parseCommandLine, UsageError } from "./usage";
 
 export const USAGE = `Usage: npm run probe -- [--stack <stage>] [--targets <file.json>] [--json] [--timeout <ms>] [--concurrency <n>] [--publish] [url ...]
 
@@ -16,14 +16,6 @@ Probes each target once and prints a table (or, with --json, one JSON object per
   --publish              publish the metrics to CloudWatch, like the probe Lambda
   -h, --help             this help
 Exit status: 0 every target ok, 1 any target not ok, 2 bad input (nothing probed).`;
-
-/** Bad input: the message goes to stderr, the exit status is 2 and nothing is probed. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 export interface CliOptions {
   stack?: string;
@@ -44,26 +36,20 @@ function wholeNumber(option: string, text: string, min: number, max: number): nu
 }
 
 export function parseCliArgs(argv: string[]): CliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stack: { type: "string" },
-        targets: { type: "string" },
-        json: { type: "boolean", default: false },
-        timeout: { type: "string" },
-        concurrency: { type: "string" },
-        publish: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      stack: { type: "string" },
+      targets: { type: "string" },
+      json: { type: "boolean", default: false },
+      timeout: { type: "string" },
+      concurrency: { type: "string" },
+      publish: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
   return {
     stack: values.stack,
     targetsFile: values.targets,

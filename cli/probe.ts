@@ -9,7 +9,8 @@ import { readProbeSettings } from "../functions/probe/settings";
 import { PROBE_ENV } from "../functions/common/contract";
 import { ValidationError } from "../functions/common/targets";
 import { PROJECT_ROOT } from "../infra/stack-files";
-import { loadTargets, parseCliArgs, USAGE, UsageError } from "./probe-args";
+import { loadTargets, parseCliArgs, USAGE } from "./probe-args";
+import { UsageError } from "./usage";
 import { formatTable } from "./probe-table";
 
 export interface CliIo {

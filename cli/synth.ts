@@ -9,10 +9,9 @@ import { ValidationError } from "../functions/common/targets";
 import { StackFileError } from "../infra/stack-files";
 import { synthesize } from "../infra/synth";
 import { formatSummary } from "./synth-format";
+import { UsageError } from "./usage";
 
 const USAGE = "usage: npm run synth -- --stack <stage> [--json]";
-
-class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): { stack: string; json: boolean } {
   let stack: string | undefined;

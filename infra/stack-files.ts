@@ -18,6 +18,11 @@ export class StackFileError extends Error {
   }
 }
 
+/** Stage names are the `<stage>` of `Pulumi.<stage>.yaml`: letters, digits, `_`, `.`, `-`. */
+export function isStageName(stage: string): boolean {
+  return /^[A-Za-z0-9_.-]+$/.test(stage);
+}
+
 export function stackFilePath(stage: string, root = PROJECT_ROOT): string {
   return path.join(root, `Pulumi.${stage}.yaml`);
 }
@@ -33,7 +38,7 @@ export function listStages(root = PROJECT_ROOT): string[] {
 
 /** The `config:` map of `Pulumi.<stage>.yaml`, e.g. `{ "aws:region": "us-east-1", "webhealth:targets": [...] }`. */
 export function readStackConfig(stage: string, root = PROJECT_ROOT): Record<string, unknown> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stage)) throw new StackFileError(`--stack: "${stage}" is not a valid stage name`);
+  if (!isStageName(stage)) throw new StackFileError(`--stack: "${stage}" is not a valid stage name`);
   const file = stackFilePath(stage, root);
   if (!fs.existsSync(file)) {
     const known = listStages(root);

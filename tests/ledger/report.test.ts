@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { parseAlarmsArgs, parseSince, UsageError, type AlarmsOptions } from "../../cli/alarms-args";
+import { parseAlarmsArgs, parseSince, type AlarmsOptions } from "../../cli/alarms-args";
+import { UsageError } from "../../cli/usage";
 import { alarmIntervals, formatDuration, timeInAlarmByUrl, type StateChange } from "../../cli/alarms-report";
 import { thrownBy } from "./helpers";
 
