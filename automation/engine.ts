@@ -58,7 +58,7 @@ export class DeployError extends Error {
 }
 
 /** The CLI version matching @pulumi/pulumi in package.json; the workflows pin the same. */
-export const PULUMI_CLI_VERSION = "3.248.0";
+export const PULUMI_CLI_VERSION = "3.276.0";
 
 /** The policy pack run with every preview and up (the `policy/` folder). */
 export const POLICY_PACK_PATH = path.join(PROJECT_ROOT, "policy");

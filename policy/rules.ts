@@ -3,7 +3,7 @@
  * for `pulumi preview --policy-pack policy`; `tests/policy` runs them over fake resources and over
  * every stage's synth output. Each rule is documented in the README ("Policies").
  */
-import { LIVE_ALIAS } from "../functions/common/contract";
+import { LAMBDA_RUNTIME, LIVE_ALIAS } from "../functions/common/contract";
 import { TARGET_METRICS } from "../functions/common/metrics";
 import { actionMatches, DOCUMENT_TYPES, documentsOf, parseDocument, wildcardReason } from "./iam-documents";
 import {
@@ -42,8 +42,8 @@ export const CODEDEPLOY_ALIAS_FIELDS = ["functionVersion", "routingConfig"] as c
  * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_AutoRollbackConfiguration.html */
 export const REQUIRED_ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"] as const;
 
-/** Lambda runtime and architecture every function uses (arm64 is about 20% cheaper per GB-second). */
-export const LAMBDA_RUNTIME = "nodejs22.x";
+/** Lambda architecture every function uses (arm64 is about 20% cheaper per GB-second); the runtime is the bundles' LAMBDA_RUNTIME. */
+export { LAMBDA_RUNTIME };
 export const LAMBDA_ARCHITECTURE = "arm64";
 
 /** The constant `input` of an EventBridge target is limited to 8,192 characters.
@@ -482,7 +482,7 @@ export const snsLambdaSubscriptionLiveAliasWithDlq: ResourceRule = {
 };
 
 export const lambdaRuntimeAndArchitecture: ResourceRule = {
-  name: "lambda-arm64-nodejs22",
+  name: "lambda-arm64-nodejs24",
   description: `Every Lambda function runs ${LAMBDA_RUNTIME} on ${LAMBDA_ARCHITECTURE} (the runtime the bundles target; Graviton is cheaper per GB-second).`,
   resourceTypes: [TYPES.function],
   validate({ props }, report) {

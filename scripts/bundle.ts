@@ -5,10 +5,11 @@
  */
 import * as path from "node:path";
 import { buildSync } from "esbuild";
+import { BUNDLE_TARGET } from "../functions/common/contract";
 
 export const FUNCTIONS_DIR = path.resolve(__dirname, "..", "functions");
 
-/** Lambda's `nodejs22.x` runtime ships the AWS SDK for JavaScript v3, so it is left out of the
+/** Lambda's Node.js runtime (LAMBDA_RUNTIME) ships the AWS SDK for JavaScript v3, so it is left out of the
  * bundle to keep it small: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html */
 const PROVIDED_BY_RUNTIME = ["@aws-sdk/*", "@smithy/*"];
 
@@ -25,7 +26,7 @@ export function bundleFunction(name: string): FunctionBundle {
     entryPoints: [entryPoint],
     bundle: true,
     platform: "node",
-    target: "node22",
+    target: BUNDLE_TARGET,
     format: "cjs",
     write: false,
     // Minified (names kept for readable stack traces): zod dominates the size, and a smaller

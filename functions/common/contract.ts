@@ -42,5 +42,14 @@ export interface SelfTestReport {
   checks: Array<{ name: string; passed: boolean; detail?: string }>;
 }
 
+/**
+ * The Lambda runtime of every function and the Node.js the bundles are compiled for: one pair, so
+ * the bundle never uses syntax or APIs the runtime lacks. nodejs24.x takes async handlers only
+ * (callback-style handlers were removed), which is all these functions export.
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+ */
+export const LAMBDA_RUNTIME = "nodejs24.x";
+export const BUNDLE_TARGET = "node24";
+
 /** The name of the alias that CodeDeploy moves between versions. */
 export const LIVE_ALIAS = "live";

@@ -9,7 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { HOOK_ENV, LIVE_ALIAS } from "../../functions/common/contract";
+import { HOOK_ENV, LAMBDA_RUNTIME, LIVE_ALIAS } from "../../functions/common/contract";
 import type { CanaryFunctionPlan } from "../plan/stage";
 import { assumeRolePolicy, logStatements, metricAlarmArgs, policyDocument, type PolicyStatement } from "./policy";
 
@@ -20,8 +20,7 @@ import { assumeRolePolicy, logStatements, metricAlarmArgs, policyDocument, type 
  */
 export const LIVE_ALIAS_OPTIONS: pulumi.CustomResourceOptions = { ignoreChanges: ["functionVersion", "routingConfig"] };
 
-/** Lambda runtime and architecture of every function (arm64 is 20% cheaper per GB-second). */
-export const LAMBDA_RUNTIME = "nodejs22.x";
+/** Architecture of every function (arm64 is 20% cheaper per GB-second); the runtime is LAMBDA_RUNTIME. */
 export const LAMBDA_ARCHITECTURE = "arm64";
 export const LAMBDA_HANDLER = "index.handler";
 

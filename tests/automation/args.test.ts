@@ -92,7 +92,7 @@ describe("deploy driver: command line", () => {
       spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "automation/cli.ts", ...args], {
         cwd: ROOT,
         encoding: "utf8",
-        env: { ...process.env, PATH: "/nonexistent", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        env: { ...process.env, PATH: "/nonexistent" },
       });
 
     it("exits 0 with the help on stdout for --help", () => {
@@ -119,7 +119,7 @@ describe("deploy driver: command line", () => {
       const result = cli("outputs", "--stage", "beta");
       expect(result.status).to.equal(1);
       expect(result.stderr).to.equal(
-        "error: the pulumi CLI is not on the PATH: install version 3.248.0 (the SDK's), e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version 3.248.0\n",
+        "error: the pulumi CLI is not on the PATH: install version 3.276.0 (the SDK's), e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version 3.276.0\n",
       );
     });
   });

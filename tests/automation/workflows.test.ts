@@ -122,7 +122,7 @@ describe("GitHub Actions workflows", function () {
         'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"',
         "aws-actions/configure-aws-credentials@v4",
       ]);
-      expect(steps[0].with).to.deep.equal({ "node-version": "20", cache: "npm" });
+      expect(steps[0].with).to.deep.equal({ "node-version": "24", cache: "npm" });
       expect(steps[2].if).to.equal("inputs.pulumi == 'true'");
       expect(steps[3].if).to.equal("inputs.role-to-assume != ''");
       expect(steps[3].with).to.deep.equal({
@@ -216,11 +216,11 @@ describe("GitHub Actions workflows", function () {
     });
   });
 
-  it("pin the Pulumi CLI to the SDK's version and Node 20 (in the setup action), and hold no long-lived AWS keys", () => {
+  it("pin the Pulumi CLI to the SDK's version and Node 24 (in the setup action), and hold no long-lived AWS keys", () => {
     const sdkVersion = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
     expect(PULUMI_CLI_VERSION).to.equal(sdkVersion);
     expect(setupAction.runs.steps[2].env?.PULUMI_VERSION).to.equal(sdkVersion);
-    expect(setupAction.runs.steps[0].with?.["node-version"]).to.equal("20");
+    expect(setupAction.runs.steps[0].with?.["node-version"]).to.equal("24");
     for (const file of [...workflowFiles(), SETUP_FILE]) {
       const text = fs.readFileSync(file, "utf8");
       expect(text, file).to.not.match(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);

@@ -145,11 +145,11 @@ describe("infra program: every stage file under mocks", function () {
     expect(named(results.prod, T.table, "ledger-table").region).to.equal("us-east-1");
   });
 
-  it("publishes arm64 nodejs22.x versions behind a live alias that CodeDeploy owns", () => {
+  it("publishes arm64 nodejs24.x versions behind a live alias that CodeDeploy owns", () => {
     const fn = named(results.gamma, T.fn, "probe-eu-west-1-function");
     expect(fn.inputs).to.deep.include({
       name: "webhealth-gamma-probe-eu-west-1",
-      runtime: "nodejs22.x",
+      runtime: "nodejs24.x",
       architectures: ["arm64"],
       handler: "index.handler",
       publish: true,

@@ -13,7 +13,6 @@ function runCli(args: string[]) {
   return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/synth.ts", ...args], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
 }
 

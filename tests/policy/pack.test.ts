@@ -64,7 +64,6 @@ describe("policy pack under Pulumi's policy runner (gRPC)", function () {
     pack = childProcess.spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:1", "."], {
       cwd: path.join(ROOT, "policy"),
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     });
     const port = await new Promise<number>((resolve, reject) => {
       let stdout = "";

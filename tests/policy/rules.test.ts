@@ -490,15 +490,15 @@ describe("policy rules", () => {
   ]);
 
   table(rules.lambdaRuntimeAndArchitecture, [
-    { label: "nodejs22.x on arm64", resource: resource(rules.TYPES.function, { runtime: "nodejs22.x", architectures: ["arm64"] }), expected: [] },
+    { label: "nodejs24.x on arm64", resource: resource(rules.TYPES.function, { runtime: "nodejs24.x", architectures: ["arm64"] }), expected: [] },
     {
       label: "defaults",
       resource: resource(rules.TYPES.function, { runtime: "nodejs20.x" }),
-      expected: ['runtime must be nodejs22.x, got "nodejs20.x"', 'architectures must be ["arm64"], got none (x86_64)'],
+      expected: ['runtime must be nodejs24.x, got "nodejs20.x"', 'architectures must be ["arm64"], got none (x86_64)'],
     },
     {
       label: "x86_64",
-      resource: resource(rules.TYPES.function, { runtime: "nodejs22.x", architectures: ["x86_64"] }),
+      resource: resource(rules.TYPES.function, { runtime: "nodejs24.x", architectures: ["x86_64"] }),
       expected: ['architectures must be ["arm64"], got ["x86_64"]'],
     },
   ]);

@@ -58,7 +58,7 @@ const RULES_THAT_MUST_APPLY = [
   "eventbridge-lambda-targets-live-alias",
   "lambda-event-target-no-retry-with-dlq",
   "lambda-permission-qualified-by-alias",
-  "lambda-arm64-nodejs22",
+  "lambda-arm64-nodejs24",
 ];
 
 describe("policy rules over every stage's synth output", function () {
@@ -213,7 +213,6 @@ describe("policy rules over every stage's synth output", function () {
       const stdout = childProcess.execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", SYNTH_CLI, "--stack", "beta", "--json"], {
         cwd: ROOT,
         encoding: "utf8",
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
         maxBuffer: 64 * 1024 * 1024,
       });
       const document = JSON.parse(stdout) as SynthDocument;

@@ -53,7 +53,7 @@ describe("engine: the driver against a real pulumi CLI and a local file backend"
 
   before(async function () {
     if (!pulumiOnPath()) {
-      console.log("    skipped: no pulumi CLI on the PATH (install 3.248.0 to run npm run test:engine)");
+      console.log("    skipped: no pulumi CLI on the PATH (install 3.276.0 to run npm run test:engine)");
       this.skip();
     }
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "webhealth-engine-"));
