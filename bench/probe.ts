@@ -17,6 +17,9 @@ import { probeTarget } from "../functions/probe/probe";
 import type { ProbeResult } from "../functions/probe/result";
 import { probeAll } from "../functions/probe/run";
 import { testPki } from "../tests/probe/support/certs";
+import { defineCommand } from "../cli/kit";
+import { EXIT } from "../cli/usage";
+import { PROJECT_ROOT } from "../infra/project-root";
 
 const execFileAsync = promisify(execFile);
 const CURL = "/usr/bin/curl";
@@ -33,7 +36,7 @@ interface Endpoint {
 }
 
 function startEndpoint(tls: { key: string; cert: string }): Promise<Endpoint> {
-  const child: ChildProcess = fork(path.join(__dirname, "probe-server.ts"), [], {
+  const child: ChildProcess = fork(path.join(PROJECT_ROOT, "bench", "probe-server.ts"), [], {
     execArgv: ["-r", "ts-node/register/transpile-only"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, BENCH_TLS_KEY: tls.key, BENCH_TLS_CERT: tls.cert },
@@ -193,10 +196,17 @@ async function main() {
   }
 }
 
-main().then(
-  () => undefined,
-  (error: unknown) => {
-    console.error(`bench:probe failed: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
+export const command = defineCommand({
+  name: "bench:probe",
+  usage: [""],
+  summary:
+    "Figures for the probe engine against a local endpoint on 127.0.0.1 served by a separate process: throughput against the ideal wall time, time to first byte against curl over HTTP and HTTPS, and the timing error under load. Needs curl.",
+  options: {},
+  exitCodes: { ok: "the figures were printed", failed: "the benchmark could not run" },
+  run: async () => {
+    await main();
+    return EXIT.ok;
   },
-);
+});
+
+if (require.main === module) void command.main(process.argv.slice(2));

@@ -9,6 +9,8 @@ import { costTable, generatedTargets } from "../infra/cost";
 import { planDashboard } from "../infra/plan/dashboard";
 import { planStage } from "../infra/plan/stage";
 import { synthesize } from "../infra/synth";
+import { defineCommand } from "../cli/kit";
+import { EXIT } from "../cli/usage";
 
 const SIZES = [1, 10, 100, 1000];
 const GOAL_SECONDS = 30;
@@ -42,7 +44,16 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(`| ${row.urls.toLocaleString("en-US")} | ${row.regions} | $${row.webhealthUsd.toLocaleString("en-US", { minimumFractionDigits: 2 })} | $${row.syntheticsUsd.toLocaleString("en-US", { minimumFractionDigits: 2 })} |`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
+export const command = defineCommand({
+  name: "bench:synth",
+  usage: [""],
+  summary: "Synthesis time and resource counts as targets grow (1 to 1,000, one and three regions), then the README's cost table next to CloudWatch Synthetics.",
+  options: {},
+  exitCodes: { ok: "the figures were printed", failed: "the benchmark could not run" },
+  run: async () => {
+    await main();
+    return EXIT.ok;
+  },
 });
+
+if (require.main === module) void command.main(process.argv.slice(2));

@@ -4,19 +4,18 @@ import { readConfigValue } from "../infra/config";
 import { PROJECT_ROOT, readStackConfig, StackFileError } from "../infra/stack-files";
 import { parseTargets, TARGET_LIMITS, TargetSchema, validate, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../functions/probe/run";
-import { parseCommandLine, UsageError } from "./usage";
+import { parseOptions, type OptionTable, type ParsedCommandLine } from "./kit";
+import { UsageError } from "./usage";
 
-export const USAGE = `Usage: npm run probe -- [--stack <stage>] [--targets <file.json>] [--json] [--timeout <ms>] [--concurrency <n>] [--publish] [url ...]
-
-Probes each target once and prints a table (or, with --json, one JSON object per target per line).
-  --stack <stage>        probe the targets of Pulumi.<stage>.yaml (config key webhealth:targets)
-  --targets <file.json>  probe the targets in a JSON file (a list of targets, same schema)
-  --json                 one JSON line per target, in input order
-  --timeout <ms>         timeout for every target (${TARGET_LIMITS.minTimeoutMs}-${TARGET_LIMITS.maxTimeoutMs}), overriding theirs
-  --concurrency <n>      targets probed at once (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})
-  --publish              publish the metrics to CloudWatch, like the probe Lambda
-  -h, --help             this help
-Exit status: 0 every target ok, 1 any target not ok, 2 bad input (nothing probed).`;
+/** The options of `npm run probe`, with their help (cli/kit.ts prints and parses them). */
+export const PROBE_OPTIONS = {
+  stack: { type: "string", value: "stage", help: "probe the targets of Pulumi.<stage>.yaml (config key webhealth:targets)" },
+  targets: { type: "string", value: "file.json", help: "probe the targets in a JSON file (a list of targets, same schema)" },
+  json: { type: "boolean", help: "one JSON line per target, in input order" },
+  timeout: { type: "string", value: "ms", help: `timeout for every target (${TARGET_LIMITS.minTimeoutMs}-${TARGET_LIMITS.maxTimeoutMs}), overriding theirs` },
+  concurrency: { type: "string", value: "n", help: `targets probed at once (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})` },
+  publish: { type: "boolean", help: "publish the metrics to CloudWatch, like the probe Lambda (nothing touches AWS without it)" },
+} satisfies OptionTable;
 
 export interface CliOptions {
   stack?: string;
@@ -26,7 +25,6 @@ export interface CliOptions {
   concurrency: number;
   publish: boolean;
   urls: string[];
-  help: boolean;
 }
 
 function wholeNumber(option: string, text: string, min: number, max: number): number {
@@ -36,21 +34,8 @@ function wholeNumber(option: string, text: string, min: number, max: number): nu
   return Number(text);
 }
 
-export function parseCliArgs(argv: string[]): CliOptions {
-  const { values, positionals } = parseCommandLine({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      stack: { type: "string" },
-      targets: { type: "string" },
-      json: { type: "boolean", default: false },
-      timeout: { type: "string" },
-      concurrency: { type: "string" },
-      publish: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+/** The parsed command line as the probe uses it (numbers checked). */
+export function toCliOptions({ values, positionals }: ParsedCommandLine<typeof PROBE_OPTIONS>): CliOptions {
   return {
     stack: values.stack,
     targetsFile: values.targets,
@@ -59,8 +44,11 @@ export function parseCliArgs(argv: string[]): CliOptions {
     concurrency: values.concurrency === undefined ? DEFAULT_CONCURRENCY : wholeNumber("--concurrency", values.concurrency, 1, MAX_CONCURRENCY),
     publish: values.publish ?? false,
     urls: positionals,
-    help: values.help ?? false,
   };
+}
+
+export function parseCliArgs(argv: string[]): CliOptions {
+  return toCliOptions(parseOptions(PROBE_OPTIONS, argv, true));
 }
 
 /** Prefixes every problem of a ValidationError with where the value came from. */
