@@ -6,9 +6,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { PROJECT_ROOT } from "../infra/stack-files";
 import { EXIT, orderedStages, parseArgs } from "./args";
-import { execute } from "./commands";
-import { POLICY_PACK_PATH, pulumiStacks } from "./engine";
-import { abortableSleep, awsClients, DEFAULT_TIMINGS, type Runtime } from "./runtime";
+import type { Runtime } from "./runtime";
 import { runProcess, type CommandIo } from "../cli/kit";
 
 function commitSha(): string {
@@ -40,6 +38,12 @@ async function deploy(argv: string[], io: CommandIo): Promise<number> {
     return EXIT.usage;
   }
   announceCancel(io.signal);
+  // The Automation API and the AWS SDK load in about a second: only once the command line is good.
+  const [{ execute }, { POLICY_PACK_PATH, pulumiStacks }, { abortableSleep, awsClients, DEFAULT_TIMINGS }] = await Promise.all([
+    import("./commands"),
+    import("./engine"),
+    import("./runtime"),
+  ]);
   const runtime: Runtime = {
     stacks: pulumiStacks(io.root),
     aws: awsClients(),

@@ -5,10 +5,6 @@
  * Then the README's cost table: webhealth's estimate next to CloudWatch Synthetics.
  */
 import { performance } from "node:perf_hooks";
-import { costTable, generatedTargets } from "../infra/cost";
-import { planDashboard } from "../infra/plan/dashboard";
-import { planStage } from "../infra/plan/stage";
-import { synthesize } from "../infra/synth";
 import { defineCommand } from "../cli/kit";
 import { EXIT } from "../cli/usage";
 
@@ -16,6 +12,13 @@ const SIZES = [1, 10, 100, 1000];
 const GOAL_SECONDS = 30;
 
 async function main(): Promise<void> {
+  // Loaded here, not at the top: the Pulumi SDK takes about a second, and `--help` needs none of it.
+  const [{ costTable, generatedTargets }, { planDashboard }, { planStage }, { synthesize }] = await Promise.all([
+    import("../infra/cost"),
+    import("../infra/plan/dashboard"),
+    import("../infra/plan/stage"),
+    import("../infra/synth"),
+  ]);
   // Warm up: bundling the three functions happens once per process.
   await synthesize("bench", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(1) });
   console.log("targets  regions  resources  alarms  shards  seconds  ms/target");

@@ -128,9 +128,11 @@ export function wantsHelp(argv: readonly string[]): boolean {
 /** An exit code and the message for stderr (without the command prefix), for any failure. */
 export function classifyFailure(error: unknown): { code: number; message: string } {
   if (error instanceof UsageError || error instanceof SetupError) return { code: EXIT.badInput, message: error.message };
-  // By name, so the kit need not load zod or js-yaml: targets' ValidationError, stack files' StackFileError.
+  // By shape, so the kit need not load zod or js-yaml: targets' ValidationError (and config's
+  // ConfigError, a subclass) carry their `problems`; stack files' StackFileError is named.
   const name = (error as Error | undefined)?.name;
-  if (name === "ValidationError" || name === "StackFileError") return { code: EXIT.badInput, message: (error as Error).message };
+  const problems = (error as { problems?: unknown } | undefined)?.problems;
+  if (error instanceof Error && (Array.isArray(problems) || name === "StackFileError")) return { code: EXIT.badInput, message: error.message };
   const aws = describeAwsFailure(error);
   if (aws) return { code: EXIT.badInput, message: aws };
   if (error instanceof Error && /spawn pulumi ENOENT/.test(error.message)) {

@@ -93,7 +93,7 @@ function checkTokens(config: ParseArgsConfig, tokens: readonly Token[]): void {
 export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   let lenient;
   try {
-    lenient = parseArgs({ ...config, strict: false, tokens: true });
+    lenient = parseArgs({ ...config, strict: false, allowPositionals: true, tokens: true });
   } catch (error) {
     // Only an invalid configuration (a programming error) gets here: lenient parsing accepts any argv.
     throw new UsageError((error as Error).message);

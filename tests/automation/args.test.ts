@@ -115,9 +115,9 @@ describe("deploy driver: command line", () => {
       expect(result.stderr).to.equal("error: unknown option --dry-run\n");
     });
 
-    it("exits 1 with an installation hint when no pulumi CLI is on the PATH", () => {
+    it("exits 2 (missing setup, like every command) with an installation hint when no pulumi CLI is on the PATH", () => {
       const result = cli("outputs", "--stage", "beta");
-      expect(result.status).to.equal(1);
+      expect(result.status).to.equal(2);
       expect(result.stderr).to.equal(
         "error: the pulumi CLI is not on the PATH: install version 3.276.0 (the SDK's), e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version 3.276.0\n",
       );

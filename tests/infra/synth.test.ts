@@ -130,7 +130,7 @@ describe("infra synth engine", function () {
         expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).to.deep.equal({
           status: 2,
           stdout: "",
-          stderr: "webhealth:targets[0].url: must be http or https\nwebhealth:probeRegions[1]: duplicates probeRegions[0]\n",
+          stderr: "synth: webhealth:targets[0].url: must be http or https\nsynth: webhealth:probeRegions[1]: duplicates probeRegions[0]\n",
         });
       } finally {
         fs.rmSync(file, { force: true });
@@ -139,9 +139,9 @@ describe("infra synth engine", function () {
 
     it("exits 2 for an unknown stack or a missing --stack", () => {
       const unknown = runCli(["--stack", "nope"]);
-      expect([unknown.status, unknown.stdout, unknown.stderr]).to.deep.equal([2, "", "--stack: no stack file Pulumi.nope.yaml (known stages: beta, gamma, prod)\n"]);
+      expect([unknown.status, unknown.stdout, unknown.stderr]).to.deep.equal([2, "", "synth: --stack: no stack file Pulumi.nope.yaml (known stages: beta, gamma, prod)\n"]);
       const missing = runCli(["--json"]);
-      expect([missing.status, missing.stdout, missing.stderr]).to.deep.equal([2, "", "--stack: is required\nusage: npm run synth -- --stack <stage> [--json]\n"]);
+      expect([missing.status, missing.stdout, missing.stderr]).to.deep.equal([2, "", "synth: --stack: is required\n"]);
     });
   });
 });
