@@ -15,7 +15,7 @@
  * Plain CommonJS on purpose: it must start without any compiler.
  */
 "use strict";
-const crypto = require("node:crypto");
+const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -33,7 +33,7 @@ function outputFor(entry) {
 
 /** Changes whenever this file (and so the build settings) changes. */
 function buildVersion() {
-  return crypto.createHash("sha256").update(fs.readFileSync(__filename)).digest("hex").slice(0, 16);
+  return createHash("sha256").update(fs.readFileSync(__filename)).digest("hex").slice(0, 16);
 }
 
 function stamp(file) {

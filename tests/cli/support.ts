@@ -104,4 +104,4 @@ export const NODE_PARSER_WORDING = /argument is ambiguous|To specify a positiona
 export const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
 
 /** An ANSI escape sequence (colour). */
-export const ANSI = /\u001b\[/;
+export const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
