@@ -3,14 +3,12 @@
  * Exit codes: 0 done, 1 reading failed (network, throttling), 2 bad arguments, no such table, or setup
  * (no credentials or region, a permission missing, no Pulumi CLI for --stack).
  */
-import { createLedgerClient, errorName } from "../functions/recorder/dynamo";
 import { withAction, describeAwsFailure } from "./aws-errors";
 import { ALARMS_OPTIONS, alarmsOptions, type AlarmsOptions } from "./alarms-args";
 import { defineCommand, paint } from "./kit";
 import type { Stylize } from "./table";
 import { EXIT, UsageError } from "./usage";
 import { alarmTimeReport, changesTable, displayTime } from "./alarms-format";
-import { readLedger } from "./alarms-query";
 import { timeInAlarmByUrl } from "./alarms-report";
 import { stackLedgerLocation, type LedgerLocation } from "./alarms-stack";
 
@@ -28,6 +26,8 @@ export interface AlarmsOutput {
 }
 
 export async function runAlarms(options: AlarmsOptions, location: LedgerLocation, stylize?: Stylize): Promise<AlarmsOutput> {
+  // The AWS SDK loads in about 100 ms: only when reading, never for --help or bad input.
+  const [{ createLedgerClient }, { readLedger }] = await Promise.all([import("../functions/recorder/dynamo"), import("./alarms-query")]);
   const client = createLedgerClient(location.region);
   let items;
   try {
@@ -62,6 +62,10 @@ export async function runAlarms(options: AlarmsOptions, location: LedgerLocation
   const report = timeInAlarmByUrl(items, window);
   if (report.length > 0) stdout.push("", ...alarmTimeReport(report, window));
   return { stdout, stderr: [] };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }
 
 export const command = defineCommand({
