@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import type { SNSEvent } from "aws-lambda";
 import { handler } from "../functions/recorder";
-import { METRIC_MATH_OK, PROBE_HEALTH_ALARM, SINGLE_METRIC_ALARM } from "../functions/recorder/samples";
+import { PROBE_HEALTH_ALARM, SINGLE_METRIC_ALARM } from "../functions/recorder/samples";
 import { defineCommand } from "./kit";
 import { EXIT, UsageError } from "./usage";
 
@@ -46,18 +46,27 @@ export function cloudWatchTime(epochMs: number): string {
 }
 
 /**
- * A short incident in the last hour, from the built-in samples: the site goes down (availability
- * and quorum alarms), recovers, and the probe-health alarm fires at the end and stays in ALARM.
+ * A short incident in the last hour of one single-region stage (beta), from the built-in samples:
+ * the site goes down (availability), is slow as it comes back (latency), recovers, and the
+ * probe-health alarm fires at the end and stays in ALARM.
  */
 export function sampleIncident(now: number): string[] {
   const minutesAgo = (minutes: number) => cloudWatchTime(now - minutes * 60_000);
-  const single = SINGLE_METRIC_ALARM.notification;
-  const quorum = METRIC_MATH_OK.notification;
+  const availability = SINGLE_METRIC_ALARM.notification;
+  const trigger = availability.Trigger as Record<string, unknown>;
+  const latencyName = String(availability.AlarmName).replace(/-availability$/, "-latency");
+  const latency = {
+    ...availability,
+    AlarmName: latencyName,
+    AlarmArn: String(availability.AlarmArn).replace(/-availability$/, "-latency"),
+    AlarmDescription: "https://example.com/ took more than 3000 ms in 3 of 5 periods",
+    Trigger: { ...trigger, MetricName: "Latency", Statistic: "AVERAGE", Threshold: 3000, ComparisonOperator: "GreaterThanThreshold", EvaluationPeriods: 5, DatapointsToAlarm: 3, TreatMissingData: "notBreaching" },
+  };
   return [
-    { ...single, StateChangeTime: minutesAgo(50) },
-    { ...quorum, NewStateValue: "ALARM", OldStateValue: "OK", NewStateReason: "Threshold Crossed: 1 datapoint [3.0] was greater than or equal to the threshold (2.0).", StateChangeTime: minutesAgo(45) },
-    { ...quorum, StateChangeTime: minutesAgo(25) },
-    { ...single, NewStateValue: "OK", OldStateValue: "ALARM", NewStateReason: "Threshold Crossed: 1 out of the last 3 datapoints [1.0 (26/11/26 10:22:00)] was not less than the threshold (1.0).", StateChangeTime: minutesAgo(20) },
+    { ...availability, StateChangeTime: minutesAgo(50) },
+    { ...latency, NewStateReason: "Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (3000.0).", StateChangeTime: minutesAgo(45) },
+    { ...latency, NewStateValue: "OK", OldStateValue: "ALARM", NewStateReason: "Threshold Crossed: 1 out of the last 5 datapoints [812.0] was not greater than the threshold (3000.0).", StateChangeTime: minutesAgo(25) },
+    { ...availability, NewStateValue: "OK", OldStateValue: "ALARM", NewStateReason: "Threshold Crossed: 1 out of the last 3 datapoints [1.0 (26/11/26 10:22:00)] was not less than the threshold (1.0).", StateChangeTime: minutesAgo(20) },
     { ...PROBE_HEALTH_ALARM.notification, StateChangeTime: minutesAgo(10) },
   ].map((notification) => JSON.stringify(notification));
 }

@@ -142,10 +142,10 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
     expect([run.code, run.stderr]).to.deep.equal([0, ""]);
     const lines = run.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
     expect(lines.map((line) => [line.outcome, line.alarmName, line.newState])).to.deep.equal([
-      ["recorded", "webhealth-beta-availability-example-com", "ALARM"],
-      ["recorded", "webhealth-beta-quorum-example-com", "ALARM"],
-      ["recorded", "webhealth-beta-quorum-example-com", "OK"],
-      ["recorded", "webhealth-beta-availability-example-com", "OK"],
+      ["recorded", "webhealth-beta-example-availability", "ALARM"],
+      ["recorded", "webhealth-beta-example-latency", "ALARM"],
+      ["recorded", "webhealth-beta-example-latency", "OK"],
+      ["recorded", "webhealth-beta-example-availability", "OK"],
       ["recorded", "webhealth-beta-probe-health", "ALARM"],
     ]);
     expect(await dynamo.scan(table)).to.have.length(5);
