@@ -75,6 +75,8 @@ export interface CommandSpec<O extends OptionTable> {
   notes?: string[];
   /** Runs until stopped: Ctrl-C aborts `io.signal` instead of exiting at once. */
   interruptible?: boolean;
+  /** Adjusts argv before parsing (an option whose value may be left out gets its default). */
+  rewriteArgs?: (argv: readonly string[]) => string[];
   run(input: ParsedCommandLine<O>, io: CommandIo): Promise<number>;
 }
 
@@ -189,7 +191,7 @@ export function defineCommand<O extends OptionTable>(spec: CommandSpec<O>): Comm
       return EXIT.ok;
     }
     try {
-      return await spec.run(parseOptions(spec.options, argv, spec.positionals !== undefined), io);
+      return await spec.run(parseOptions(spec.options, spec.rewriteArgs ? spec.rewriteArgs(argv) : argv, spec.positionals !== undefined), io);
     } catch (error) {
       const failure = classifyFailure(error);
       io.stderr.write(prefixLines(spec.name, failure));

@@ -4,7 +4,7 @@
  * same way the target schema does: `webhealth:targets[2].url: must be http or https`.
  */
 import { z } from "zod";
-import { describeIssues, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
+import { describeIssues, TARGET_LIMITS, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE } from "../functions/common/metrics";
 import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
@@ -70,6 +70,14 @@ export const CONFIG_DEFAULTS = {
     defaultLatencyMs: 3_000,
     certificateDays: 14,
   },
+  slo: {
+    /** 99.9% of probe checks succeed: about 43 minutes of failed checks in 30 days. */
+    objective: 99.9,
+    /** Burn-rate alarms cost five alarms per target (infra/plan/slo.ts): opt in. */
+    burnRateAlarms: false,
+    /** The SLO window the budget is spent over (Google's SRE Workbook uses 30 days). */
+    windowDays: 30,
+  },
 } as const;
 
 export interface AlarmSettings {
@@ -105,6 +113,8 @@ export interface StageConfig {
   logRetentionDays: number;
   protectData: boolean;
   alarms: AlarmSettings;
+  /** `webhealth:slo`: the availability objective (a target's `slo` overrides it) and the burn-rate alarms. */
+  slo: SloSettings;
   /** `webhealth:secrets`: every value a secret, whether the user encrypted it or not. */
   secrets: Readonly<Record<string, SecretText>>;
 }
@@ -181,6 +191,21 @@ const AlarmsSchema = z
     }
   });
 
+const SloSchema = z.strictObject(
+  {
+    objective: z
+      .number({ error: expected("a number") })
+      .gt(TARGET_LIMITS.minSloPercent, { error: `must be above ${TARGET_LIMITS.minSloPercent}` })
+      .lt(100, { error: "must be below 100 (100% leaves no error budget)" })
+      .default(CONFIG_DEFAULTS.slo.objective),
+    burnRateAlarms: z.boolean({ error: expected("true or false") }).default(CONFIG_DEFAULTS.slo.burnRateAlarms),
+    windowDays: wholeNumber(1, 366).default(CONFIG_DEFAULTS.slo.windowDays),
+  },
+  { error: expected("an object") },
+);
+
+export type SloSettings = z.output<typeof SloSchema>;
+
 /** A value Pulumi keeps encrypted in a stack file (`secure: v1:...`); only the Pulumi CLI can read it. */
 function isEncrypted(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
@@ -251,6 +276,7 @@ const StageSchema = z.strictObject({
     .default(CONFIG_DEFAULTS.logRetentionDays),
   protectData: z.boolean({ error: expected("true or false") }).default(CONFIG_DEFAULTS.protectData),
   alarms: AlarmsSchema.default(() => ({ ...CONFIG_DEFAULTS.alarms })),
+  slo: SloSchema.default(() => ({ ...CONFIG_DEFAULTS.slo })),
   secrets: SecretsSchema.default(() => ({})),
 });
 
@@ -360,6 +386,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     logRetentionDays: value.logRetentionDays,
     protectData: value.protectData,
     alarms: { ...value.alarms, quorum },
+    slo: value.slo,
     secrets: value.secrets,
   };
 }
@@ -367,4 +394,9 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
 /** `webhealth.targets[2].url: ...` (from formatPath) reads `webhealth:targets[2].url: ...` in Pulumi's notation. */
 function toConfigPath(line: string): string {
   return line.startsWith(`${CONFIG_NAMESPACE}.`) ? `${KEY_PREFIX}${line.slice(CONFIG_NAMESPACE.length + 1)}` : line;
+}
+
+/** A target's availability objective in percent: its own `slo`, else the stage's. */
+export function targetObjective(config: Pick<StageConfig, "slo">, target: Target): number {
+  return target.slo ?? config.slo.objective;
 }

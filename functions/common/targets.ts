@@ -18,6 +18,8 @@ export const TARGET_LIMITS = {
   maxTimeoutMs: 60_000,
   maxRetries: 3,
   maxNameLength: 128,
+  /** An availability objective (percent) must leave a budget and mean something: above 50%, below 100%. */
+  minSloPercent: 50,
   /** CloudWatch dimension values are limited to 1,024 characters; the URL is the `Url` dimension.
    * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html */
   maxUrlLength: 1024,
@@ -98,6 +100,12 @@ export const TargetSchema = z.strictObject(
       .max(TARGET_LIMITS.maxRetries, { error: `must be at most ${TARGET_LIMITS.maxRetries}` })
       .optional(),
     expect: ExpectSchema.optional(),
+    /** Availability objective in percent (e.g. 99.95), overriding the stage's `webhealth:slo.objective`. */
+    slo: z
+      .number({ error: expected("a number") })
+      .gt(TARGET_LIMITS.minSloPercent, { error: `must be above ${TARGET_LIMITS.minSloPercent}` })
+      .lt(100, { error: "must be below 100 (100% leaves no error budget)" })
+      .optional(),
   },
   { error: expected("an object") },
 );
