@@ -1,0 +1,202 @@
+/**
+ * `npm run report` over a scripted three-day window (one check a minute, 4,320 per target) against
+ * the local CloudWatch and the ledger in dynalite. Every figure below is worked out by hand in the
+ * comments; the HTML page is rendered in headless Chromium (tests/cli/report-html.test.ts).
+ */
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Writable } from "node:stream";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { command } from "../../cli/report";
+import { snsEventOf } from "../../cli/ledger-record";
+import { createTableInput } from "../../functions/common/ledger";
+import { recordSnsRecords } from "../../functions/recorder/recorder";
+import { targetKey } from "../../infra/plan/names";
+import { notificationFor, startDynalite, type ChangeSpec, type LocalDynamo } from "../ledger/helpers";
+import { startFakeCloudWatch, type FakeCloudWatch } from "./fake-cloudwatch";
+
+class Collector extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void) {
+    this.text += chunk.toString();
+    callback();
+  }
+}
+
+export const REPORT_STAGE = "monthly";
+const SHOP = "https://shop.example/";
+const API = "https://api.example/health";
+const PREFIX = `webhealth-${REPORT_STAGE}-`;
+const API_KEY = targetKey({ url: API });
+const START = Date.parse("2026-11-01T00:00:00Z");
+const MIN = 60_000;
+const DAY = 1440;
+export const NOW = Date.parse("2026-12-02T08:00:00Z");
+
+/**
+ * The scripted history, returned for other tests (the HTML one). Checks each minute from
+ * 2026-11-01 to 2026-11-04 (3 days, 4,320 minutes) for both targets.
+ * - shop (its own slo 99.5): down 2026-11-02 10:00-10:29 (30 checks failed): 4,290 / 4,320 =
+ *   99.306% < 99.5%: missed. Budget 0.5% x 4,320 = 21.6 failures; used 30 / 21.6 = 138.89%, left
+ *   -38.89%. Per day 100.000%, 1,410 / 1,440 = 97.917%, 100.000%. Latency when it answers:
+ *   100 x day + (minute mod 10), so each residue 0-9 is equally common; nearest rank on 1,440
+ *   values: p50 = 720th -> residue 4, p90 = 1,296th -> 8, p99 = 1,426th -> 9 (day 2: 1,410 values,
+ *   705th -> 4, 1,269th -> 8, 1,396th -> 9). Ledger: availability ALARM 10:02-10:31, latency
+ *   ALARM 10:25-10:40: one incident 10:02-10:40, 38 minutes.
+ * - api (the stage's 99.9): down 2026-11-03 12:00-12:01 (2 failed): 4,318 / 4,320 = 99.954%: met.
+ *   Budget 4.32; used 2 / 4.32 = 46.30%, left 53.70%. Day 3: 1,438 / 1,440 = 99.861%. Latency 50.
+ *   Ledger: availability ALARM 12:02-12:04: 2 minutes.
+ */
+export async function scriptHistory(cloudWatch: FakeCloudWatch, dynamo: LocalDynamo, root: string): Promise<void> {
+  fs.writeFileSync(
+    path.join(root, `Pulumi.${REPORT_STAGE}.yaml`),
+    `config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ${SHOP}\n      name: shop\n      slo: 99.5\n    - url: ${API}\n`,
+  );
+  const minutes = Array.from({ length: 3 * DAY }, (_, i) => i);
+  const at = (i: number) => START + i * MIN + 7_000;
+  const shopDown = (i: number) => i >= DAY + 600 && i < DAY + 630;
+  const apiDown = (i: number) => i >= 2 * DAY + 720 && i < 2 * DAY + 722;
+  const metric = (metricName: string, url: string, points: Array<[number, number]>) => ({ region: "us-east-1", namespace: "WebHealth", metricName, dimensions: { Url: url }, points });
+  cloudWatch.metrics.push(
+    metric("Availability", SHOP, minutes.map((i) => [at(i), shopDown(i) ? 0 : 1])),
+    metric("Latency", SHOP, minutes.filter((i) => !shopDown(i)).map((i) => [at(i), 100 * (Math.floor(i / DAY) + 1) + (i % 10)])),
+    metric("Availability", API, minutes.map((i) => [at(i), apiDown(i) ? 0 : 1])),
+    metric("Latency", API, minutes.filter((i) => !apiDown(i)).map((i) => [at(i), 50])),
+  );
+  const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "us-east-1" });
+  await raw.send(new CreateTableCommand(createTableInput(`${PREFIX}alarm-ledger`)));
+  raw.destroy();
+  const t = (iso: string) => Date.parse(iso);
+  const changes: ChangeSpec[] = [
+    { alarm: `${PREFIX}shop-availability`, url: SHOP, from: "OK", to: "ALARM", at: t("2026-11-02T10:02:00Z"), reason: "shop down" },
+    { alarm: `${PREFIX}shop-latency`, url: SHOP, from: "OK", to: "ALARM", at: t("2026-11-02T10:25:00Z"), reason: "shop slow" },
+    { alarm: `${PREFIX}shop-availability`, url: SHOP, from: "ALARM", to: "OK", at: t("2026-11-02T10:31:00Z"), reason: "shop up" },
+    { alarm: `${PREFIX}shop-latency`, url: SHOP, from: "ALARM", to: "OK", at: t("2026-11-02T10:40:00Z"), reason: "shop fast" },
+    { alarm: `${PREFIX}${API_KEY}-availability`, url: API, from: "OK", to: "ALARM", at: t("2026-11-03T12:02:00Z"), reason: "api down" },
+    { alarm: `${PREFIX}${API_KEY}-availability`, url: API, from: "ALARM", to: "OK", at: t("2026-11-03T12:04:00Z"), reason: "api up" },
+  ];
+  await recordSnsRecords(snsEventOf(changes.map(notificationFor)).Records, {
+    client: dynamo.client,
+    config: { tableName: `${PREFIX}alarm-ledger`, retentionDays: 400 },
+    now: Date.now,
+    log: () => undefined,
+  });
+}
+
+/** Points the SDK at the fakes for the duration of a test file; returns the undo. */
+export function useFakeEndpoints(cloudWatch: FakeCloudWatch, dynamo: LocalDynamo): () => void {
+  const saved: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries({ AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: "us-east-1" })) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  return () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+export async function runReport(argv: string[], root: string) {
+  const stdout = new Collector();
+  const stderr = new Collector();
+  const code = await command.execute(argv, { stdout, stderr, env: process.env, root, signal: new AbortController().signal, now: () => NOW });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const WINDOW = ["--stack", REPORT_STAGE, "--since", "2026-11-01", "--until", "2026-11-04"];
+
+describe("npm run report against a fake CloudWatch and the ledger in dynalite", function () {
+  this.timeout(60_000);
+  let cloudWatch: FakeCloudWatch;
+  let dynamo: LocalDynamo;
+  let root: string;
+  let restore: () => void;
+
+  before(async () => {
+    cloudWatch = await startFakeCloudWatch();
+    dynamo = await startDynalite();
+    restore = useFakeEndpoints(cloudWatch, dynamo);
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "webhealth-report-"));
+    await scriptHistory(cloudWatch, dynamo, root);
+  });
+  after(async () => {
+    restore();
+    await cloudWatch.close();
+    await dynamo.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("the table: uptime against each SLO, budget, the ledger's time in ALARM, incidents, latency per day", async () => {
+    const result = await runReport(WINDOW, root);
+    expect([result.code, result.stderr]).to.deep.equal([0, ""]);
+    expect(result.stdout.split("\n")).to.deep.equal([
+      "Report for monthly, 2026-11-01T00:00:00Z to 2026-11-04T00:00:00Z (3d 00h 00m 00s)",
+      "",
+      "TARGET                      URL                          UPTIME    SLO  MET  BUDGET USED  BUDGET LEFT  CHECKS  FAILED  IN ALARM  INCIDENTS",
+      "shop                        https://shop.example/       99.306%  99.5%  NO       138.89%      -38.89%    4320      30   38m 00s          1",
+      "https://api.example/health  https://api.example/health  99.954%  99.9%  yes       46.30%       53.70%    4320       2    2m 00s          1",
+      "",
+      "Incidents (from the ledger):",
+      "TARGET                      START                 END                   DURATION  CAUSE",
+      `shop                        2026-11-02T10:02:00Z  2026-11-02T10:40:00Z   38m 00s  ${PREFIX}shop-availability, ${PREFIX}shop-latency: shop down`,
+      `https://api.example/health  2026-11-03T12:02:00Z  2026-11-03T12:04:00Z    2m 00s  ${PREFIX}${API_KEY}-availability: api down`,
+      "",
+      "Per day (latency in ms):",
+      "TARGET                      DAY                     UPTIME  CHECKS  REGION     P50  P90  P99",
+      "shop                        2026-11-01T00:00:00Z  100.000%    1440  us-east-1  104  108  109",
+      "shop                        2026-11-02T00:00:00Z   97.917%    1440  us-east-1  204  208  209",
+      "shop                        2026-11-03T00:00:00Z  100.000%    1440  us-east-1  304  308  309",
+      "https://api.example/health  2026-11-01T00:00:00Z  100.000%    1440  us-east-1   50   50   50",
+      "https://api.example/health  2026-11-02T00:00:00Z  100.000%    1440  us-east-1   50   50   50",
+      "https://api.example/health  2026-11-03T00:00:00Z   99.861%    1440  us-east-1   50   50   50",
+      "",
+    ]);
+  });
+
+  it("--format json: the same figures as data", async () => {
+    const result = await runReport([...WINDOW, "--format", "json"], root);
+    const report = JSON.parse(result.stdout);
+    const [shop, api] = report.targets;
+    expect({ checks: shop.checks, failures: shop.failures, met: shop.met, objective: shop.objective, ledgerAlarmMs: shop.ledgerAlarmMs }).to.deep.equal({ checks: 4320, failures: 30, met: false, objective: 99.5, ledgerAlarmMs: 38 * MIN });
+    expect(shop.uptime).to.be.closeTo(4290 / 4320, 1e-12);
+    expect(shop.budget.allowedFailures).to.be.closeTo(21.6, 1e-9);
+    expect(shop.budget.used).to.be.closeTo(30 / 21.6, 1e-9);
+    expect(api.met).to.equal(true);
+    expect(api.budget.left).to.be.closeTo(1 - 2 / 4.32, 1e-9);
+    expect(shop.incidents).to.deep.equal([
+      { start: "2026-11-02T10:02:00.000Z", end: "2026-11-02T10:40:00.000Z", durationMs: 38 * MIN, ongoing: false, alarms: [`${PREFIX}shop-availability`, `${PREFIX}shop-latency`], reason: "shop down" },
+    ]);
+    expect(shop.days[1]).to.deep.equal({ day: "2026-11-02T00:00:00.000Z", checks: 1440, successes: 1410, uptime: 1410 / 1440, latency: [{ region: "us-east-1", p50: 204, p90: 208, p99: 209 }] });
+  });
+
+  it("--format csv --out: one row per target and day, the file written whole", async () => {
+    const file = path.join(root, "november.csv");
+    const result = await runReport([...WINDOW, "--format", "csv", "--out", file], root);
+    expect([result.code, result.stdout, result.stderr]).to.deep.equal([0, "", `report: wrote ${file}\n`]);
+    const lines = fs.readFileSync(file, "utf8").split("\r\n");
+    expect(lines.slice(0, 3)).to.deep.equal([
+      "stage,target,url,day,region,checks,successes,uptime,objective,p50_ms,p90_ms,p99_ms",
+      "monthly,shop,https://shop.example/,2026-11-01T00:00:00.000Z,us-east-1,1440,1440,1,99.5,104,108,109",
+      `monthly,shop,https://shop.example/,2026-11-02T00:00:00.000Z,us-east-1,1440,1410,${1410 / 1440},99.5,204,208,209`,
+    ]);
+    expect(lines.length).to.equal(8);
+  });
+
+  it("bad input: exit 2, nothing read", async () => {
+    const calls = cloudWatch.calls.length;
+    for (const [argv, message] of [
+      [["--stack", REPORT_STAGE], "report: --since: is required (the window's start, e.g. 2026-11-01 or 30d)\n"],
+      [[...WINDOW, "--format", "pdf"], 'report: --format: "pdf" must be one of table, json, csv, html\n'],
+      [["--stack", REPORT_STAGE, "--since", "2026-11-04", "--until", "2026-11-01"], 'report: --since: "2026-11-04" is not before --until "2026-11-01"\n'],
+      [[...WINDOW, "--out", path.join(root, "no", "such", "dir", "r.html")], `report: --out ${path.join(root, "no", "such", "dir", "r.html")}: its folder does not exist\n`],
+    ] as Array<[string[], string]>) {
+      const result = await runReport(argv, root);
+      expect([result.code, result.stdout, result.stderr], argv.join(" ")).to.deep.equal([2, "", message]);
+    }
+    expect(cloudWatch.calls.length).to.equal(calls);
+  });
+});
