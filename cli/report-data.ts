@@ -11,7 +11,7 @@
  * - latency percentiles (p50, p90, p99) per day and probe region.
  */
 import type { LedgerItem } from "../functions/common/ledger";
-import { targetObjective } from "../infra/config";
+import { targetObjective } from "../infra/plan/slo";
 import { alarmIntervals } from "./alarms-report";
 import {
   addTallies,
@@ -25,7 +25,7 @@ import {
   targetSeries,
   type MetricQuery,
   type Tally,
-} from "./availability-data";
+} from "../infra/plan/availability";
 import { getMetricData, readLedgerRange, type Readers, type Stage } from "./stage-data";
 
 const DAY_MS = 86_400_000;

@@ -15,7 +15,7 @@ import { allAlarms, planStage, type StagePlan } from "../infra/plan/stage";
 import type { AlarmSpec } from "../infra/plan/alarms";
 import { readStackConfig } from "../infra/stack-files";
 import { withAction } from "./aws-errors";
-import type { MetricQuery } from "./availability-data";
+import type { MetricQuery } from "../infra/plan/availability";
 
 export interface Stage {
   config: StageConfig;

@@ -21,7 +21,7 @@ import {
   SUCCESSES_STAT,
   targetSeries,
   type MetricQuery,
-} from "./availability-data";
+} from "../infra/plan/availability";
 import { defineCommand, paint, sleepUnlessAborted, type CommandIo } from "./kit";
 import { describeAlarmStates, getMetricData, loadStage, openReaders, type AlarmState, type Points, type Readers, type Stage } from "./stage-data";
 import { formatColumns, type Column, type Stylize } from "./table";

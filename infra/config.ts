@@ -10,6 +10,7 @@ import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secre
 import { PROJECT_NAME } from "./stack-files";
 import { targetKeyProblems } from "./plan/names";
 import { probeTimeoutSeconds, shardProblems } from "./plan/shards";
+import { minimumBurnObjective } from "./plan/slo";
 
 export const CONFIG_NAMESPACE = PROJECT_NAME;
 const KEY_PREFIX = `${CONFIG_NAMESPACE}:`;
@@ -364,6 +365,14 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     problems.push(`${KEY_PREFIX}alarms.quorum: must be at most the number of probe regions (${probeRegions.length})`);
   }
   problems.push(...targetKeyProblems(value.targets, `${KEY_PREFIX}targets`));
+  if (value.slo.burnRateAlarms) {
+    // Below this objective the fastest pair's threshold is under 0% availability: it could never fire.
+    const minimum = minimumBurnObjective(value.slo.windowDays);
+    if (value.slo.objective <= minimum) problems.push(`${KEY_PREFIX}slo.objective: must be above ${minimum.toFixed(2)} for burn-rate alarms (below it, the fastest burn rate's error rate would be more than every check failing)`);
+    value.targets.forEach((target, index) => {
+      if (target.slo !== undefined && target.slo <= minimum) problems.push(`${KEY_PREFIX}targets[${index}].slo: must be above ${minimum.toFixed(2)} for burn-rate alarms`);
+    });
+  }
   const timeoutMs = probeTimeoutSeconds(periodSeconds) * 1000;
   problems.push(...shardProblems(value.targets, { concurrency: value.probeConcurrency, timeoutMs }, `${KEY_PREFIX}targets`));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -394,9 +403,4 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
 /** `webhealth.targets[2].url: ...` (from formatPath) reads `webhealth:targets[2].url: ...` in Pulumi's notation. */
 function toConfigPath(line: string): string {
   return line.startsWith(`${CONFIG_NAMESPACE}.`) ? `${KEY_PREFIX}${line.slice(CONFIG_NAMESPACE.length + 1)}` : line;
-}
-
-/** A target's availability objective in percent: its own `slo`, else the stage's. */
-export function targetObjective(config: Pick<StageConfig, "slo">, target: Target): number {
-  return target.slo ?? config.slo.objective;
 }

@@ -30,6 +30,9 @@ export const PRICES = {
   metricRequest: 0.01 / 1000,
   /** Standard-resolution alarm, per metric it reads, per month. */
   alarmMetricMonth: 0.1,
+  /** Composite alarm, per month (the SLO burn-rate alarms). From third-party price lists (c3x.dev,
+   * infracost): not yet confirmed on aws.amazon.com/cloudwatch/pricing. */
+  compositeAlarmMonth: 0.5,
   /** Per dashboard per month beyond the free tier (3 dashboards of up to 50 metrics each). */
   dashboardMonth: 3,
   /** Lambda: $0.20 per million requests. */
@@ -79,6 +82,7 @@ export interface UsageEstimate {
   customMetrics: number;
   putMetricDataRequests: number;
   alarmMetrics: number;
+  compositeAlarms: number;
   billableDashboards: number;
   lambdaRequests: number;
   lambdaGbSeconds: number;
@@ -124,13 +128,15 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboardMet
     gbSecondsPerRun += seconds * (config.probeMemoryMb / 1024);
     logBytesPerRun += shard.targets.length * a.logBytesPerTarget + a.logBytesPerInvocation;
   }
-  const stateChanges = config.targets.length * a.stateChangesPerTargetMonth;
+  // A burn-rate alarm changes state with the incidents that burn budget: counted like the target's own.
+  const stateChanges = config.targets.length * a.stateChangesPerTargetMonth * (config.slo.burnRateAlarms ? 1.5 : 1);
   const recorderGbSeconds = stateChanges * a.recorderSeconds * (RECORDER_SETTINGS.memoryMb / 1024);
 
   return {
     customMetrics,
     putMetricDataRequests: putRequestsPerRun * regions * runsPerMonth,
     alarmMetrics: allAlarms(plan).reduce((sum, spec) => sum + metricsRead(spec), 0),
+    compositeAlarms: plan.burnRateAlarms.length,
     billableDashboards: dashboardMetrics > FREE_DASHBOARD_METRICS ? 1 : 0,
     lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges,
     lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds,
@@ -156,6 +162,7 @@ export function customMetricsCost(count: number): number {
 const UNIT_PRICE: Record<Exclude<keyof UsageEstimate, "customMetrics">, number> = {
   putMetricDataRequests: PRICES.metricRequest,
   alarmMetrics: PRICES.alarmMetricMonth,
+  compositeAlarms: PRICES.compositeAlarmMonth,
   billableDashboards: PRICES.dashboardMonth,
   lambdaRequests: PRICES.lambdaRequest,
   lambdaGbSeconds: PRICES.lambdaArmGbSecond,

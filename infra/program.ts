@@ -126,7 +126,11 @@ export function createStack(config: StageConfig): ProgramOutputs {
   // Alarms after the ledger: the recorder is subscribed before the first state change is published.
   new Alarms(
     "alarms",
-    { specs: [...plan.targetAlarms, ...plan.probeHealthAlarms, plan.deadLetterAlarm], topicArn: notifications.topic.arn },
+    {
+      specs: [...plan.targetAlarms, ...plan.burnRateWindows, ...plan.probeHealthAlarms, plan.deadLetterAlarm],
+      composites: plan.burnRateAlarms,
+      topicArn: notifications.topic.arn,
+    },
     { provider: home, dependsOn: [ledger] },
   );
   const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });

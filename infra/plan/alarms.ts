@@ -11,7 +11,16 @@ import type { Target } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
 import { alarmNamePrefix, targetKey } from "./names";
 
-export type AlarmKind = "availability" | "latency" | "certificate" | "probe-health" | "function-errors" | "function-duration" | "dead-letters";
+export type AlarmKind =
+  | "availability"
+  | "latency"
+  | "certificate"
+  | "probe-health"
+  | "function-errors"
+  | "function-duration"
+  | "dead-letters"
+  /** One window of an SLO burn-rate pair (infra/plan/slo.ts): no actions, read by the target's composite alarm. */
+  | "burn-rate-window";
 
 export interface MetricRef {
   namespace: string;

@@ -8,6 +8,7 @@ import type { StageConfig } from "../config";
 import { planDeadLetterAlarm, planFunctionAlarms, planProbeHealthAlarms, planTargetAlarms, type AlarmSpec } from "./alarms";
 import { functionName, hookFunctionName, probeRole, RECORDER_ROLE, stagePrefix } from "./names";
 import { planShards, probeTimeoutSeconds, type Shard } from "./shards";
+import { planBurnRateAlarms, type CompositeAlarmSpec } from "./slo";
 
 /** Lambda limits all environment variables of a function to 4 KB together; the self-test event
  * stays well under, leaving room for the hook's other variables.
@@ -44,6 +45,9 @@ export interface StagePlan {
   probeHealthAlarms: AlarmSpec[];
   deadLetterAlarm: AlarmSpec;
   recorderDeadLetterQueueName: string;
+  /** SLO burn-rate windows (metric alarms without actions) and the composite alarm per target that pages. */
+  burnRateWindows: AlarmSpec[];
+  burnRateAlarms: CompositeAlarmSpec[];
 }
 
 /** The probe's self-test: the first targets (at most 3) whose event stays under the env budget. */
@@ -79,6 +83,7 @@ export function planStage(config: StageConfig): StagePlan {
   const probeSelfTest = probeSelfTestEvent(config);
   const prefix = stagePrefix(config.stage);
   const recorderDeadLetterQueueName = `${prefix}-recorder-dead-letters`;
+  const burn = planBurnRateAlarms(config);
   return {
     prefix,
     shards,
@@ -88,13 +93,16 @@ export function planStage(config: StageConfig): StagePlan {
     probeHealthAlarms: planProbeHealthAlarms(config),
     deadLetterAlarm: planDeadLetterAlarm(config.stage, config.homeRegion, recorderDeadLetterQueueName),
     recorderDeadLetterQueueName,
+    burnRateWindows: burn.windows,
+    burnRateAlarms: burn.composites,
   };
 }
 
-/** Every alarm of the plan, target alarms first. */
+/** Every metric alarm of the stage (the composite burn-rate alarms are `plan.burnRateAlarms`). */
 export function allAlarms(plan: StagePlan): AlarmSpec[] {
   return [
     ...plan.targetAlarms,
+    ...plan.burnRateWindows,
     ...plan.probeHealthAlarms,
     ...plan.probes.flatMap((probe) => probe.alarms),
     ...plan.recorder.alarms,

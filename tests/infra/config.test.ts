@@ -36,6 +36,7 @@ describe("infra config: webhealth:* keys", () => {
       logRetentionDays: 30,
       protectData: false,
       alarms: { ...CONFIG_DEFAULTS.alarms, quorum: 1 },
+      slo: { objective: 99.9, burnRateAlarms: false, windowDays: 30 },
       secrets: {},
     });
   });

@@ -10,8 +10,8 @@
  *   every series of the target (every region): availability = successes / checks;
  * - latency = the `Latency` datums (total time of checks that got a response), percentiles per series.
  */
-import { TARGET_METRICS, targetDimensions } from "../functions/common/metrics";
-import type { StageConfig } from "../infra/config";
+import { TARGET_METRICS, targetDimensions } from "../../functions/common/metrics";
+import type { StageConfig } from "../config";
 
 export interface Series {
   /** The probe region the series comes from, or undefined for a series of every region. */

@@ -1,0 +1,147 @@
+/**
+ * SLO burn-rate alarms over the plan and the synthesised program: the thresholds for given
+ * objectives (worked out by hand: threshold = 1 - burn rate x (1 - objective), burn rate =
+ * budget share x SLO window / long window), the windows, the composite rule, notifications, cost,
+ * and the policy pack over the result.
+ */
+import { expect } from "chai";
+import { loadStageConfig } from "../../infra/config";
+import { estimatedMonthlyCostUsd, estimateUsage, PRICES } from "../../infra/cost";
+import { allAlarms, planStage } from "../../infra/plan/stage";
+import { burnRate, BURN_RATE_WINDOWS } from "../../infra/plan/slo";
+import { synthesize } from "../../infra/synth";
+import { checkResources, RESOURCE_RULES } from "../../policy/rules";
+
+const SHOP = { url: "https://shop.example/", name: "shop" };
+const API = { url: "https://api.example/health", name: "api", slo: 99.5 };
+
+function config(extra: Record<string, unknown> = {}, regions = ["us-east-1"]) {
+  return {
+    "aws:region": regions[0],
+    "webhealth:probeRegions": regions,
+    "webhealth:targets": [SHOP, API],
+    "webhealth:slo": { burnRateAlarms: true },
+    ...extra,
+  };
+}
+
+describe("infra: SLO burn-rate alarms", () => {
+  it("the Workbook's burn rates for a 30-day window: 14.4x over 1 h (and 5 min), 6x over 6 h (and 30 min)", () => {
+    expect(BURN_RATE_WINDOWS.map((window) => [burnRate(window, 30), window.longSeconds, window.shortSeconds])).to.deep.equal([
+      [14.4, 3600, 300],
+      [6, 21600, 1800],
+    ]);
+  });
+
+  it("99.9% (the stage's default) and a target's own 99.5%: each window's availability threshold, period and missing data", () => {
+    const plan = planStage(loadStageConfig("slo", config()));
+    const rows = plan.burnRateWindows.map((alarm) => [alarm.alarmName, alarm.metric?.period, alarm.comparisonOperator, alarm.threshold, alarm.treatMissingData, alarm.notify]);
+    expect(rows).to.deep.equal([
+      // 1 - 14.4 x 0.001 = 0.9856; 1 - 6 x 0.001 = 0.994
+      ["webhealth-slo-shop-burn-1h-1h", 3600, "LessThanThreshold", 0.9856, "breaching", false],
+      ["webhealth-slo-shop-burn-1h-5m", 300, "LessThanThreshold", 0.9856, "breaching", false],
+      ["webhealth-slo-shop-burn-6h-6h", 21600, "LessThanThreshold", 0.994, "breaching", false],
+      ["webhealth-slo-shop-burn-6h-30m", 1800, "LessThanThreshold", 0.994, "breaching", false],
+      // 1 - 14.4 x 0.005 = 0.928; 1 - 6 x 0.005 = 0.97
+      ["webhealth-slo-api-burn-1h-1h", 3600, "LessThanThreshold", 0.928, "breaching", false],
+      ["webhealth-slo-api-burn-1h-5m", 300, "LessThanThreshold", 0.928, "breaching", false],
+      ["webhealth-slo-api-burn-6h-6h", 21600, "LessThanThreshold", 0.97, "breaching", false],
+      ["webhealth-slo-api-burn-6h-30m", 1800, "LessThanThreshold", 0.97, "breaching", false],
+    ]);
+    expect(plan.burnRateWindows[0].metric).to.deep.equal({ namespace: "WebHealth", metricName: "Availability", dimensions: { Url: SHOP.url }, stat: "Average", period: 3600 });
+    expect(plan.burnRateWindows.every((alarm) => alarm.evaluationPeriods === 1 && alarm.datapointsToAlarm === 1)).to.equal(true);
+    expect(plan.burnRateAlarms.map((alarm) => [alarm.alarmName, alarm.rule, alarm.notify])).to.deep.equal([
+      [
+        "webhealth-slo-shop-burn-rate",
+        '(ALARM("webhealth-slo-shop-burn-1h-1h") AND ALARM("webhealth-slo-shop-burn-1h-5m")) OR (ALARM("webhealth-slo-shop-burn-6h-6h") AND ALARM("webhealth-slo-shop-burn-6h-30m"))',
+        true,
+      ],
+      [
+        "webhealth-slo-api-burn-rate",
+        '(ALARM("webhealth-slo-api-burn-1h-1h") AND ALARM("webhealth-slo-api-burn-1h-5m")) OR (ALARM("webhealth-slo-api-burn-6h-6h") AND ALARM("webhealth-slo-api-burn-6h-30m"))',
+        true,
+      ],
+    ]);
+  });
+
+  it("a 28-day SLO window and a stage objective of 99.95%: 13.44x -> 1 - 13.44 x 0.0005 = 0.99328, 5.6x -> 0.9972", () => {
+    const plan = planStage(loadStageConfig("slo", config({ "webhealth:slo": { burnRateAlarms: true, objective: 99.95, windowDays: 28 }, "webhealth:targets": [SHOP] })));
+    expect(plan.burnRateWindows.map((alarm) => alarm.threshold)).to.deep.equal([0.99328, 0.99328, 0.9972, 0.9972]);
+  });
+
+  it("three probe regions: each window averages the regions' series (a region without data counts as failing)", () => {
+    const plan = planStage(loadStageConfig("slo", config({}, ["us-east-1", "eu-west-1", "ap-southeast-2"])));
+    const window = plan.burnRateWindows[0];
+    expect(window.metric).to.equal(undefined);
+    expect(window.math?.expression).to.equal("(m0 + m1 + m2) / 3");
+    expect(window.math?.metrics.map((metric) => [metric.id, metric.dimensions, metric.stat, metric.period])).to.deep.equal([
+      ["m0", { Url: SHOP.url, Region: "us-east-1" }, "Average", 3600],
+      ["m1", { Url: SHOP.url, Region: "eu-west-1" }, "Average", 3600],
+      ["m2", { Url: SHOP.url, Region: "ap-southeast-2" }, "Average", 3600],
+    ]);
+  });
+
+  it("off unless the stage enables them", () => {
+    const plan = planStage(loadStageConfig("slo", config({ "webhealth:slo": { objective: 99.9 } })));
+    expect([plan.burnRateWindows.length, plan.burnRateAlarms.length]).to.deep.equal([0, 0]);
+  });
+
+  it("refuses an objective whose fastest burn rate could never fire", () => {
+    expect(() => loadStageConfig("slo", config({ "webhealth:slo": { burnRateAlarms: true, objective: 90 } }))).to.throw(
+      "webhealth:slo.objective: must be above 93.06 for burn-rate alarms (below it, the fastest burn rate's error rate would be more than every check failing)",
+    );
+  });
+
+  it("priced: four window alarms per target and region at $0.10 a metric, one composite at $0.50", () => {
+    const on = loadStageConfig("slo", config());
+    const off = loadStageConfig("slo", config({ "webhealth:slo": { burnRateAlarms: false } }));
+    const withAlarms = estimateUsage(on, planStage(on), 0);
+    const without = estimateUsage(off, planStage(off), 0);
+    expect([withAlarms.alarmMetrics - without.alarmMetrics, withAlarms.compositeAlarms, without.compositeAlarms]).to.deep.equal([8, 2, 0]);
+    expect(PRICES.compositeAlarmMonth).to.equal(0.5);
+    expect(estimatedMonthlyCostUsd(withAlarms)).to.be.above(estimatedMonthlyCostUsd(without) + 8 * 0.1 + 2 * 0.5 - 0.01);
+  });
+
+  describe("in the synthesised program", function () {
+    this.timeout(60_000);
+    let resources: Array<{ type: string; name: string; inputs: Record<string, unknown> }>;
+    before(async () => {
+      ({
+        document: { resources },
+      } = await synthesize("slo", config()));
+    });
+
+    it("a metric alarm per window without actions, a composite alarm per target that notifies the topic on ALARM and OK", () => {
+      const windows = resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && String(r.inputs.name).includes("-burn-"));
+      expect(windows.map((r) => [r.inputs.name, r.inputs.threshold, r.inputs.period, r.inputs.alarmActions ?? [], r.inputs.okActions ?? []])).to.deep.include([
+        "webhealth-slo-shop-burn-1h-5m",
+        0.9856,
+        300,
+        [],
+        [],
+      ]);
+      const composites = resources.filter((r) => r.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm");
+      const topic = "arn:aws:sns:us-east-1:123456789012:webhealth-slo-alarms";
+      expect(composites.map((r) => [r.inputs.alarmName, r.inputs.alarmActions, r.inputs.okActions, r.inputs.actionsEnabled]).sort()).to.deep.equal([
+        ["webhealth-slo-api-burn-rate", [topic], [topic], true],
+        ["webhealth-slo-shop-burn-rate", [topic], [topic], true],
+      ]);
+      expect(composites.find((r) => r.inputs.alarmName === "webhealth-slo-shop-burn-rate")?.inputs.alarmRule).to.equal(
+        '(ALARM("webhealth-slo-shop-burn-1h-1h") AND ALARM("webhealth-slo-shop-burn-1h-5m")) OR (ALARM("webhealth-slo-shop-burn-6h-6h") AND ALARM("webhealth-slo-shop-burn-6h-30m"))',
+      );
+    });
+
+    it("passes every rule of the policy pack", () => {
+      const violations = checkResources(
+        resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs, opts: undefined })),
+        RESOURCE_RULES.filter((rule) => rule.name !== "live-alias-ignores-codedeploy-fields"),
+      );
+      expect(violations).to.deep.equal([]);
+    });
+
+    it("the plan's alarm list holds the windows (status and the cost model read it)", () => {
+      const plan = planStage(loadStageConfig("slo", config()));
+      expect(allAlarms(plan).filter((alarm) => alarm.kind === "burn-rate-window")).to.have.length(8);
+    });
+  });
+});
