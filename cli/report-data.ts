@@ -156,8 +156,10 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
     const allowedFailures = (1 - objective / 100) * total.checks;
     const uptime = availabilityOf(total) ?? null;
     const used = total.checks > 0 ? failures / allowedFailures : null;
+    // By URL, and by name for the burn-rate alarm (a composite alarm's notification names no metric, so its item has no URL).
+    const burnRate = new Set(stage.plan.burnRateAlarms.filter((alarm) => alarm.url === target.url).map((alarm) => alarm.alarmName));
     const { incidents, alarmMs } = incidentsOf(
-      ledger.filter((item) => item.url === target.url),
+      ledger.filter((item) => item.url === target.url || burnRate.has(item.alarmName)),
       since,
       until,
     );

@@ -145,7 +145,9 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
       };
     });
     const total = addTallies(regionRows.map((row) => ({ checks: row.checks, successes: (row.availability ?? 0) * row.checks })));
-    const firing = stage.alarms.filter((alarm) => alarm.url === target.url && states.get(alarm.alarmName)?.state === "ALARM").map((alarm) => alarm.kind);
+    // The target's own alarms and its SLO burn-rate alarm; a single burn window in ALARM pages nobody.
+    const paging = [...stage.alarms.filter((alarm) => alarm.kind !== "burn-rate-window"), ...plan.burnRateAlarms];
+    const firing = paging.filter((alarm) => alarm.url === target.url && states.get(alarm.alarmName)?.state === "ALARM").map((alarm) => alarm.kind);
     const change = await lastChange(readers, stage.tableName, target.url);
     targets.push({
       name: target.name ?? null,

@@ -38,7 +38,7 @@ export const NOW = Date.parse("2026-12-02T08:00:00Z");
  *   100 x day + (minute mod 10), so each residue 0-9 is equally common; nearest rank on 1,440
  *   values: p50 = 720th -> residue 4, p90 = 1,296th -> 8, p99 = 1,426th -> 9 (day 2: 1,410 values,
  *   705th -> 4, 1,269th -> 8, 1,396th -> 9). Ledger: availability ALARM 10:02-10:31, latency
- *   ALARM 10:25-10:40: one incident 10:02-10:40, 38 minutes.
+ *   ALARM 10:25-10:40, and its burn-rate alarm 10:05-10:35: one incident 10:02-10:40, 38 minutes.
  * - api (the stage's 99.9): down 2026-11-03 12:00-12:01 (2 failed): 4,318 / 4,320 = 99.954%: met.
  *   Budget 4.32; used 2 / 4.32 = 46.30%, left 53.70%. Day 3: 1,438 / 1,440 = 99.861%. Latency 50.
  *   Ledger: availability ALARM 12:02-12:04: 2 minutes.
@@ -46,7 +46,7 @@ export const NOW = Date.parse("2026-12-02T08:00:00Z");
 export async function scriptHistory(cloudWatch: FakeCloudWatch, dynamo: LocalDynamo, root: string): Promise<void> {
   fs.writeFileSync(
     path.join(root, `Pulumi.${REPORT_STAGE}.yaml`),
-    `config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ${SHOP}\n      name: shop\n      slo: 99.5\n    - url: ${API}\n`,
+    `config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ${SHOP}\n      name: shop\n      slo: 99.5\n    - url: ${API}\n  webhealth:slo:\n    burnRateAlarms: true\n`,
   );
   const minutes = Array.from({ length: 3 * DAY }, (_, i) => i);
   const at = (i: number) => START + i * MIN + 7_000;
@@ -66,6 +66,9 @@ export async function scriptHistory(cloudWatch: FakeCloudWatch, dynamo: LocalDyn
   const changes: ChangeSpec[] = [
     { alarm: `${PREFIX}shop-availability`, url: SHOP, from: "OK", to: "ALARM", at: t("2026-11-02T10:02:00Z"), reason: "shop down" },
     { alarm: `${PREFIX}shop-latency`, url: SHOP, from: "OK", to: "ALARM", at: t("2026-11-02T10:25:00Z"), reason: "shop slow" },
+    // The SLO burn-rate (composite) alarm: its notification names no metric, so the item has no URL.
+    { alarm: `${PREFIX}shop-burn-rate`, from: "OK", to: "ALARM", at: t("2026-11-02T10:05:00Z"), reason: "burning" },
+    { alarm: `${PREFIX}shop-burn-rate`, from: "ALARM", to: "OK", at: t("2026-11-02T10:35:00Z"), reason: "slower" },
     { alarm: `${PREFIX}shop-availability`, url: SHOP, from: "ALARM", to: "OK", at: t("2026-11-02T10:31:00Z"), reason: "shop up" },
     { alarm: `${PREFIX}shop-latency`, url: SHOP, from: "ALARM", to: "OK", at: t("2026-11-02T10:40:00Z"), reason: "shop fast" },
     { alarm: `${PREFIX}${API_KEY}-availability`, url: API, from: "OK", to: "ALARM", at: t("2026-11-03T12:02:00Z"), reason: "api down" },

@@ -76,7 +76,7 @@ describe("npm run report --format html, rendered in headless Chromium", function
     }
     expect(await page.locator("svg.chart").count()).to.equal(4);
     expect(await page.locator("table.incidents tbody tr").allInnerTexts()).to.deep.equal([
-      "2026-11-02T10:02:00Z\t2026-11-02T10:40:00Z\t38m 00s\twebhealth-monthly-shop-availability, webhealth-monthly-shop-latency: shop down",
+      "2026-11-02T10:02:00Z\t2026-11-02T10:40:00Z\t38m 00s\twebhealth-monthly-shop-availability, webhealth-monthly-shop-burn-rate, webhealth-monthly-shop-latency: shop down",
       `2026-11-03T12:02:00Z\t2026-11-03T12:04:00Z\t2m 00s\twebhealth-monthly-api-example-health-e1d0ddcd-availability: api down`,
     ]);
     // The picture in docs/status-and-reports.md is this page; refreshed with WEBHEALTH_SCREENSHOT=1.

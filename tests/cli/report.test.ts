@@ -46,7 +46,7 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
       "",
       "Incidents (from the ledger):",
       "TARGET                      START                 END                   DURATION  CAUSE",
-      `shop                        2026-11-02T10:02:00Z  2026-11-02T10:40:00Z   38m 00s  ${PREFIX}shop-availability, ${PREFIX}shop-latency: shop down`,
+      `shop                        2026-11-02T10:02:00Z  2026-11-02T10:40:00Z   38m 00s  ${PREFIX}shop-availability, ${PREFIX}shop-burn-rate, ${PREFIX}shop-latency: shop down`,
       `https://api.example/health  2026-11-03T12:02:00Z  2026-11-03T12:04:00Z    2m 00s  ${PREFIX}${API_KEY}-availability: api down`,
       "",
       "Per day (latency in ms):",
@@ -72,7 +72,7 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
     expect(api.met).to.equal(true);
     expect(api.budget.left).to.be.closeTo(1 - 2 / 4.32, 1e-9);
     expect(shop.incidents).to.deep.equal([
-      { start: "2026-11-02T10:02:00.000Z", end: "2026-11-02T10:40:00.000Z", durationMs: 38 * MIN, ongoing: false, alarms: [`${PREFIX}shop-availability`, `${PREFIX}shop-latency`], reason: "shop down" },
+      { start: "2026-11-02T10:02:00.000Z", end: "2026-11-02T10:40:00.000Z", durationMs: 38 * MIN, ongoing: false, alarms: [`${PREFIX}shop-availability`, `${PREFIX}shop-burn-rate`, `${PREFIX}shop-latency`], reason: "shop down" },
     ]);
     expect(shop.days[1]).to.deep.equal({ day: "2026-11-02T00:00:00.000Z", checks: 1440, successes: 1410, uptime: 1410 / 1440, latency: [{ region: "us-east-1", p50: 204, p90: 208, p99: 209 }] });
   });
