@@ -2,7 +2,7 @@
  * Command-line parsing for `npm run deploy -- <command> [options]`. Everything is checked here,
  * before any Pulumi or AWS call: an unknown command, option or stage is a usage error (exit 2).
  */
-import { listStages, PROJECT_ROOT } from "../infra/stack-files";
+import { describeOrder, linearStageGraph, PROMOTES_FROM_KEY, type StageGraph } from "./stages";
 
 /** Exit codes of the driver. */
 export const EXIT = {
@@ -14,9 +14,6 @@ export const EXIT = {
   /** Stopped by Ctrl-C (128 + SIGINT, as shells report it). */
   cancelled: 130,
 } as const;
-
-/** Stages deploy in this order; stages with a stack file but not listed here come after, sorted. */
-export const STAGE_ORDER = ["beta", "gamma", "prod"] as const;
 
 export const COMMANDS = ["preview", "up", "verify", "promote", "rollback", "outputs", "destroy"] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -69,14 +66,6 @@ const COMMAND_SPECS: Record<CommandName, { summary: string; options: OptionName[
   destroy: { summary: "destroy the stage (prod needs --yes-destroy-prod)", options: ["--stage", "--yes-destroy-prod"] },
 };
 
-/** The stages with a stack file, in deployment order. */
-export function orderedStages(root = PROJECT_ROOT): string[] {
-  const known = new Set(listStages(root));
-  const ordered: string[] = STAGE_ORDER.filter((stage) => known.has(stage));
-  const others = [...known].filter((stage) => !(STAGE_ORDER as readonly string[]).includes(stage)).sort();
-  return [...ordered, ...others];
-}
-
 /** `90s`, `5m`, `1h`, `250ms` or `0` as milliseconds; undefined when not a duration. */
 export function parseDuration(text: string): number | undefined {
   if (text === "0") return 0;
@@ -86,7 +75,8 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * unit;
 }
 
-export function helpText(stages: string[]): string {
+export function helpText(stagesOrGraph: readonly string[] | StageGraph): string {
+  const graph = asGraph(stagesOrGraph);
   const commandLines = COMMANDS.map((name) => `  ${name.padEnd(9)} ${COMMAND_SPECS[name].summary}`);
   const optionLines = (Object.keys(OPTIONS) as OptionName[]).map((name) => {
     const spec = OPTIONS[name];
@@ -104,16 +94,25 @@ export function helpText(stages: string[]): string {
     ...optionLines,
     "  --help, -h             show this help",
     "",
-    `Stages (in order): ${stages.join(", ") || "none (no Pulumi.<stage>.yaml)"}`,
+    `Stages (in promotion order, set by ${PROMOTES_FROM_KEY} in each stage file): ${describeOrder(graph) || "none (no Pulumi.<stage>.yaml)"}`,
     "Exit codes: 0 success, 1 a check or deployment failed, 2 usage error, 130 cancelled (Ctrl-C).",
     "",
   ].join("\n");
 }
 
-/** Parses argv (without `node` and the script). Never throws. */
-export function parseArgs(argv: readonly string[], stages: string[]): ParseResult {
+function asGraph(stagesOrGraph: readonly string[] | StageGraph): StageGraph {
+  return Array.isArray(stagesOrGraph) ? linearStageGraph(stagesOrGraph as readonly string[]) : (stagesOrGraph as StageGraph);
+}
+
+/**
+ * Parses argv (without `node` and the script). Never throws. `stages` is the stage graph (or a
+ * plain list, read as a linear order): `promote --to S` promotes from the stage S names.
+ */
+export function parseArgs(argv: readonly string[], stagesOrGraph: readonly string[] | StageGraph): ParseResult {
+  const graph = asGraph(stagesOrGraph);
+  const stages = graph.order;
   if (argv.length === 0) return { kind: "error", message: `no command given (commands: ${COMMANDS.join(", ")}); see --help` };
-  if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: helpText(stages) };
+  if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: helpText(graph) };
 
   const [commandText, ...rest] = argv;
   if (!(COMMANDS as readonly string[]).includes(commandText)) {
@@ -155,9 +154,11 @@ export function parseArgs(argv: readonly string[], stages: string[]): ParseResul
 
   let fromStage: string | undefined;
   if (command === "promote") {
-    const position = stages.indexOf(stage);
-    if (position === 0) return { kind: "error", message: `--to ${stage}: ${stage} is the first stage, there is nothing to promote from (use up)` };
-    fromStage = stages[position - 1];
+    if (graph.problems[stage]) return { kind: "error", message: `--to ${stage}: ${graph.problems[stage]}` };
+    fromStage = graph.promotesFrom[stage];
+    if (fromStage === undefined) {
+      return { kind: "error", message: `--to ${stage}: ${stage} is a first stage (its stage file sets no ${PROMOTES_FROM_KEY}), there is nothing to promote from (use up)` };
+    }
   }
 
   const bakeText = values.get("--bake")?.[0] ?? DEFAULT_BAKE;

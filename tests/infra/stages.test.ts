@@ -14,7 +14,7 @@ import { planDashboard } from "../../infra/plan/dashboard";
 import { STATEFUL_RESOURCES } from "../../infra/plan/names";
 import { planStage } from "../../infra/plan/stage";
 import { statefulResourceOptions } from "../../infra/program";
-import { readStackConfig } from "../../infra/stack-files";
+import { fixtureConfig } from "../fixtures/stacks";
 import { MOCK_ACCOUNT_ID, synthesize, type SynthRecord, type SynthResult } from "../../infra/synth";
 
 const T = {
@@ -85,7 +85,7 @@ describe("infra program: every stage file under mocks", function () {
   const results: Record<string, SynthResult> = {};
 
   before(async () => {
-    for (const stage of ["beta", "gamma", "prod"]) results[stage] = await synthesize(stage);
+    for (const stage of ["beta", "gamma", "prod"]) results[stage] = await synthesize(stage, fixtureConfig(stage));
   });
 
   it("beta: one region, 2 https targets, 1 email", () => {
@@ -126,7 +126,7 @@ describe("infra program: every stage file under mocks", function () {
 
   it("exports the cost of the plan it deployed", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
-      const config = loadStageConfig(stage, readStackConfig(stage));
+      const config = loadStageConfig(stage, fixtureConfig(stage));
       const plan = planStage(config);
       const expected = estimatedMonthlyCostUsd(estimateUsage(config, plan, planDashboard(config, plan, { accountId: "0", partition: "aws" }).metricCount));
       expect(results[stage].document.estimatedMonthlyCostUsd, stage).to.equal(expected);
@@ -165,7 +165,7 @@ describe("infra program: every stage file under mocks", function () {
 
   it("schedules every shard at the live alias, never retrying into the next minute", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
-      const config = loadStageConfig(stage, readStackConfig(stage));
+      const config = loadStageConfig(stage, fixtureConfig(stage));
       for (const target of ofType(results[stage], T.eventTarget)) {
         const region = target.region as string;
         expect(target.inputs.arn).to.equal(`arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:webhealth-${stage}-probe-${region}:live`);
@@ -245,7 +245,7 @@ describe("infra program: every stage file under mocks", function () {
       const notifying = alarms.filter((alarm) => !canaryAlarms.has(alarm.inputs.name as string));
       // Besides the per-target alarms: probe health (one per probe region) and the recorder's dead letters.
       expect(notifying.map((alarm) => alarm.name).filter((name) => /probe-health|dead-letters/.test(name)).length, stage).to.equal(
-        loadStageConfig(stage, readStackConfig(stage)).probeRegions.length + 1,
+        loadStageConfig(stage, fixtureConfig(stage)).probeRegions.length + 1,
       );
       for (const alarm of notifying) {
         expect({ name: alarm.name, alarmActions: alarm.inputs.alarmActions, okActions: alarm.inputs.okActions, actionsEnabled: alarm.inputs.actionsEnabled }, stage).to.deep.equal({

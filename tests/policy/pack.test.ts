@@ -168,9 +168,12 @@ describe("policy pack under Pulumi's policy runner (gRPC)", function () {
       console.log("    skipped: waits on infra/synth.ts");
       this.skip();
     }
-    const { synthesize } = (await import(synthModule)) as { synthesize(stage: string): Promise<{ document: { resources: Array<{ type: string; name: string; inputs: Record<string, unknown> }> } }> };
+    const { synthesize } = (await import(synthModule)) as {
+      synthesize(stage: string, config?: Record<string, unknown>): Promise<{ document: { resources: Array<{ type: string; name: string; inputs: Record<string, unknown> }> } }>;
+    };
+    const { readStackConfig } = (await import(path.join(ROOT, "infra", "stack-files.ts"))) as { readStackConfig(stage: string, root: string): Record<string, unknown> };
     const { LIVE_ALIAS_OPTIONS } = (await import(canaryModule)) as { LIVE_ALIAS_OPTIONS: { ignoreChanges?: string[] } };
-    const { resources } = (await synthesize("beta")).document;
+    const { resources } = (await synthesize("beta", readStackConfig("beta", path.join(ROOT, "tests", "fixtures", "stacks")))).document;
     const ignoreChangesOf = (type: string) => (type === TYPES.alias ? (LIVE_ALIAS_OPTIONS.ignoreChanges ?? []) : []);
 
     const perResource = await Promise.all(resources.map((resource) => analyze(resource.type, resource.name, resource.inputs, ignoreChangesOf(resource.type))));
