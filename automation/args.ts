@@ -19,6 +19,8 @@ export const COMMANDS = ["preview", "up", "verify", "promote", "rollback", "outp
 export type CommandName = (typeof COMMANDS)[number];
 
 export const DEFAULT_BAKE = "5m";
+/** The longest verify waits for the first data of a deployment before its bake. */
+export const DEFAULT_WARMUP = "5m";
 
 export interface ParsedArgs {
   command: CommandName;
@@ -28,6 +30,8 @@ export interface ParsedArgs {
   fromStage?: string;
   allowReplace: boolean;
   bakeMs: number;
+  /** For `verify` and `promote`: the longest the warm-up waits for data after the deployment. */
+  warmupMs: number;
   json: boolean;
   yesDestroyProd: boolean;
   /** For `rollback`: canary function keys (from the stack outputs); empty means all. */
@@ -38,7 +42,7 @@ export interface ParsedArgs {
 
 export type ParseResult = { kind: "run"; args: ParsedArgs } | { kind: "help"; text: string } | { kind: "error"; message: string };
 
-type OptionName = "--stage" | "--to" | "--allow-replace" | "--bake" | "--json" | "--yes-destroy-prod" | "--function" | "--version";
+type OptionName = "--stage" | "--to" | "--allow-replace" | "--bake" | "--warmup" | "--json" | "--yes-destroy-prod" | "--function" | "--version";
 
 interface OptionSpec {
   takesValue: boolean;
@@ -50,6 +54,7 @@ const OPTIONS: Record<OptionName, OptionSpec> = {
   "--to": { takesValue: true, help: "promote: the stage to deploy next" },
   "--allow-replace": { takesValue: false, help: "let a preview/up replace or delete the ledger table, the KMS key or the topic" },
   "--bake": { takesValue: true, help: `verify: how long no alarm may fire, e.g. 90s, 5m, 1h (default ${DEFAULT_BAKE})` },
+  "--warmup": { takesValue: true, help: `verify: the longest to wait for the deployment's first data before the bake (default ${DEFAULT_WARMUP})` },
   "--json": { takesValue: false, help: "outputs: print JSON" },
   "--yes-destroy-prod": { takesValue: false, help: "destroy: required to destroy the prod stage" },
   "--function": { takesValue: true, help: "rollback: a canary function key (repeatable; default all)" },
@@ -59,8 +64,8 @@ const OPTIONS: Record<OptionName, OptionSpec> = {
 const COMMAND_SPECS: Record<CommandName, { summary: string; options: OptionName[] }> = {
   preview: { summary: "refresh, preview with the policy pack, summarise the changes", options: ["--stage", "--allow-replace"] },
   up: { summary: "preview checks, up, then shift every canary alias through CodeDeploy", options: ["--stage", "--allow-replace"] },
-  verify: { summary: "probe self-test, alarm notification round trip, bake with no alarm", options: ["--stage", "--bake"] },
-  promote: { summary: "preview, up and verify the next stage if the previous one passed verify at this commit", options: ["--to", "--allow-replace", "--bake"] },
+  verify: { summary: "subscribers, probe self-test, alarm notification round trip, warm-up, bake with no webhealth alarm", options: ["--stage", "--bake", "--warmup"] },
+  promote: { summary: "preview, up and verify the next stage if the previous one passed verify at this commit", options: ["--to", "--allow-replace", "--bake", "--warmup"] },
   rollback: { summary: "point canary aliases back at their previous version through CodeDeploy", options: ["--stage", "--function", "--version"] },
   outputs: { summary: "print the stage's stack outputs", options: ["--stage", "--json"] },
   destroy: { summary: "destroy the stage (prod needs --yes-destroy-prod)", options: ["--stage", "--yes-destroy-prod"] },
@@ -165,6 +170,10 @@ export function parseArgs(argv: readonly string[], stagesOrGraph: readonly strin
   const bakeMs = parseDuration(bakeText);
   if (bakeMs === undefined) return { kind: "error", message: `--bake: "${bakeText}" is not a duration (like 90s, 5m or 1h)` };
 
+  const warmupText = values.get("--warmup")?.[0] ?? DEFAULT_WARMUP;
+  const warmupMs = parseDuration(warmupText);
+  if (warmupMs === undefined) return { kind: "error", message: `--warmup: "${warmupText}" is not a duration (like 90s, 5m or 1h)` };
+
   const version = values.get("--version")?.[0];
   if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
     return { kind: "error", message: `--version: "${version}" is not a published Lambda version number` };
@@ -178,6 +187,7 @@ export function parseArgs(argv: readonly string[], stagesOrGraph: readonly strin
       fromStage,
       allowReplace: values.has("--allow-replace"),
       bakeMs,
+      warmupMs,
       json: values.has("--json"),
       yesDestroyProd: values.has("--yes-destroy-prod"),
       functions: values.get("--function") ?? [],
