@@ -466,7 +466,7 @@ export async function bake(runtime: Runtime, outputs: StackOutputs, bakeMs: numb
   const watched = outputs.selfAlarms?.length ?? 0;
   runtime.out.write(`bake: watching ${watched} webhealth alarm(s) ${outputs.alarmNamePrefix}* in ${regions} for ${formatDuration(bakeMs)}; target alarms are reported, not judged\n`);
   const reported = new Set<string>();
-  let targetsFiring: StageAlarm[] = [];
+  let targetsFiring: StageAlarm[];
   for (;;) {
     const firing = await describeStageAlarms(runtime, outputs, true);
     const broken = firing.filter((alarm) => alarm.measures === "webhealth");

@@ -78,5 +78,5 @@ export const HUMAN_FILTER_POLICY_SCOPE = "MessageBody";
 /** The filter policy of a human-facing subscription: drops messages whose body carries the test marker. */
 export const HUMAN_FILTER_POLICY: Readonly<Record<string, ReadonlyArray<{ exists: boolean }>>> = { [TEST_NOTIFICATION.marker]: [{ exists: false }] };
 
-/** The subscription protocols that reach people directly (a chat or paging relay added later must use the same filter). */
-export const HUMAN_PROTOCOLS = ["email", "email-json", "sms"] as const;
+/** The subscription protocols that reach people (e-mail, SMS, webhooks such as chat or paging relays): each must carry HUMAN_FILTER_POLICY. */
+export const HUMAN_PROTOCOLS = ["email", "email-json", "sms", "http", "https"] as const;

@@ -82,7 +82,7 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       // Assess
       expect(code).to.equal(1);
       expect(t.err()).to.match(
-        /^error: verify of gamma failed at abc1234:\n  warm-up: after 3m still without data: probe regions eu-west-1 \(no TargetsProbed datapoint after 2026-11-26T10:03:41\.123Z\); alarms [^\n]*webhealth-gamma-probe-health-eu-west-1 \(ALARM for want of data\)[^\n]*\. Check the probe's schedule, logs and failure queue; a longer --warmup helps when the first runs are just late\n$/,
+        /^error: verify of gamma failed at abc1234:\n {2}warm-up: after 3m still without data: probe regions eu-west-1 \(no TargetsProbed datapoint after 2026-11-26T10:03:41\.123Z\); alarms [^\n]*webhealth-gamma-probe-health-eu-west-1 \(ALARM for want of data\)[^\n]*\. Check the probe's schedule, logs and failure queue; a longer --warmup helps when the first runs are just late\n$/,
       );
       expect(lines(t, "bake:")).to.deep.equal([]);
       expect(record(stack).passed).to.equal(false);
@@ -116,7 +116,7 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       const code = await run(t, ["verify", "--stage", "beta", "--bake", "15m"]);
       // Assess
       expect(code).to.equal(1);
-      expect(t.err()).to.match(/^error: verify of beta failed at abc1234:\n  bake: alarm webhealth-beta-probe-health is in ALARM after \d+m(\d+s)?: Threshold Crossed: [^\n]+\n$/);
+      expect(t.err()).to.match(/^error: verify of beta failed at abc1234:\n {2}bake: alarm webhealth-beta-probe-health is in ALARM after \d+m(\d+s)?: Threshold Crossed: [^\n]+\n$/);
       const bakeLines = lines(t, "bake: ").filter((line) => line.includes(" left: "));
       expect(bakeLines.length).to.be.at.least(2);
       expect(bakeLines[0]).to.match(/^bake: \d+m(\d+s)? left: no webhealth alarm in ALARM; no target alarm in ALARM$/);

@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { expect } from "chai";
 import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
@@ -5,7 +8,7 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { ListSubscriptionsByTopicCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { buildLedgerItem } from "../../functions/recorder/item";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
-import { formatVerifyRecord, STACK_TAG_VALUE_MAX, VERIFY_TAG, verifyNotification } from "../../automation/verify";
+import { formatVerifyRecord, STACK_TAG_VALUE_MAX, stageTargets, VERIFY_TAG, verifyNotification } from "../../automation/verify";
 import { readStackConfig } from "../../infra/stack-files";
 import { FIXTURE_STACKS } from "../fixtures/stacks";
 import { FakeStack, lambdaPayload, mocks, run, stageOutputs, START, TARGETS, testRuntime, useAwsMocks, type TestRuntime } from "./fakes";
@@ -285,5 +288,17 @@ describe("deploy driver: verify", () => {
     expect(code).to.equal(130);
     expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand, { StateValue: "ALARM" })).to.have.length(3);
     expect((t.stacks.get("beta") as FakeStack).tags.has(VERIFY_TAG)).to.equal(false);
+  });
+});
+
+describe("deploy driver: verify reads the stage file through the one config parser", () => {
+  it("reads targets that `pulumi config set` stored as a JSON string", () => {
+    // Prepare
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "verify-strings-"));
+    fs.writeFileSync(path.join(root, "Pulumi.beta.yaml"), `config:\n  aws:region: us-east-1\n  webhealth:targets: '[{"url":"https://example.com/","name":"example"}]'\n`);
+    // Act
+    const targets = stageTargets("beta", root);
+    // Assess
+    expect(targets).to.deep.equal([{ url: "https://example.com/", name: "example" }]);
   });
 });

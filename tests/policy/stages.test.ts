@@ -63,6 +63,7 @@ const RULES_THAT_MUST_APPLY = [
   "lambda-event-target-no-retry-with-dlq",
   "lambda-permission-qualified-by-alias",
   "lambda-arm64-nodejs24",
+  "human-subscription-drops-verify-test",
 ];
 
 describe("policy rules over every stage's synth output", function () {
@@ -170,6 +171,17 @@ describe("policy rules over every stage's synth output", function () {
       expect(only(violations)).to.deep.equal([
         { rule: "deployment-group-safe-rollout", type: TYPES.deploymentGroup, resource: target.name, message: "autoRollbackConfiguration.events must include DEPLOYMENT_STOP_ON_ALARM" },
       ]);
+    });
+
+    it("an e-mail subscription without the filter that drops verify's test notification", () => {
+      const { target, violations } = violationsAfter(
+        (resource) => resource.type === TYPES.topicSubscription && resource.props.protocol === "email",
+        (resource) => {
+          delete resource.props.filterPolicy;
+        },
+      );
+      expect(violations.map((violation) => violation.rule)).to.deep.equal(["human-subscription-drops-verify-test"]);
+      expect(violations[0].resource).to.equal(target.name);
     });
 
     it("a topic on the AWS-managed key", () => {
