@@ -482,7 +482,8 @@ export async function bake(runtime: Runtime, outputs: StackOutputs, bakeMs: numb
     const left = bakeMs - elapsed;
     if (left <= 0) break;
     runtime.out.write(
-      `bake: ${formatDuration(left)} left: no webhealth alarm in ALARM; ${targetsFiring.length === 0 ? "no target alarm in ALARM" : `target alarm(s) in ALARM (reported): ${listNames(targetsFiring.map((alarm) => alarmLabel(alarm, outputs)))}`}\n`,
+      `bake: ${formatDuration(left)} left, watching ${watched} webhealth alarm(s) in ${regions}: none in ALARM; ` +
+        `${targetsFiring.length === 0 ? "no target alarm in ALARM" : `target alarm(s) in ALARM (reported): ${listNames(targetsFiring.map((alarm) => alarmLabel(alarm, outputs)))}`}\n`,
     );
     await runtime.sleep(Math.min(runtime.timings.bakePollMs, left), runtime.signal);
   }

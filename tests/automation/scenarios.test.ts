@@ -117,9 +117,9 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       // Assess
       expect(code).to.equal(1);
       expect(t.err()).to.match(/^error: verify of beta failed at abc1234:\n {2}bake: alarm webhealth-beta-probe-health is in ALARM after \d+m(\d+s)?: Threshold Crossed: [^\n]+\n$/);
-      const bakeLines = lines(t, "bake: ").filter((line) => line.includes(" left: "));
+      const bakeLines = lines(t, "bake: ").filter((line) => line.includes(" left, watching "));
       expect(bakeLines.length).to.be.at.least(2);
-      expect(bakeLines[0]).to.match(/^bake: \d+m(\d+s)? left: no webhealth alarm in ALARM; no target alarm in ALARM$/);
+      expect(bakeLines[0]).to.match(/^bake: \d+m(\d+s)? left, watching 6 webhealth alarm\(s\) in us-east-1: none in ALARM; no target alarm in ALARM$/);
       expect(record(stack).passed).to.equal(false);
     });
   });

@@ -33,7 +33,7 @@ const T = {
   provider: "pulumi:providers:aws",
 };
 
-const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostUsd", "homeRegion", "stage", "topicArn"];
+const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostUsd", "heartbeats", "homeRegion", "selfAlarms", "stage", "topicArn"];
 
 function countsByType(result: SynthResult): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -122,6 +122,25 @@ describe("infra program: every stage file under mocks", function () {
       const name = `webhealth-prod-${role}`;
       return { region, functionName: name, alias: LIVE_ALIAS, version: "1", codeDeployApplication: name, deploymentGroup: name, hookFunctionName: `CodeDeployHook_${name}` };
     }
+    // What verify judges (webhealth's own alarms, each in its region) and the heartbeat it waits for per probe region.
+    const self = (name: string, region: string, kind: string) => ({ name: `webhealth-prod-${name}`, region, kind });
+    expect(outputs.selfAlarms).to.deep.equal([
+      self("probe-health-us-east-1", "us-east-1", "probe-health"),
+      self("probe-health-eu-west-1", "us-east-1", "probe-health"),
+      self("probe-health-ap-southeast-2", "us-east-1", "probe-health"),
+      self("probe-us-east-1-errors", "us-east-1", "function-errors"),
+      self("probe-us-east-1-duration", "us-east-1", "function-duration"),
+      self("probe-eu-west-1-errors", "eu-west-1", "function-errors"),
+      self("probe-eu-west-1-duration", "eu-west-1", "function-duration"),
+      self("probe-ap-southeast-2-errors", "ap-southeast-2", "function-errors"),
+      self("probe-ap-southeast-2-duration", "ap-southeast-2", "function-duration"),
+      self("recorder-errors", "us-east-1", "function-errors"),
+      self("recorder-duration", "us-east-1", "function-duration"),
+      self("recorder-dead-letters", "us-east-1", "dead-letters"),
+    ]);
+    expect(outputs.heartbeats).to.deep.equal(
+      ["us-east-1", "eu-west-1", "ap-southeast-2"].map((region) => ({ probeRegion: region, namespace: "WebHealth", metricName: "TargetsProbed", dimensions: { Region: region }, periodSeconds: 60 })),
+    );
   });
 
   it("exports the cost of the plan it deployed", () => {
@@ -417,7 +436,14 @@ describe("infra program: every stage file under mocks", function () {
       },
     ]);
     const subscriptions = ofType(results.beta, T.subscription).map((record) => record.inputs);
-    expect(subscriptions).to.deep.include({ topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`, protocol: "email", endpoint: "beta-alerts@example.com" });
+    // People's subscriptions drop verify's test notification (a filter on the message body).
+    expect(subscriptions).to.deep.include({
+      topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
+      protocol: "email",
+      endpoint: "beta-alerts@example.com",
+      filterPolicy: '{"WebhealthTest":[{"exists":false}]}',
+      filterPolicyScope: "MessageBody",
+    });
     expect(subscriptions).to.deep.include({
       topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
       protocol: "lambda",
