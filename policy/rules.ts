@@ -3,6 +3,7 @@
  * for `pulumi preview --policy-pack policy`; `tests/policy` runs them over fake resources and over
  * every stage's synth output. Each rule is documented in the README ("Policies").
  */
+import { CLOUDWATCH_LIMITS, EVENTBRIDGE_LIMITS } from "../functions/common/aws-limits";
 import { LAMBDA_RUNTIME, LIVE_ALIAS } from "../functions/common/contract";
 import { TARGET_METRICS } from "../functions/common/metrics";
 import { actionMatches, DOCUMENT_TYPES, documentsOf, parseDocument, wildcardReason } from "./iam-documents";
@@ -46,19 +47,14 @@ export const REQUIRED_ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_
 export { LAMBDA_RUNTIME };
 export const LAMBDA_ARCHITECTURE = "arm64";
 
-/** The constant `input` of an EventBridge target is limited to 8,192 characters.
- * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html */
-export const EVENT_TARGET_INPUT_LIMIT = 8192;
+/** The constant `input` of an EventBridge target (functions/common/aws-limits.ts). */
+export const EVENT_TARGET_INPUT_LIMIT = EVENTBRIDGE_LIMITS.targetInputMaxLength;
 
-/** CloudWatch alarm limits. https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
- * and https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html */
+/** CloudWatch alarm limits (functions/common/aws-limits.ts). */
 export const ALARM_LIMITS = {
-  /** Period x EvaluationPeriods for alarms with a period under one hour. */
-  maxShortEvaluationSeconds: 86_400,
-  /** Period x EvaluationPeriods for any alarm. */
-  maxEvaluationSeconds: 604_800,
-  /** Metrics (not expressions) one metric-math alarm may read. */
-  maxMathMetrics: 10,
+  maxShortEvaluationSeconds: CLOUDWATCH_LIMITS.maxShortEvaluationSeconds,
+  maxEvaluationSeconds: CLOUDWATCH_LIMITS.maxEvaluationSeconds,
+  maxMathMetrics: CLOUDWATCH_LIMITS.maxMathMetrics,
 } as const;
 
 /** Services that invoke our functions asynchronously and must hit the live alias. */
