@@ -532,6 +532,25 @@ export const eventTargetHasPermission: StackRule = {
   },
 };
 
+/** The resources that hold a stage's data or its route to people: protected together. */
+export const STATEFUL_TYPES: readonly string[] = [TYPES.table, TYPES.kmsKey, TYPES.topic];
+
+export const protectedDataStays: StackRule = {
+  name: "protected-data-stays",
+  description:
+    "In a stage that protects its data (its DynamoDB table has deletion protection), every DynamoDB table, KMS key and SNS topic has the protect option, and retainOnDelete where the options say (synth records it; the engine does not send it to policy packs), so neither `pulumi destroy` nor a replacement deletes the alarm history, its key or the topic.",
+  validateStack(resources, report) {
+    const protectsData = resources.some((resource) => resource.type === TYPES.table && resource.props.deletionProtectionEnabled === true);
+    if (!protectsData) return;
+    for (const resource of resources.filter((candidate) => STATEFUL_TYPES.includes(candidate.type))) {
+      if (resource.opts?.protect !== true) report("protect must be true: the stage protects its data (deletionProtectionEnabled on its table), and Pulumi would delete this resource on destroy or replace", resource);
+      if (resource.opts && "retainOnDelete" in resource.opts && resource.opts.retainOnDelete !== true) {
+        report("retainOnDelete must be true: the stage protects its data, so destroying the stack must leave this resource in AWS", resource);
+      }
+    }
+  },
+};
+
 export const RESOURCE_RULES: readonly ResourceRule[] = [
   liveAliasIgnoresCodeDeployFields,
   deploymentGroupSafeRollout,
@@ -552,7 +571,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   lambdaRuntimeAndArchitecture,
 ];
 
-export const STACK_RULES: readonly StackRule[] = [eventTargetHasPermission];
+export const STACK_RULES: readonly StackRule[] = [eventTargetHasPermission, protectedDataStays];
 
 /** One violation found by `checkResources`. */
 export interface Violation {

@@ -83,10 +83,14 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
       },
     },
   },
-  // 1,000 targets from one region, every minute: many shards, rules and alarms.
+  // 1,000 targets from one region, every minute, with realistic URL lengths: more than ten shards,
+  // so rules, permissions and the failure queue's policy scale with them.
   thousand: {
     stage: "thousand",
-    config: { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(1000) },
+    config: {
+      "aws:region": "us-east-1",
+      "webhealth:targets": generatedTargets(1000).map((target, index) => ({ ...target, url: `https://service-${index + 1}.example.com/api/v1/health/check?probe=webhealth` })),
+    },
   },
   // An unusual but valid schedule (every 7 minutes), two regions with a home outside us-east-1,
   // mixed http and https, quorum 1, phase metrics off, the smallest memory, one-day logs.
