@@ -51,7 +51,7 @@ describe("contracts: IAM", function () {
             { Sid: "Report", Effect: "Allow", Action: ["codedeploy:PutLifecycleEventHookExecutionStatus", "codedeploy:GetDeployment"], Resource: "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:a/b" },
           ],
         },
-        "policy",
+        "identity",
         "doc",
       );
       expect(problems).to.deep.equal([
