@@ -5,9 +5,18 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { PROJECT_ROOT } from "../infra/stack-files";
-import { EXIT, orderedStages, parseArgs } from "./args";
+import { EXIT, parseArgs } from "./args";
+import { readStageGraph } from "./stages";
 import type { Runtime } from "./runtime";
 import { runProcess, type CommandIo } from "../cli/kit";
+
+/**
+ * Where the stage files are: the project root, or `WEBHEALTH_STAGE_DIR` (tests point it at their
+ * own fixture stage files, so a user's edits to the shipped ones never change what tests see).
+ */
+function stageRoot(): string {
+  return process.env.WEBHEALTH_STAGE_DIR || PROJECT_ROOT;
+}
 
 function commitSha(): string {
   if (process.env.GITHUB_SHA) return process.env.GITHUB_SHA;
@@ -28,7 +37,7 @@ function announceCancel(signal: AbortSignal): void {
 }
 
 async function deploy(argv: string[], io: CommandIo): Promise<number> {
-  const parsed = parseArgs(argv, orderedStages(io.root));
+  const parsed = parseArgs(argv, readStageGraph(stageRoot()));
   if (parsed.kind === "help") {
     io.stdout.write(parsed.text);
     return EXIT.ok;
@@ -45,7 +54,7 @@ async function deploy(argv: string[], io: CommandIo): Promise<number> {
     import("./runtime"),
   ]);
   const runtime: Runtime = {
-    stacks: pulumiStacks(io.root),
+    stacks: pulumiStacks(),
     aws: awsClients(),
     out: io.stdout,
     err: io.stderr,
@@ -55,7 +64,7 @@ async function deploy(argv: string[], io: CommandIo): Promise<number> {
     commitSha,
     randomId: () => randomBytes(4).toString("hex"),
     stepSummaryPath: io.env.GITHUB_STEP_SUMMARY || undefined,
-    root: io.root,
+    root: stageRoot(),
     policyPacks: [POLICY_PACK_PATH],
     timings: DEFAULT_TIMINGS,
   };

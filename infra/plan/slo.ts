@@ -24,7 +24,7 @@
 import type { Target } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
 import { AVAILABILITY_METRIC, targetSeries } from "./availability";
-import type { AlarmSpec, MetricRef } from "./alarms";
+import { targetDescription, type AlarmSpec, type MetricRef } from "./alarms";
 import { alarmNamePrefix, targetKey } from "./names";
 
 /** A target's availability objective in percent: its own `slo`, else the stage's `webhealth:slo.objective`. */
@@ -109,7 +109,7 @@ export function planBurnRateAlarms(config: StageConfig): { windows: AlarmSpec[];
         const spec: AlarmSpec = {
           logicalName,
           alarmName: `${prefix}${logicalName}`,
-          description: `${target.url}: availability below ${(threshold * 100).toFixed(3)}% over ${duration(seconds)}, the error budget of its ${objective}% SLO burning at ${Number(rate.toFixed(2))}x (${pair.budgetShare * 100}% of ${config.slo.windowDays} days' budget in ${duration(pair.longSeconds)}); read by ${prefix}${key}-burn-rate`,
+          description: targetDescription(target.url, (url) => `${url}: availability below ${(threshold * 100).toFixed(3)}% over ${duration(seconds)}, the error budget of its ${objective}% SLO burning at ${Number(rate.toFixed(2))}x (${pair.budgetShare * 100}% of ${config.slo.windowDays} days' budget in ${duration(pair.longSeconds)}); read by ${prefix}${key}-burn-rate`),
           kind: "burn-rate-window",
           region: config.homeRegion,
           url: target.url,
@@ -140,7 +140,7 @@ export function planBurnRateAlarms(config: StageConfig): { windows: AlarmSpec[];
     composites.push({
       logicalName: `${key}-burn-rate`,
       alarmName: `${prefix}${key}-burn-rate`,
-      description: `${target.url} is spending the error budget of its ${objective}% SLO (${config.slo.windowDays} days) too fast: ${BURN_RATE_WINDOWS.map((pair) => `${Number(burnRate(pair, config.slo.windowDays).toFixed(2))}x over ${duration(pair.longSeconds)} and ${duration(pair.shortSeconds)}`).join(", or ")}`,
+      description: targetDescription(target.url, (url) => `${url} is spending the error budget of its ${objective}% SLO (${config.slo.windowDays} days) too fast: ${BURN_RATE_WINDOWS.map((pair) => `${Number(burnRate(pair, config.slo.windowDays).toFixed(2))}x over ${duration(pair.longSeconds)} and ${duration(pair.shortSeconds)}`).join(", or ")}`),
       kind: "burn-rate",
       region: config.homeRegion,
       url: target.url,
