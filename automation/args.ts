@@ -143,7 +143,7 @@ export function parseArgs(argv: readonly string[], stagesOrGraph: readonly strin
     } else if (inlineValue !== undefined) {
       return { kind: "error", message: `${option} takes no value` };
     }
-    if (values.has(option) && option !== "--function") return { kind: "error", message: `${option} given twice` };
+    if (values.has(option) && option !== "--function") return { kind: "error", message: `${option}: given more than once (it takes one value)` };
     values.set(option, [...(values.get(option) ?? []), value]);
   }
 

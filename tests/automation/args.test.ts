@@ -50,7 +50,7 @@ describe("deploy driver: command line", () => {
     ["up --stage beta --force", "unknown option --force"],
     ["up --stage beta extra", 'unexpected argument "extra"'],
     ["up --stage beta --json", "option --json does not apply to up"],
-    ["up --stage beta --stage gamma", "--stage given twice"],
+    ["up --stage beta --stage gamma", "--stage: given more than once (it takes one value)"],
     ["up --stage beta --allow-replace=yes", "--allow-replace takes no value"],
     ["verify --stage beta --bake 5", '--bake: "5" is not a duration (like 90s, 5m or 1h)'],
     ["verify --stage beta --bake 1d", '--bake: "1d" is not a duration (like 90s, 5m or 1h)'],
