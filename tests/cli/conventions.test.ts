@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT } from "../../infra/stack-files";
 import { startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { refusedPort, startHttpServer, type TestServer } from "../probe/support/servers";
+import { startFakeCloudWatch, type FakeCloudWatch } from "./fake-cloudwatch";
 import { ANSI, NODE_PARSER_WORDING, runScript, scriptCommands, STACK_TRACE, TOOL_SCRIPTS } from "./support";
 
 interface Fixture {
@@ -43,6 +44,8 @@ describe("every command follows the same conventions (through npm run)", functio
   let refused: number;
   let dynamoEnv: NodeJS.ProcessEnv;
   let ledgerPort: number;
+  let cloudWatch: FakeCloudWatch;
+  let awsEnv: NodeJS.ProcessEnv;
 
   const FIXTURES: Record<string, Fixture> = {
     probe: {
@@ -56,6 +59,9 @@ describe("every command follows the same conventions (through npm run)", functio
     "ledger:record": { ok: () => ["--samples"], env: () => ({ ...dynamoEnv, ALARM_TABLE_NAME: table }) },
     "ledger:local": { repeat: "--port", longRunning: { args: () => ["--port", String(ledgerPort)], ready: /Ctrl-C to stop\./ } },
     deploy: { prefix: ["preview"] },
+    // Against the local CloudWatch and dynalite: a stage with no data yet is "no data" for status (exit 1).
+    status: { failed: () => ["--stack", STAGE], env: () => awsEnv },
+    report: { ok: () => ["--stack", STAGE, "--since", "1d"], env: () => awsEnv, colours: false },
   };
 
   before(async () => {
@@ -65,12 +71,16 @@ describe("every command follows the same conventions (through npm run)", functio
     dynamo = await startDynalite();
     table = await dynamo.createTable();
     dynamoEnv = { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: "us-east-1" };
+    cloudWatch = await startFakeCloudWatch();
+    await dynamo.createTableNamed(`webhealth-${STAGE}-alarm-ledger`);
+    awsEnv = { ...dynamoEnv, AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.endpoint };
     fs.writeFileSync(STAGE_FILE, `config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ${server.url("/ok")}\n      name: local\n`);
   });
   after(async () => {
     fs.rmSync(STAGE_FILE, { force: true });
     await server.close();
     await dynamo.close();
+    await cloudWatch.close();
   });
 
   const { commands, others } = scriptCommands();
