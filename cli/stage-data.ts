@@ -15,6 +15,7 @@ import { allAlarms, planStage, type StagePlan } from "../infra/plan/stage";
 import type { AlarmSpec } from "../infra/plan/alarms";
 import { readStackConfig } from "../infra/stack-files";
 import { withAction } from "./aws-errors";
+import { SetupError } from "./usage";
 import type { MetricQuery } from "../infra/plan/availability";
 
 export interface Stage {
@@ -128,8 +129,20 @@ export async function getMetricData(client: CloudWatchClient, queries: readonly 
   return results;
 }
 
+/** A ledger read, with a missing table told as what it means: the stage is not (yet) deployed there. */
+export async function ledgerRead<T>(tableName: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await withAction("dynamodb:Query", read);
+  } catch (error) {
+    if ((error as Error).name === "ResourceNotFoundException") {
+      throw new SetupError(`the ledger table ${tableName} does not exist in this account and region: is the stage deployed (npm run deploy -- outputs)?`);
+    }
+    throw error;
+  }
+}
+
 /** The ledger's state changes in [from, until] (all URLs), newest first. */
 export async function readLedgerRange(ledger: DynamoDBDocumentClient, tableName: string, from: number, until: number): Promise<LedgerItem[]> {
   const { readLedger } = await import("./alarms-query");
-  return withAction("dynamodb:Query", () => readLedger(ledger, tableName, { from, until }));
+  return ledgerRead(tableName, () => readLedger(ledger, tableName, { from, until }));
 }

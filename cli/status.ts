@@ -9,7 +9,6 @@ import { LEDGER_ATTRIBUTES, LEDGER_INDEXES, type LedgerItem } from "../functions
 import { PROBE_METRICS, probeDimensions } from "../functions/common/metrics";
 import { isStageName } from "../infra/stack-files";
 import { displayTime, stateStyle } from "./alarms-format";
-import { withAction } from "./aws-errors";
 import {
   addTallies,
   availabilityOf,
@@ -23,7 +22,7 @@ import {
   type MetricQuery,
 } from "../infra/plan/availability";
 import { defineCommand, paint, sleepUnlessAborted, type CommandIo } from "./kit";
-import { describeAlarmStates, getMetricData, loadStage, openReaders, type AlarmState, type Points, type Readers, type Stage } from "./stage-data";
+import { describeAlarmStates, getMetricData, ledgerRead, loadStage, openReaders, type AlarmState, type Points, type Readers, type Stage } from "./stage-data";
 import { formatColumns, type Column, type Stylize } from "./table";
 import { EXIT, UsageError } from "./usage";
 
@@ -78,7 +77,7 @@ const sum = (points: Points | undefined) => (points ?? []).reduce((total, [, val
 /** The newest ledger item of one URL (byUrl, newest first, one item). */
 async function lastChange(readers: Readers, tableName: string, url: string): Promise<LedgerItem | undefined> {
   const { QueryCommand } = await import("@aws-sdk/lib-dynamodb");
-  const page = await withAction("dynamodb:Query", () =>
+  const page = await ledgerRead(tableName, () =>
     readers.ledger.send(
       new QueryCommand({
         TableName: tableName,

@@ -45,10 +45,10 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
   let root: string;
   const saved: Record<string, string | undefined> = {};
 
-  const run = async (argv: string[], signal = new AbortController().signal) => {
+  const run = async (argv: string[], signal = new AbortController().signal, stageRoot = root) => {
     const stdout = new Collector();
     const stderr = new Collector();
-    const code = await command.execute(argv, { stdout, stderr, env: process.env, root, signal, now: () => NOW });
+    const code = await command.execute(argv, { stdout, stderr, env: process.env, root: stageRoot, signal, now: () => NOW });
     return { code, stdout: stdout.text, stderr: stderr.text };
   };
 
@@ -221,6 +221,39 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     const code = await command.execute(["--stack", STAGE, "--json", "--watch", "5"], { stdout, stderr, env: process.env, root, signal: controller.signal, now: () => NOW });
     expect([code, stderr.text, writes.length]).to.deep.equal([130, "", 2]);
     expect(writes.map((text) => JSON.parse(text).stage)).to.deep.equal([STAGE, STAGE]);
+  });
+
+  it("several probe regions: the target's availability over every region, then one row per region", async () => {
+    // us-east-1 answers all 60 checks in 100 ms; eu-west-1 fails 6 and answers 54 in 300 ms:
+    // (60 + 54) / 120 = 95.00% over both, 100.00% and 90.00% per region.
+    const other = fs.mkdtempSync(path.join(root, "two-"));
+    fs.writeFileSync(path.join(other, "Pulumi.twogamma.yaml"), `config:\n  aws:region: us-east-1\n  webhealth:probeRegions: [us-east-1, eu-west-1]\n  webhealth:targets:\n    - url: https://two.example/\n      name: two\n`);
+    const at = (i: number) => HOUR_START + i * MIN + 5_000;
+    const minutes = Array.from({ length: 60 }, (_, i) => i);
+    for (const [region, failures, latency] of [["us-east-1", 0, 100], ["eu-west-1", 6, 300]] as const) {
+      const dimensions = { Url: "https://two.example/", Region: region };
+      cloudWatch.metrics.push(
+        { region: "us-east-1", namespace: "WebHealth", metricName: "Availability", dimensions, points: minutes.map((i) => [at(i), i < failures ? 0 : 1] as [number, number]) },
+        { region: "us-east-1", namespace: "WebHealth", metricName: "Latency", dimensions, points: minutes.filter((i) => i >= failures).map((i) => [at(i), latency] as [number, number]) },
+      );
+    }
+    const tableMissing = await run(["--stack", "twogamma"], undefined, other);
+    expect([tableMissing.code, tableMissing.stdout, tableMissing.stderr]).to.deep.equal([
+      2,
+      "",
+      "status: the ledger table webhealth-twogamma-alarm-ledger does not exist in this account and region: is the stage deployed (npm run deploy -- outputs)?\n",
+    ]);
+    await dynamo.createTableNamed("webhealth-twogamma-alarm-ledger");
+    const result = await run(["--stack", "twogamma"], undefined, other);
+    const lines = result.stdout.split("\n");
+    expect(lines.slice(2, 6)).to.deep.equal([
+      "TARGET                    STATE  FIRING  REGION     AVAIL 1H  LATEST MS  P50  P90  P99  LAST CHANGE",
+      "two https://two.example/  OK     -       all          95.00%                            -",
+      "                                         us-east-1   100.00%        100  100  100  100",
+      "                                         eu-west-1    90.00%        300  300  300  300",
+    ]);
+    // No alarms exist for this stage in the fake: nothing in ALARM, every target has data: exit 0.
+    expect([result.code, result.stderr]).to.deep.equal([0, ""]);
   });
 
   it("bad input: exit 2 before anything is read", async () => {
