@@ -146,8 +146,8 @@ describe("every command follows the same conventions (through npm run)", functio
       it("a single-valued option given twice: exit 2, refused before anything runs", async function () {
         const option = fixture().repeat ?? singleValued();
         if (!option) return this.skip();
-        if (!sharedParserRefusesRepeats()) {
-          // The refusal lives in cli/usage.ts's parseCommandLine, which issue 10 extends; until it
+        if (name !== "deploy" && !sharedParserRefusesRepeats()) {
+          // The refusal lives in cli/usage.ts's parseCommandLine (deploy has its own parser), which issue 10 extends; until it
           // is merged this row waits, visibly, instead of running commands with two values.
           console.log(`      skipped: parseCommandLine does not refuse a repeated option yet (issue 10's change)`);
           return this.skip();
