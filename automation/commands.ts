@@ -134,6 +134,7 @@ export async function verifyStage(runtime: Runtime, stack: DeployStack, stage: s
 /** Why `stage`'s last verify does not allow promoting `sha`, or undefined when it does. */
 export function promotionRefusal(fromStage: string, record: VerifyRecord | undefined, sha: string): string | undefined {
   if (!record) return `${fromStage} has no verify record: run verify on ${fromStage} first`;
+  if (record.rolledBack) return `${fromStage} was rolled back from ${record.sha} (${record.at}): fix forward with a new commit, deployed and verified on ${fromStage}`;
   if (record.deployed) return `${fromStage} was deployed at ${record.sha} (${record.at}) and not verified since`;
   if (record.sha !== sha) return `${fromStage}'s last verify was at ${record.sha} (${record.at}), not at this commit ${sha}`;
   if (!record.passed) return `${fromStage}'s last verify at ${sha} failed (${record.at})`;
@@ -158,6 +159,12 @@ async function rollback(runtime: Runtime, args: ParsedArgs): Promise<void> {
   const unknown = args.functions.filter((key) => !known.includes(key));
   if (unknown.length > 0) throw new UsageError(`--function: unknown canary function ${unknown.map((k) => `"${k}"`).join(", ")} (in ${args.stage}: ${known.join(", ")})`);
   const selected = sortedFunctions(outputs).filter(([key]) => args.functions.length === 0 || args.functions.includes(key));
+  // Before any alias moves: what was verified at this stage's last commit is what is being rolled
+  // back, so that verify must no longer let the commit promote (even if this rollback fails halfway).
+  const stack = await runtime.stacks(args.stage);
+  const last = parseVerifyRecord(await stack.getTag(VERIFY_TAG));
+  const rolledBack: VerifyRecord = { sha: last?.sha ?? runtime.commitSha(), passed: false, at: runtime.now().toISOString(), rolledBack: true };
+  await withLockRetry(runtime, args.stage, () => stack.setTag(VERIFY_TAG, formatVerifyRecord(rolledBack)));
   for (const [key, fn] of selected) {
     throwIfCancelled(runtime, `rolling back ${key}`);
     const current = await aliasVersion(runtime, fn);

@@ -559,6 +559,8 @@ export interface VerifyRecord {
   deployed?: true;
   /** Set by `up` once every canary alias is shifted: when the new code went live (verify's warm-up waits for data after it). */
   liveAt?: string;
+  /** Set by `rollback` before it moves any alias: the stage no longer runs what was verified at `sha`. */
+  rolledBack?: true;
 }
 
 /** Pulumi Cloud rejects a stack tag value longer than this (ValidateStackTags in pulumi/pulumi); DIY backends store it as is. */
@@ -573,7 +575,14 @@ export function formatVerifyRecord(record: VerifyRecord): string {
   return value;
 }
 
-const VerifyRecordSchema = z.object({ sha: z.string(), passed: z.boolean(), at: z.string(), deployed: z.literal(true).optional(), liveAt: z.string().optional() }) satisfies z.ZodType<VerifyRecord>;
+const VerifyRecordSchema = z.object({
+  sha: z.string(),
+  passed: z.boolean(),
+  at: z.string(),
+  deployed: z.literal(true).optional(),
+  liveAt: z.string().optional(),
+  rolledBack: z.literal(true).optional(),
+}) satisfies z.ZodType<VerifyRecord>;
 
 /** The deployment a `deployed` record describes (verify's warm-up), or undefined. */
 export function deploymentTimes(record: VerifyRecord | undefined): DeploymentTimes | undefined {

@@ -342,6 +342,21 @@ describe("deploy driver: CodeDeploy canary shift", () => {
       expect(t.out()).to.contain("rollback of beta done. The stack still records the newer versions");
     });
 
+    it("takes back the stage's last verify before moving any alias, so the rolled-back commit cannot promote", async () => {
+      // Prepare: beta passed verify at abc1234 (the commit being rolled back); the rollback's deployment fails.
+      const t = testRuntime();
+      t.stacks.get("beta")?.tags.set(VERIFY_TAG, JSON.stringify({ sha: "abc1234", passed: true, at: "2026-11-26T10:00:00.000Z" }));
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
+      scriptDeployment("Failed");
+      // Act
+      const code = await run(t, ["rollback", "--stage", "beta", "--version", "5"]);
+      // Assess
+      expect(code).to.equal(1);
+      const record = JSON.parse(t.stacks.get("beta")?.tags.get(VERIFY_TAG) as string);
+      expect(record).to.deep.equal({ sha: "abc1234", passed: false, at: record.at, rolledBack: true });
+      expect(new Date(record.at).toISOString()).to.equal(record.at);
+    });
+
     it("rolls back further after a rollback, not forward again", async () => {
       // Prepare: 5 -> 7, then a rollback 7 -> 5; the alias is on 5.
       const t = testRuntime();

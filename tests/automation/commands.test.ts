@@ -269,6 +269,10 @@ describe("deploy driver: commands", () => {
         [record("old5678", true), "beta's last verify was at old5678 (2026-11-26T10:00:00.000Z), not at this commit abc1234"],
         [record("abc1234", false), "beta's last verify at abc1234 failed (2026-11-26T10:00:00.000Z)"],
         [JSON.stringify({ sha: "abc1234", passed: false, at: "2026-11-26T10:00:00.000Z", deployed: true }), "beta was deployed at abc1234 (2026-11-26T10:00:00.000Z) and not verified since"],
+        [
+          JSON.stringify({ sha: "abc1234", passed: false, at: "2026-11-26T10:00:00.000Z", rolledBack: true }),
+          "beta was rolled back from abc1234 (2026-11-26T10:00:00.000Z): fix forward with a new commit, deployed and verified on beta",
+        ],
         [record("abc1234", true), undefined],
       ];
       for (const [tag, expected] of cases) {
