@@ -116,6 +116,13 @@ describe("ledger: npm run ledger:local (spawned)", function () {
     });
   }
 
+  it("exits 2 when --dir names a file, saying so, and starts nothing", async () => {
+    const file = path.join(dir, "not-a-folder.txt");
+    fs.writeFileSync(file, "x");
+    const run = await runCli("cli/ledger-local.ts", ["--dir", file, "--port", "1"]);
+    expect([run.code, run.stdout, run.stderr]).to.deep.equal([2, "", `ledger:local: --dir ${file}: is a file, not a folder (name a folder to keep the data in)\n`]);
+  });
+
   it("exits 2 when the port is taken, saying which", async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
