@@ -6,7 +6,7 @@ import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PublishCommand } from "@aws-sdk/client-sns";
-import { z } from "zod";
+import * as z from "zod";
 import type { SelfTestReport } from "../functions/common/contract";
 import { LEDGER_ATTRIBUTES } from "../functions/common/ledger";
 import { DEFAULT_NAMESPACE, DIMENSIONS, PROBE_METRICS } from "../functions/common/metrics";

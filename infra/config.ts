@@ -3,7 +3,7 @@
  * once with zod, defaults applied here and nowhere else. Errors name the key and the reason the
  * same way the target schema does: `webhealth:targets[2].url: must be http or https`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { describeIssues, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE } from "../functions/common/metrics";
 import { PROJECT_NAME } from "./stack-files";

@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-resources.html
  */
 import * as yaml from "js-yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { validate, ValidationError } from "../common/targets";
 
 /** The one function a Lambda deployment shifts. */

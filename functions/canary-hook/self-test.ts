@@ -2,7 +2,7 @@
  * The self-test exchange between the hook and the version under test: the event the hook sends
  * (from `SELF_TEST_EVENT`) and the judgement of what came back. Pure: values in, values out.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { HOOK_ENV, SelfTestReport } from "../common/contract";
 import { validate, ValidationError } from "../common/targets";
 

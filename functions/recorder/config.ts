@@ -1,5 +1,5 @@
 /** The recorder's configuration, read once from its environment (set by the Pulumi program). */
-import { z } from "zod";
+import * as z from "zod";
 import { RECORDER_ENV } from "../common/contract";
 import { validate } from "../common/targets";
 

@@ -4,7 +4,7 @@
  * over time). Dimensions come as `{ name, value }` in notifications; `{ Name, Value }` (the API's
  * casing) is accepted too.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { validate, ValidationError } from "../common/targets";
 
 const dimension = z.union([

@@ -19,7 +19,7 @@ class Collector extends Writable {
   }
 }
 
-const JSON_FIELDS = ["url", "name", "ok", "status", "error", "timings", "tls", "redirects", "attempts"];
+const JSON_FIELDS = ["url", "name", "ok", "status", "error", "timings", "tls", "redirects", "attempts", "warnings"];
 
 describe("npm run probe (cli/probe.ts)", function () {
   let server: TestServer;
@@ -73,8 +73,8 @@ describe("npm run probe (cli/probe.ts)", function () {
 
     expect(code).to.equal(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines[0]).to.match(/^URL\s+OK\s+STATUS\s+TOTAL\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+CERT DAYS\s+ERROR$/);
-    expect(lines[1]).to.match(new RegExp(`^${server.url("/ok").replace(/[.?/]/g, "\\$&")}\\s+yes\\s+200\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+[\\d.]+\\s+-$`));
+    expect(lines[0]).to.match(/^URL\s+NAME\s+OK\s+STATUS\s+TOTAL\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+CERT DAYS\s+REDIRECTS\s+ATTEMPTS\s+WARNINGS\s+ERROR$/);
+    expect(lines[1]).to.match(new RegExp(`^${server.url("/ok").replace(/[.?/]/g, "\\$&")}\\s+local\\s+yes\\s+200\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+[\\d.]+\\s+-\\s+0\\s+1\\s+-$`));
     expect(lines[3]).to.match(/^2 targets: 2 ok, 0 not ok \(times in ms; event-loop delay p99 \d+\.\d\)$/);
   });
 
