@@ -12,6 +12,7 @@ import { LEDGER_ATTRIBUTES } from "../functions/common/ledger";
 import { DEFAULT_NAMESPACE, DIMENSIONS, PROBE_METRICS } from "../functions/common/metrics";
 import { parseTargets, validate, ValidationError, type Target } from "../functions/common/targets";
 import type { StackOutputs } from "../infra/outputs";
+import { readConfigValue } from "../infra/config";
 import { readStackConfig } from "../infra/stack-files";
 import { DeployError } from "./engine";
 import { formatDuration, type Runtime } from "./runtime";
@@ -38,7 +39,7 @@ const SelfTestReportSchema = z.object({
 export function stageTargets(stage: string, root: string): Target[] {
   const config = readStackConfig(stage, root);
   try {
-    return parseTargets(config["webhealth:targets"], "webhealth:targets");
+    return parseTargets(readConfigValue("targets", config["webhealth:targets"]), "webhealth:targets");
   } catch (error) {
     if (error instanceof ValidationError) throw new DeployError(`Pulumi.${stage}.yaml:\n${error.problems.map((p) => `  ${p}`).join("\n")}`);
     throw error;

@@ -1,7 +1,7 @@
 /** `npm run probe` options and targets: parsed and validated before anything is probed. */
-import { CONFIG_DEFAULTS } from "../infra/config";
+import { CONFIG_DEFAULTS, readConfigValue } from "../infra/config";
 import { PROJECT_ROOT, readStackConfig, StackFileError } from "../infra/stack-files";
-import { isSecretName, secretEnvName, SECRET_NAME_RULE } from "../functions/common/secrets";
+import { isSecretName, secretEnvVarName, SECRET_NAME_RULE } from "../functions/common/secrets";
 import { parseTargets, secretReferences, TARGET_LIMITS, TargetSchema, validate, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../functions/probe/run";
 import type { WarningThresholds } from "../functions/probe/warnings";
@@ -96,7 +96,7 @@ export interface LoadedTargets {
 
 /** `webhealth:alarms.<key>` of the stack when it is a whole number in range, else undefined (config validation reports it). */
 function stackAlarmSetting(config: Record<string, unknown> | undefined, key: "certificateDays" | "defaultLatencyMs", max: number): number | undefined {
-  const alarms = config?.["webhealth:alarms"];
+  const alarms = readConfigValue("alarms", config?.["webhealth:alarms"]);
   const value = typeof alarms === "object" && alarms !== null ? (alarms as Record<string, unknown>)[key] : undefined;
   return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= max ? value : undefined;
 }
@@ -117,7 +117,7 @@ export function loadTargets(options: CliOptions, root = PROJECT_ROOT): LoadedTar
     }
     if (config[STACK_TARGETS_KEY] === undefined) throw new UsageError(`Pulumi.${options.stack}.yaml: ${STACK_TARGETS_KEY}: is required`);
     try {
-      targets.push(...parseTargets(config[STACK_TARGETS_KEY], STACK_TARGETS_KEY));
+      targets.push(...parseTargets(readConfigValue("targets", config[STACK_TARGETS_KEY]), STACK_TARGETS_KEY));
     } catch (error) {
       rethrowWithSource(error, `Pulumi.${options.stack}.yaml`);
     }
@@ -186,7 +186,7 @@ export function readSecretsFile(file: string): Map<string, string> {
   const secrets = new Map<string, string>();
   const problems: string[] = [];
   for (const [name, secret] of Object.entries(value)) {
-    if (!isSecretName(name)) problems.push(`--secrets ${file}: ${JSON.stringify(name)}: ${SECRET_NAME_RULE}`);
+    if (!isSecretName(name)) problems.push(`--secrets ${file}: ${JSON.stringify(name)}: must be ${SECRET_NAME_RULE}`);
     else if (typeof secret !== "string") problems.push(`--secrets ${file}: ${name}: must be a string`);
     else secrets.set(name, secret);
   }
@@ -203,11 +203,11 @@ export function resolveLocalSecrets(targets: readonly Target[], fromFile: Readon
   const problems: string[] = [];
   targets.forEach((target, index) => {
     for (const { name, header } of secretReferences(target)) {
-      const value = fromFile?.get(name) ?? env[secretEnvName(name)];
+      const value = fromFile?.get(name) ?? env[secretEnvVarName(name)];
       if (value !== undefined) resolved.set(name, value);
       else {
         problems.push(
-          `targets[${index}] (${target.name ?? target.url}): request.headers.${header}: secret "${name}" is not set: set ${secretEnvName(name)}${fromFile ? " or add it to the --secrets file" : " or give it in --secrets <file.json>"}`,
+          `targets[${index}] (${target.name ?? target.url}): request.headers.${header}: secret "${name}" is not set: set ${secretEnvVarName(name)}${fromFile ? " or add it to the --secrets file" : " or give it in --secrets <file.json>"}`,
         );
       }
     }

@@ -6,6 +6,7 @@
 import * as z from "zod";
 import { describeIssues, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE } from "../functions/common/metrics";
+import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
 import { targetKeyProblems } from "./plan/names";
 import { probeTimeoutSeconds, shardProblems } from "./plan/shards";
@@ -104,6 +105,8 @@ export interface StageConfig {
   logRetentionDays: number;
   protectData: boolean;
   alarms: AlarmSettings;
+  /** `webhealth:secrets`: every value a secret, whether the user encrypted it or not. */
+  secrets: Readonly<Record<string, SecretText>>;
 }
 
 /** Bad configuration: every problem as `webhealth:<key>: <reason>`, one per line. */
@@ -178,6 +181,44 @@ const AlarmsSchema = z
     }
   });
 
+/** A value Pulumi keeps encrypted in a stack file (`secure: v1:...`); only the Pulumi CLI can read it. */
+function isEncrypted(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+}
+
+/**
+ * One secret's value. The Pulumi CLI hands the program decrypted text; a stack file read without it
+ * (`npm run synth`) holds `secure:` ciphertext; `pulumi config set --path` stores a plain-text
+ * integer as a number. Messages never quote the value.
+ */
+const secretValue = z.unknown().transform((value, ctx): SecretText => {
+  if (isEncrypted(value)) return SecretText.encrypted();
+  if (typeof value === "number" && Number.isFinite(value)) return SecretText.of(String(value));
+  if (typeof value !== "string") {
+    ctx.addIssue({ code: "custom", message: value === undefined ? "is required" : "must be a string" });
+    return z.NEVER;
+  }
+  if (value.length === 0) ctx.addIssue({ code: "custom", message: "must not be empty" });
+  else if (Buffer.byteLength(value) > SECRET_LIMITS.maxValueBytes) ctx.addIssue({ code: "custom", message: `must be at most ${SECRET_LIMITS.maxValueBytes} bytes (an SSM SecureString parameter)` });
+  return SecretText.of(value);
+});
+
+/** `webhealth:secrets`: name -> value. Names that would read the same environment variable locally are refused. */
+const SecretsSchema = z
+  .record(z.string().regex(SECRET_NAME_PATTERN), secretValue, {
+    // A bad name is reported by the record itself (zod's invalid_key), so it says what a name may be.
+    error: (issue) => (issue.code === "invalid_key" ? `must be ${SECRET_NAME_RULE}` : expected("a map of secret names to values")(issue)),
+  })
+  .superRefine((secrets, ctx) => {
+    const byVariable = new Map<string, string>();
+    for (const name of Object.keys(secrets)) {
+      const variable = secretEnvVarName(name);
+      const other = byVariable.get(variable);
+      if (other === undefined) byVariable.set(variable, name);
+      else ctx.addIssue({ code: "custom", path: [name], message: `reads the same environment variable (${variable}) as secrets.${other} when probing locally: rename one` });
+    }
+  });
+
 /** The schema of the `webhealth:` namespace; keys are the part after `webhealth:`. */
 const StageSchema = z.strictObject({
   targets: TargetListSchema,
@@ -210,42 +251,51 @@ const StageSchema = z.strictObject({
     .default(CONFIG_DEFAULTS.logRetentionDays),
   protectData: z.boolean({ error: expected("true or false") }).default(CONFIG_DEFAULTS.protectData),
   alarms: AlarmsSchema.default(() => ({ ...CONFIG_DEFAULTS.alarms })),
+  secrets: SecretsSchema.default(() => ({})),
 });
 
-/** Keys whose values are plain strings: never JSON-parsed when read from Pulumi's string config. */
+/** The one key whose values are secrets. */
+const SECRETS_KEY = `${KEY_PREFIX}secrets`;
+
+/** Keys whose values are plain strings: never JSON-parsed when Pulumi hands them over as strings. */
 const STRING_KEYS = new Set(["schedule", "namespace", "deploymentConfig"]);
 
 /**
- * Pulumi hands the program every config value as a string, structured values as JSON. This turns
- * them back into values (what `Config.getObject` does), leaving the known string keys as they are.
+ * One `webhealth:<key>` value as the schema wants it, wherever it was read. Pulumi hands the program
+ * every value as a string, structured values as JSON (what `Config.getObject` parses), and
+ * `pulumi config set webhealth:phaseMetrics false` writes the string "false" into the stack file
+ * itself (top-level values are always strings:
+ * https://www.pulumi.com/docs/iac/cli/commands/pulumi_config_set/). So a string for a key that is
+ * not a string key is read as JSON, the same way for the program, `npm run synth` and the driver.
  */
-export function parseConfigStrings(all: Record<string, string>): Record<string, unknown> {
-  const parsed: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(all)) {
-    const short = key.startsWith(KEY_PREFIX) ? key.slice(KEY_PREFIX.length) : undefined;
-    if (short === undefined || STRING_KEYS.has(short)) {
-      parsed[key] = value;
-      continue;
-    }
-    try {
-      parsed[key] = JSON.parse(value);
-    } catch {
-      parsed[key] = value;
-    }
+export function readConfigValue(key: string, value: unknown): unknown {
+  if (typeof value !== "string" || STRING_KEYS.has(key)) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
   }
-  return parsed;
 }
 
-/** A value Pulumi keeps encrypted (`secure:`): nothing here may be a secret, and none can be read without the CLI. */
-function isEncrypted(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+/** The path (`webhealth:targets[0].name`) of every encrypted value inside a config value. */
+function encryptedPaths(value: unknown, path: string): string[] {
+  if (isEncrypted(value)) return [path];
+  if (Array.isArray(value)) return value.flatMap((item, index) => encryptedPaths(item, `${path}[${index}]`));
+  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([key, item]) => encryptedPaths(item, `${path}.${key}`));
+  return [];
+}
+
+export interface LoadOptions {
+  /** Keys the Pulumi CLI reports as secret (it hands their values over decrypted). */
+  secretKeys?: ReadonlySet<string>;
 }
 
 /**
- * Validates a stack's config map (keys like `webhealth:targets`, `aws:region`) for a stage.
+ * Validates a stack's config map (keys like `webhealth:targets`, `aws:region`) for a stage: the
+ * values as the Pulumi CLI hands them to the program (strings) or as a stack file holds them.
  * Throws a ConfigError listing every problem; returns the config with defaults applied.
  */
-export function loadStageConfig(stage: string, raw: Record<string, unknown>): StageConfig {
+export function loadStageConfig(stage: string, raw: Record<string, unknown>, options: LoadOptions = {}): StageConfig {
   const problems: string[] = [];
   if (!/^[a-z][a-z0-9-]*$/.test(stage) || stage.length > CONFIG_LIMITS.maxStageNameLength) {
     problems.push(`stack: "${stage}" must be lowercase letters, digits and dashes, at most ${CONFIG_LIMITS.maxStageNameLength} characters (it names functions and alarms)`);
@@ -255,14 +305,26 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>): St
   else if (typeof homeRegion !== "string" || !REGION_PATTERN.test(homeRegion)) problems.push("aws:region: must be an AWS region name like eu-west-1");
 
   const own: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
+  const refused = new Set<string>();
+  for (const [key, rawValue] of Object.entries(raw)) {
     if (!key.startsWith(KEY_PREFIX)) continue;
-    if (isEncrypted(value)) problems.push(`${key}: is encrypted (secure:); no webhealth key holds a secret, set it in plain text`);
-    else own[key.slice(KEY_PREFIX.length)] = value;
+    const short = key.slice(KEY_PREFIX.length);
+    const value = readConfigValue(short, rawValue);
+    if (key !== SECRETS_KEY) {
+      const secretPaths = options.secretKeys?.has(key) ? [key] : encryptedPaths(value, key);
+      if (secretPaths.length > 0) {
+        problems.push(...secretPaths.map((path) => `${path}: is a secret (secure:), but only ${SECRETS_KEY} holds secrets: set it in plain text, or keep the value in ${SECRETS_KEY} and refer to it by name`));
+        refused.add(short);
+        continue;
+      }
+    }
+    own[short] = value;
   }
   const result = StageSchema.safeParse(own);
   if (!result.success) {
-    for (const line of describeIssues(CONFIG_NAMESPACE, result.error)) problems.push(...line.split("\n").map(toConfigPath));
+    // A refused key was left out: the schema's "is required" for it would only repeat the problem.
+    const issues = result.error.issues.filter((issue) => !refused.has(String(issue.path[0])));
+    for (const line of describeIssues(CONFIG_NAMESPACE, new z.ZodError(issues))) problems.push(...line.split("\n").map(toConfigPath));
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
@@ -298,6 +360,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>): St
     logRetentionDays: value.logRetentionDays,
     protectData: value.protectData,
     alarms: { ...value.alarms, quorum },
+    secrets: value.secrets,
   };
 }
 

@@ -5,8 +5,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as pulumiRuntimeConfig from "@pulumi/pulumi/runtime/config";
 import { bundleFunction } from "../scripts/bundle";
-import { loadStageConfig, parseConfigStrings, ConfigError, type StageConfig } from "./config";
+import { loadStageConfig, ConfigError, type StageConfig } from "./config";
 import { estimatedMonthlyCostUsd, estimateUsage } from "./cost";
 import { Alarms } from "./components/alarms";
 import { CanaryFunction } from "./components/canary-function";
@@ -148,11 +149,23 @@ export function createStack(config: StageConfig): ProgramOutputs {
   };
 }
 
+/**
+ * Whether the Pulumi CLI handed a key over as a secret (`pulumi config set --secret`). The SDK
+ * marks this function internal but has exported it since 3.x (it reads the secret keys the
+ * language host passes with the config); where it is missing, no key counts as secret and only
+ * `webhealth:secrets` values are treated as secrets, which they always are.
+ */
+function isConfigSecret(key: string): boolean {
+  const runtimeConfig = pulumiRuntimeConfig as unknown as { isConfigSecret?: (key: string) => boolean };
+  return runtimeConfig.isConfigSecret?.(key) ?? false;
+}
+
 /** Reads the stack's config through Pulumi, validates it, and creates the stack. */
 export function runProgram(): ProgramOutputs {
   let config: StageConfig;
   try {
-    config = loadStageConfig(pulumi.getStack(), parseConfigStrings(pulumi.runtime.allConfig()));
+    const all = pulumi.runtime.allConfig();
+    config = loadStageConfig(pulumi.getStack(), all, { secretKeys: new Set(Object.keys(all).filter(isConfigSecret)) });
   } catch (error) {
     // A RunError prints its message without a stack trace: the user sees `webhealth:key: reason` lines.
     if (error instanceof ConfigError) throw new pulumi.RunError(`invalid stack configuration:\n${error.message}`);

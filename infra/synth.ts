@@ -14,9 +14,10 @@ import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
 import { loadStageConfig } from "./config";
 import { runProgram, type ProgramOutputs } from "./program";
 import { PROJECT_NAME, readStackConfig } from "./stack-files";
+import { REDACTED } from "../functions/common/secrets";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
-export const REDACTED = "[secret]";
+export { REDACTED };
 
 export interface SynthResource {
   /** The Pulumi type token, e.g. `aws:cloudwatch/metricAlarm:MetricAlarm`. */
@@ -116,7 +117,11 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
   }
 }
 
-/** Stack config values as Pulumi hands them to programs: strings, structured values as JSON. */
+/**
+ * Stack config values as Pulumi hands them to programs: strings, structured values as JSON. A
+ * `secure:` value stays the JSON of its ciphertext wrapper, which the program's config parser
+ * reads as an encrypted secret (no CLI here to decrypt it).
+ */
 function toConfigStrings(config: Record<string, unknown>): Record<string, string> {
   const strings: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) strings[key] = typeof value === "string" ? value : JSON.stringify(value);

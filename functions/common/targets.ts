@@ -103,7 +103,7 @@ const headerValue = z.custom<HeaderValue>().check(
     const keys = Object.keys(value);
     const name = (value as { secret?: unknown }).secret;
     if (keys.length !== 1 || keys[0] !== "secret") ctx.addIssue({ code: "custom", message: 'must be a string or { "secret": "<name>" }' });
-    else if (typeof name !== "string" || !isSecretName(name)) ctx.addIssue({ code: "custom", path: ["secret"], message: SECRET_NAME_RULE });
+    else if (typeof name !== "string" || !isSecretName(name)) ctx.addIssue({ code: "custom", path: ["secret"], message: `must be ${SECRET_NAME_RULE}` });
   }),
 );
 

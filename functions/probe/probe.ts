@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import type { LookupFunction } from "node:net";
 import type { IncomingHttpHeaders } from "node:http";
-import { redact } from "../common/secrets";
+import { redactValues } from "../common/secrets";
 import { TARGET_DEFAULTS, type Target } from "../common/targets";
 import { checkResponse } from "./assertions";
 import { DeadlineReached, ProbeFailure, toProbeError } from "./errors";
@@ -182,7 +182,7 @@ export async function probeTarget(target: Target, options: EngineOptions = {}): 
     if (outcome.result.ok || attempts > retries) {
       const { result } = outcome;
       // A server may echo what it was sent (a token in a body, a redirect URL): messages never show a secret.
-      const error = result.error && prepared.secretValues.length > 0 ? { ...result.error, message: redact(result.error.message, prepared.secretValues) } : result.error;
+      const error = result.error && prepared.secretValues.length > 0 ? { ...result.error, message: redactValues(result.error.message, prepared.secretValues) } : result.error;
       return { ...result, error, attempts, warnings: warningsOf(result, target, options.warnings) };
     }
     if (!(await pause(options.retryPauseMs ?? ENGINE_DEFAULTS.retryPauseMs, options.deadline))) return skippedResult(target, attempts);

@@ -1,11 +1,13 @@
 import { expect } from "chai";
-import { CONFIG_DEFAULTS, ConfigError, loadStageConfig, parseConfigStrings, schedulePeriodSeconds } from "../../infra/config";
+import { inspect } from "node:util";
+import { CONFIG_DEFAULTS, ConfigError, loadStageConfig, schedulePeriodSeconds } from "../../infra/config";
+import { REDACTED } from "../../functions/common/secrets";
 
 const BASE = { "aws:region": "us-east-1", "webhealth:targets": [{ url: "https://example.com/" }] };
 
-function problemsOf(raw: Record<string, unknown>, stage = "beta"): string[] {
+function problemsOf(raw: Record<string, unknown>, stage = "beta", secretKeys?: ReadonlySet<string>): string[] {
   try {
-    loadStageConfig(stage, raw);
+    loadStageConfig(stage, raw, { secretKeys });
   } catch (error) {
     expect(error).to.be.instanceOf(ConfigError);
     return (error as ConfigError).problems;
@@ -34,6 +36,7 @@ describe("infra config: webhealth:* keys", () => {
       logRetentionDays: 30,
       protectData: false,
       alarms: { ...CONFIG_DEFAULTS.alarms, quorum: 1 },
+      secrets: {},
     });
   });
 
@@ -69,7 +72,26 @@ describe("infra config: webhealth:* keys", () => {
     { title: "a string where a boolean belongs", raw: { ...BASE, "webhealth:protectData": "yes" }, problems: ["webhealth:protectData: must be true or false"] },
     { title: "concurrency out of range", raw: { ...BASE, "webhealth:probeConcurrency": 0 }, problems: ["webhealth:probeConcurrency: must be at least 1"] },
     { title: "a reserved namespace", raw: { ...BASE, "webhealth:namespace": "AWS/Lambda" }, problems: ["webhealth:namespace: must not start with AWS/ (reserved for AWS services)"] },
-    { title: "an encrypted value", raw: { ...BASE, "webhealth:notifyEmails": { secure: "v1:abc" } }, problems: ["webhealth:notifyEmails: is encrypted (secure:); no webhealth key holds a secret, set it in plain text"] },
+    {
+      title: "an encrypted value outside webhealth:secrets",
+      raw: { ...BASE, "webhealth:notifyEmails": { secure: "v1:abc" } },
+      problems: ["webhealth:notifyEmails: is a secret (secure:), but only webhealth:secrets holds secrets: set it in plain text, or keep the value in webhealth:secrets and refer to it by name"],
+    },
+    {
+      title: "an encrypted value nested in a target, named by its path",
+      raw: { ...BASE, "webhealth:targets": [{ url: "https://example.com/", expect: { headers: { "x-token": { secure: "v1:abc" } } } }] },
+      problems: ["webhealth:targets[0].expect.headers.x-token: is a secret (secure:), but only webhealth:secrets holds secrets: set it in plain text, or keep the value in webhealth:secrets and refer to it by name"],
+    },
+    { title: "a secret name that cannot name a parameter", raw: { ...BASE, "webhealth:secrets": { "api token": "x" } }, problems: ["webhealth:secrets.api token: must be 1-64 letters, digits, _ . or -, starting with a letter or digit"] },
+    { title: "an empty secret", raw: { ...BASE, "webhealth:secrets": { token: "" } }, problems: ["webhealth:secrets.token: must not be empty"] },
+    { title: "a secret that is a list", raw: { ...BASE, "webhealth:secrets": { token: ["a"] } }, problems: ["webhealth:secrets.token: must be a string"] },
+    { title: "a secret over SSM's 4 KB", raw: { ...BASE, "webhealth:secrets": { token: "é".repeat(2049) } }, problems: ["webhealth:secrets.token: must be at most 4096 bytes (an SSM SecureString parameter)"] },
+    { title: "secrets that are not a map", raw: { ...BASE, "webhealth:secrets": "token" }, problems: ["webhealth:secrets: must be a map of secret names to values"] },
+    {
+      title: "two secret names that read the same environment variable",
+      raw: { ...BASE, "webhealth:secrets": { "api.token": "a", api_token: "b" } },
+      problems: ["webhealth:secrets.api_token: reads the same environment variable (WEBHEALTH_SECRET_API_TOKEN) as secrets.api.token when probing locally: rename one"],
+    },
     {
       title: "two targets whose names make the same alarm names",
       raw: { ...BASE, "webhealth:targets": [{ url: "https://a.example.com/", name: "Shop API" }, { url: "https://b.example.com/", name: "shop-api" }] },
@@ -93,24 +115,58 @@ describe("infra config: webhealth:* keys", () => {
     });
   }
 
-  it("reads Pulumi's string config back into values, leaving string keys alone", () => {
-    expect(
-      parseConfigStrings({
-        "webhealth:targets": '[{"url":"https://example.com/"}]',
-        "webhealth:phaseMetrics": "false",
-        "webhealth:probeConcurrency": "8",
-        "webhealth:schedule": "rate(5 minutes)",
-        "webhealth:namespace": "123",
-        "aws:region": "eu-west-1",
-      }),
-    ).to.deep.equal({
-      "webhealth:targets": [{ url: "https://example.com/" }],
+  it("reads the strings Pulumi writes and hands over exactly like structured values, leaving string keys alone", () => {
+    // Prepare: `pulumi config set` stores top-level values as strings, and the CLI hands the program every value as a string.
+    const structured = {
+      ...BASE,
       "webhealth:phaseMetrics": false,
       "webhealth:probeConcurrency": 8,
+      "webhealth:alarms": { quorum: 1, latencyPeriods: 6 },
       "webhealth:schedule": "rate(5 minutes)",
       "webhealth:namespace": "123",
-      "aws:region": "eu-west-1",
-    });
+    };
+    const asStrings = {
+      "aws:region": "us-east-1",
+      "webhealth:targets": '[{"url":"https://example.com/"}]',
+      "webhealth:phaseMetrics": "false",
+      "webhealth:probeConcurrency": "8",
+      "webhealth:alarms": '{"quorum":1,"latencyPeriods":6}',
+      "webhealth:schedule": "rate(5 minutes)",
+      "webhealth:namespace": "123",
+    };
+
+    // Act
+    const fromStrings = loadStageConfig("beta", asStrings);
+    const fromValues = loadStageConfig("beta", structured);
+
+    // Assess
+    expect(fromStrings).to.deep.equal(fromValues);
+    expect([fromStrings.phaseMetrics, fromStrings.probeConcurrency, fromStrings.alarms.latencyPeriods, fromStrings.namespace]).to.deep.equal([false, 8, 6, "123"]);
+  });
+
+  it("treats every webhealth:secrets value as a secret: plain, encrypted or a number, never shown", () => {
+    // Prepare: what the CLI decrypts, what a stack file read without the CLI holds, and what `--path` stores for digits.
+    const raw = { ...BASE, "webhealth:secrets": { token: "s3cr3t-value", sealed: { secure: "v1:Zm9v" }, pin: 1234 } };
+
+    // Act
+    const { secrets } = loadStageConfig("beta", raw);
+
+    // Assess
+    expect(Object.keys(secrets)).to.deep.equal(["token", "sealed", "pin"]);
+    expect([secrets.token.reveal(), secrets.sealed.reveal(), secrets.pin.reveal()]).to.deep.equal(["s3cr3t-value", undefined, "1234"]);
+    expect([secrets.token.readable, secrets.sealed.readable]).to.deep.equal([true, false]);
+    const shown = [JSON.stringify(secrets), String(secrets.token), `${secrets.token}`, inspect(secrets), inspect(loadStageConfig("beta", raw))].join("\n");
+    expect(shown).to.not.include("s3cr3t-value");
+    expect(shown).to.not.include("1234");
+    expect(JSON.stringify(secrets)).to.equal(JSON.stringify({ token: REDACTED, sealed: REDACTED, pin: REDACTED }));
+  });
+
+  it("reads webhealth:secrets as the CLI hands it over (JSON of decrypted values), and refuses other keys the CLI says are secret", () => {
+    const fromCli = loadStageConfig("beta", { ...BASE, "webhealth:secrets": '{"token":"s3cr3t-value"}' }, { secretKeys: new Set(["webhealth:secrets"]) });
+    expect(fromCli.secrets.token.reveal()).to.equal("s3cr3t-value");
+    expect(problemsOf({ ...BASE, "webhealth:namespace": "Prod" }, "beta", new Set(["webhealth:namespace"]))).to.deep.equal([
+      "webhealth:namespace: is a secret (secure:), but only webhealth:secrets holds secrets: set it in plain text, or keep the value in webhealth:secrets and refer to it by name",
+    ]);
   });
 
   it("turns rate expressions into periods", () => {

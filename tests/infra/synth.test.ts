@@ -58,6 +58,23 @@ describe("infra synth engine", function () {
     ]);
   });
 
+  it("synthesises a stage whose secrets only the Pulumi CLI could decrypt, and one set with `pulumi config set` strings", async () => {
+    // Prepare: what `pulumi config set --secret --path 'webhealth:secrets.token'` and `pulumi config set webhealth:phaseMetrics false` write.
+    const config = {
+      "aws:region": "us-east-1",
+      "webhealth:targets": [{ url: "https://example.com/" }],
+      "webhealth:secrets": { token: { secure: "v1:c2VhbGVk" } },
+      "webhealth:phaseMetrics": "false",
+    };
+
+    // Act
+    const { document } = await synthesize("beta", config);
+
+    // Assess: phase metrics are off as the string said, and nothing failed for want of the secret.
+    const probe = document.resources.find((resource) => resource.name === "probe-us-east-1-function");
+    expect((probe?.inputs.environment as { variables: Record<string, string> }).variables.PHASE_METRICS).to.equal("false");
+  });
+
   it("stops `pulumi up` on bad config with the key and the reason, no stack trace", async () => {
     let caught: unknown;
     try {
