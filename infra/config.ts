@@ -4,7 +4,7 @@
  * same way the target schema does: `webhealth:targets[2].url: must be http or https`.
  */
 import * as z from "zod";
-import { describeIssues, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
+import { describeIssues, secretReferences, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE } from "../functions/common/metrics";
 import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
@@ -338,6 +338,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     problems.push(`${KEY_PREFIX}alarms.quorum: must be at most the number of probe regions (${probeRegions.length})`);
   }
   problems.push(...targetKeyProblems(value.targets, `${KEY_PREFIX}targets`));
+  problems.push(...secretReferenceProblems(value.targets, value.secrets));
   const timeoutMs = probeTimeoutSeconds(periodSeconds) * 1000;
   problems.push(...shardProblems(value.targets, { concurrency: value.probeConcurrency, timeoutMs }, `${KEY_PREFIX}targets`));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -362,6 +363,18 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     alarms: { ...value.alarms, quorum },
     secrets: value.secrets,
   };
+}
+
+/** Every secret a target names must be in `webhealth:secrets`: the probe could never send it otherwise. */
+function secretReferenceProblems(targets: readonly Target[], secrets: Readonly<Record<string, SecretText>>): string[] {
+  return targets.flatMap((target, index) =>
+    secretReferences(target)
+      .filter(({ name }) => !Object.hasOwn(secrets, name))
+      .map(
+        ({ name, header }) =>
+          `${KEY_PREFIX}targets[${index}].request.headers.${header}: secret "${name}" is not in ${SECRETS_KEY} (target ${target.name ?? target.url}); set it with pulumi config set --secret --path '${SECRETS_KEY}.${name}' <value>`,
+      ),
+  );
 }
 
 /** `webhealth.targets[2].url: ...` (from formatPath) reads `webhealth:targets[2].url: ...` in Pulumi's notation. */

@@ -14,7 +14,9 @@ import { CanaryFunction } from "./components/canary-function";
 import { Dashboard } from "./components/dashboard";
 import { AlarmLedger } from "./components/ledger";
 import { Notifications } from "./components/notifications";
-import { ProbeRegion } from "./components/probes";
+import { ProbeRegion, type ProbeSecretAccess } from "./components/probes";
+import { StageSecrets } from "./components/secrets";
+import { secretParameterName } from "../functions/common/secrets";
 import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
 import { planDashboard } from "./plan/dashboard";
 import { alarmNamePrefix } from "./plan/names";
@@ -96,9 +98,20 @@ export function createStack(config: StageConfig): ProgramOutputs {
       partition,
       statefulOptions,
       keyDeletionWindowDays: keyDeletionWindowDays(config.protectData),
+      keyEncryptsSecrets: plan.secrets.parameters.length > 0,
     },
     { provider: home },
   );
+  const secrets = new StageSecrets("secrets", { plan: plan.secrets, values: config.secrets, keyArn: notifications.key.arn, stage: config.stage }, { provider: home });
+  const probeSecrets: ProbeSecretAccess | undefined =
+    plan.secrets.probeSecrets.length === 0
+      ? undefined
+      : {
+          parameterArns: plan.secrets.probeSecrets.map((name) => pulumi.interpolate`arn:${partition}:ssm:${config.homeRegion}:${accountId}:parameter${secretParameterName(config.stage, name)}`),
+          keyArn: notifications.key.arn,
+          parameterPath: plan.secrets.parameterPath,
+          region: config.homeRegion,
+        };
   const ledger = new AlarmLedger(
     "ledger",
     {
@@ -119,8 +132,9 @@ export function createStack(config: StageConfig): ProgramOutputs {
     (probePlan) =>
       new ProbeRegion(
         probePlan.role,
-        { config, plan: probePlan, shards: plan.shards, prefix: plan.prefix, code: probeCode, hookCode, accountId, partition },
-        { provider: providerFor(probePlan.region) },
+        { config, secrets: probeSecrets, plan: probePlan, shards: plan.shards, prefix: plan.prefix, code: probeCode, hookCode, accountId, partition },
+        // The parameters exist before any probe version that reads them.
+        { provider: providerFor(probePlan.region), dependsOn: [secrets] },
       ),
   );
   // Alarms after the ledger: the recorder is subscribed before the first state change is published.

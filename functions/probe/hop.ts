@@ -112,7 +112,8 @@ export function requestHop(url: URL, options: HopOptions): Promise<HopResponse> 
     const request = (isHttps ? https : http).request(url, {
       method: options.method,
       agent: isHttps ? httpsAgent : httpAgent,
-      headers: options.headers,
+      // Node frames a body itself only for methods it expects one with (not DELETE, OPTIONS...): say its length always.
+      headers: options.body === undefined ? options.headers : { ...options.headers, "content-length": String(Buffer.byteLength(options.body)) },
       lookup: options.lookup,
       ...(isHttps ? { secureContext: secureContextFor(options.ca) } : {}),
     });
