@@ -5,7 +5,10 @@
 import * as jmespath from "jmespath";
 import * as z from "zod/mini";
 import { regexProblem } from "./regex";
-import { expected, wholeNumberType } from "./schema-kit";
+import { expected, validate, wholeNumberType } from "./schema-kit";
+
+// The validation helpers live in schema-kit (functions that validate no target need not bundle this module).
+export { describeIssues, formatPath, validate, ValidationError } from "./schema-kit";
 import { isSecretName, SECRET_NAME_RULE } from "./secrets";
 
 /** Defaults applied when a target leaves a field out. */
@@ -284,49 +287,6 @@ export const TargetListSchema = z
       });
     }),
   );
-
-/** A validation failure whose message lists every problem as `path: reason`, one per line. */
-export class ValidationError extends Error {
-  constructor(public readonly problems: string[]) {
-    super(problems.join("\n"));
-    this.name = "ValidationError";
-  }
-}
-
-/** Renders a zod path as `targets[2].expect.status[0]` under the given root name. */
-export function formatPath(root: string, path: ReadonlyArray<PropertyKey>): string {
-  let out = root;
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
-
-/** The parts of a zod error this module reads (zod and zod/mini share them). */
-interface SchemaIssue {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  keys?: string[];
-}
-
-/** Turns a zod error into `path: reason` lines, naming unknown keys explicitly. */
-export function describeIssues(root: string, error: { issues: readonly SchemaIssue[] }): string[] {
-  return error.issues.map((issue) => {
-    if (issue.code === "unrecognized_keys") {
-      return (issue.keys ?? []).map((key) => `${formatPath(root, [...issue.path, key])}: is not a known field`).join("\n");
-    }
-    return `${formatPath(root, issue.path)}: ${issue.message}`;
-  });
-}
-
-/** Validates a parsed value against a schema, throwing a ValidationError that names each place. */
-export function validate<T>(schema: z.core.$ZodType<T>, value: unknown, root: string): T {
-  const result = z.safeParse(schema, value);
-  if (!result.success) throw new ValidationError(describeIssues(root, result.error as unknown as { issues: SchemaIssue[] }));
-  return result.data;
-}
 
 /** Validates a list of targets; errors read `targets[2].url: must be http or https`. */
 export function parseTargets(value: unknown, root = "targets"): Target[] {

@@ -93,6 +93,13 @@ describe("infra config: webhealth:* keys", () => {
       problems: ["webhealth:secrets.api_token: reads the same environment variable (WEBHEALTH_SECRET_API_TOKEN) as secrets.api.token when probing locally: rename one"],
     },
     {
+      title: "a target naming a secret that webhealth:secrets lacks",
+      raw: { ...BASE, "webhealth:secrets": { other: "x" }, "webhealth:targets": [{ url: "https://api.example.com/", name: "api", request: { headers: { Authorization: { secret: "api-token" } } } }] },
+      problems: [
+        "webhealth:targets[0].request.headers.Authorization: secret \"api-token\" is not in webhealth:secrets (target api); set it with pulumi config set --secret --path 'webhealth:secrets.api-token' <value>",
+      ],
+    },
+    {
       title: "two targets whose names make the same alarm names",
       raw: { ...BASE, "webhealth:targets": [{ url: "https://a.example.com/", name: "Shop API" }, { url: "https://b.example.com/", name: "shop-api" }] },
       problems: ['webhealth:targets[1].name: names the same alarms ("shop-api") as webhealth:targets[0]: give each target a distinct name'],

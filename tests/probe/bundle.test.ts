@@ -12,7 +12,7 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
     const bundle = bundleFunction("probe");
     const required = [...new Set([...bundle.code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]))].sort();
 
-    expect(required).to.deep.equal(["@aws-sdk/client-cloudwatch", "node:events", "node:http", "node:https", "node:perf_hooks", "node:tls"]);
+    expect(required).to.deep.equal(["@aws-sdk/client-cloudwatch", "@aws-sdk/client-ssm", "node:events", "node:http", "node:https", "node:perf_hooks", "node:tls"]);
 
     // Loaded from memory the way Lambda loads index.js; @aws-sdk resolves from this project as the runtime provides it.
     const filename = path.join(PROJECT_ROOT, "dist", "probe-bundle-under-test.js");
