@@ -25,17 +25,20 @@ import { planStage } from "./plan/stage";
 /** The functions the program deploys, bundled by scripts/bundle.ts from functions/<name>/index.ts. */
 export type FunctionName = "probe" | "recorder" | "canary-hook";
 
-const bundles = new Map<FunctionName, string>();
+const bundles = new Map<FunctionName, { code: string; files: Record<string, string> }>();
 
-/** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`). A process
- * bundles each function once: the sources do not change while it runs. */
+/** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`, plus its side
+ * modules under `node_modules/`). A process bundles each function once: the sources do not change while it runs. */
 export function functionArchive(name: FunctionName): pulumi.asset.AssetArchive {
-  let code = bundles.get(name);
-  if (code === undefined) {
-    code = bundleFunction(name).code;
-    bundles.set(name, code);
+  let bundle = bundles.get(name);
+  if (bundle === undefined) {
+    const { code, files } = bundleFunction(name);
+    bundle = { code, files };
+    bundles.set(name, bundle);
   }
-  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(code) });
+  const assets: Record<string, pulumi.asset.StringAsset> = { "index.js": new pulumi.asset.StringAsset(bundle.code) };
+  for (const [file, content] of Object.entries(bundle.files)) assets[file] = new pulumi.asset.StringAsset(content);
+  return new pulumi.asset.AssetArchive(assets);
 }
 
 /**

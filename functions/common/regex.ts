@@ -6,7 +6,18 @@
  * at validation with a message that says why. Syntax: https://github.com/google/re2/wiki/Syntax
  * (JavaScript's for everything this project's targets use; flags inline, e.g. `(?i)green`).
  */
-import { RE2JS } from "re2js";
+import type { RE2JS as RE2JSClass } from "re2js";
+
+/**
+ * re2js, loaded on first use: 150 KiB of code (mostly Unicode tables) that only targets with a
+ * regular expression need; the probe ships it beside its bundle (scripts/bundle.ts SIDE_MODULES).
+ */
+let engine: typeof RE2JSClass | undefined;
+function re2(): typeof RE2JSClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deliberate lazy load, see above
+  engine ??= (require("re2js") as typeof import("re2js")).RE2JS;
+  return engine;
+}
 
 export interface LinearRegex {
   readonly source: string;
@@ -45,7 +56,7 @@ export function regexProblem(pattern: string): string | undefined {
   const unsupported = unsupportedFeature(pattern);
   if (unsupported) return unsupported;
   try {
-    RE2JS.compile(pattern);
+    re2().compile(pattern);
     return undefined;
   } catch (error) {
     return `must be a valid regular expression (${(error as Error).message.replace(/^error parsing regexp: /, "")})`;
@@ -54,6 +65,6 @@ export function regexProblem(pattern: string): string | undefined {
 
 /** Compiles a validated pattern; matching finds the pattern anywhere in the text, like RegExp.test. */
 export function compileRegex(pattern: string): LinearRegex {
-  const compiled = RE2JS.compile(pattern);
+  const compiled = re2().compile(pattern);
   return { source: pattern, test: (text) => compiled.matcher(text).find() };
 }

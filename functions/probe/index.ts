@@ -16,7 +16,7 @@ import type { ProbeResult } from "./result";
 import type { Target } from "../common/targets";
 import { probeAll } from "./run";
 import type { SecretValues } from "./request";
-import { createSecretsClient, createSecretsProvider, readSecrets, secretNamesOf } from "./secrets";
+import { secretReferences } from "../common/targets";
 import { runSelfTest } from "./self-test";
 import { readProbeSettings, type ProbeSettings } from "./settings";
 
@@ -104,10 +104,13 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
 
   /** The values of the secrets these targets name; none when the stage has no secrets (such targets then fail with SECRET). */
   const secretsFor = async (targets: readonly Target[], current: ProbeSettings): Promise<SecretValues | undefined> => {
-    const names = secretNamesOf(targets);
-    if (names.length === 0 || !current.secrets) return undefined;
+    if (!current.secrets || !targets.some((target) => secretReferences(target).length > 0)) return undefined;
+    // Loaded on first use: the SSM client and Powertools cost tens of milliseconds of cold start that
+    // a stage without secrets must not pay.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deliberate lazy load, see above
+    const { createSecretsClient, createSecretsProvider, readSecrets, secretNamesOf } = require("./secrets") as typeof import("./secrets");
     secretsProvider ??= createSecretsProvider((dependencies.createSecretsClient ?? createSecretsClient)(current.secrets.region));
-    return readSecrets(secretsProvider, current.secrets.parameterPath, names);
+    return readSecrets(secretsProvider, current.secrets.parameterPath, secretNamesOf(targets));
   };
 
   return async function handler(event: unknown, context: InvocationContext): Promise<ProbeSummary | SelfTestReport> {
