@@ -31,7 +31,11 @@ export async function probeAll(targets: readonly Target[], options: RunOptions =
   if (options.deadline) setMaxListeners(concurrency + 10, options.deadline);
   const stopMonitor = startEventLoopMonitor();
   let done = 0;
-  const { results, maxInFlight } = await runPool(targets, concurrency, async (target) => {
+  const { results, maxInFlight } = await runPool(targets, concurrency, async (target, index) => {
+    // A target that takes a slot another just left starts after the I/O already waiting has been
+    // handled (setImmediate runs after the poll phase): opening its connection in the middle of a
+    // burst of answers would delay the marks of the answers still queued.
+    if (index >= concurrency) await new Promise((resolve) => setImmediate(resolve));
     // A target still queued when the deadline is reached is reported skipped, never dropped.
     const result = options.deadline?.aborted ? skippedResult(target) : await probeTarget(target, options);
     done += 1;
