@@ -28,6 +28,8 @@ export interface FunctionBundle {
   sizeBytes: number;
   /** Files shipped beside index.js (path in the archive -> content): the side modules. */
   files: Record<string, string>;
+  /** The project's source files in the bundle (repository-relative, dependencies excluded). */
+  sources: string[];
 }
 
 const COMMON_OPTIONS = {
@@ -59,9 +61,13 @@ export function bundleFunction(name: string): FunctionBundle {
     ...COMMON_OPTIONS,
     entryPoints: [entryPoint],
     external: [...PROVIDED_BY_RUNTIME, ...sideModules],
+    metafile: true,
   });
   const code = result.outputFiles[0].text;
   const files = Object.fromEntries(sideModules.map((module) => [`node_modules/${module}/index.js`, bundleSideModule(module)]));
-  return { name, code, sizeBytes: Buffer.byteLength(code), files };
+  const sources = Object.keys(result.metafile.inputs)
+    .filter((input) => !input.includes("node_modules/"))
+    .sort();
+  return { name, code, sizeBytes: Buffer.byteLength(code), files, sources };
 }
 

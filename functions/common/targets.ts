@@ -4,12 +4,14 @@
  */
 import * as jmespath from "jmespath";
 import * as z from "zod/mini";
+import { CLOUDWATCH_LIMITS } from "./aws-limits";
+import { dimensionTextProblem } from "./cloudwatch-values";
 import { regexProblem } from "./regex";
 import { expected, validate, wholeNumberType } from "./schema-kit";
+import { isSecretName, SECRET_NAME_RULE } from "./secrets";
 
 // The validation helpers live in schema-kit (functions that validate no target need not bundle this module).
 export { describeIssues, formatPath, validate, ValidationError } from "./schema-kit";
-import { isSecretName, SECRET_NAME_RULE } from "./secrets";
 
 /** Defaults applied when a target leaves a field out. */
 export const TARGET_DEFAULTS = {
@@ -26,9 +28,8 @@ export const TARGET_LIMITS = {
   maxTimeoutMs: 60_000,
   maxRetries: 3,
   maxNameLength: 128,
-  /** CloudWatch dimension values are limited to 1,024 characters; the URL is the `Url` dimension.
-   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html */
-  maxUrlLength: 1024,
+  /** The normalised URL is the `Url` dimension: at most a dimension value's 1,024 characters. */
+  maxUrlLength: CLOUDWATCH_LIMITS.dimensionValueMaxLength,
   /** A request body is sent as is; the stage's targets travel in EventBridge inputs of 8,192 characters anyway. */
   maxBodyLength: 65_536,
   maxHeaders: 50,
@@ -61,23 +62,42 @@ export function isSecretRef(value: HeaderValue): value is SecretRef {
   return typeof value === "object" && value !== null;
 }
 
-const httpUrl = z.string({ error: expected("a string") }).check(
-  z.maxLength(TARGET_LIMITS.maxUrlLength, { error: `must be at most ${TARGET_LIMITS.maxUrlLength} characters` }),
-  z.superRefine((value, ctx) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be an absolute URL" });
-      return;
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      ctx.addIssue({ code: "custom", message: "must be http or https" });
-    } else if (parsed.username || parsed.password) {
-      // Credentials in the URL would end up in metric dimensions, logs and alarm names.
-      ctx.addIssue({ code: "custom", message: "must not contain credentials" });
-    }
-  }),
+/**
+ * A target URL, normalised once to its WHATWG serialisation (lower-case scheme and host, punycode
+ * host, percent-encoded path and query, default port dropped, `/` for an empty path), so one URL
+ * has one spelling everywhere: `HTTPS://Example.com` and `https://example.com/` are the same target.
+ * The normalised form is the `Url` dimension, so its length and characters are checked there.
+ */
+const httpUrl = z.pipe(
+  z.string({ error: expected("a string") }).check(
+    z.superRefine((value, ctx) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(value);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be an absolute URL" });
+        return;
+      }
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+        ctx.addIssue({ code: "custom", message: "must be http or https" });
+        return;
+      }
+      if (parsed.username || parsed.password) {
+        // Credentials in the URL would end up in metric dimensions, logs and alarm names.
+        ctx.addIssue({ code: "custom", message: "must not contain credentials" });
+        return;
+      }
+      const normalised = parsed.href;
+      if (normalised.length > TARGET_LIMITS.maxUrlLength) {
+        ctx.addIssue({ code: "custom", message: `must be at most ${TARGET_LIMITS.maxUrlLength} characters once normalised (is ${normalised.length})` });
+        return;
+      }
+      const problem = dimensionTextProblem(normalised);
+      if (problem) ctx.addIssue({ code: "custom", message: `cannot be a CloudWatch dimension value: ${problem}` });
+    }),
+  ),
+  // Only a URL that passed the checks above reaches the transform.
+  z.transform((value: string) => new URL(value).href),
 );
 
 /** A pattern RE2 can run (see regex.ts); refused with the reason otherwise. */
@@ -273,7 +293,7 @@ export function secretReferences(target: Target): Array<{ name: string; header: 
   return Object.entries(target.request?.headers ?? {}).flatMap(([header, value]) => (isSecretRef(value) ? [{ name: value.secret, header }] : []));
 }
 
-/** A non-empty list of targets whose URLs are unique: the URL is the metric dimension and alarm key. */
+/** A non-empty list of targets whose (normalised) URLs are unique: the URL is the metric dimension and alarm key. */
 export const TargetListSchema = z
   .array(TargetSchema, { error: expected("a list of targets") })
   .check(

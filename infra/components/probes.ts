@@ -80,7 +80,7 @@ export function secretStatements(secrets: ProbeSecretAccess): PolicyStatement[] 
   ];
 }
 
-export function shardRuleName(prefix: string, index: number): string {
+export function shardRuleName(prefix: string, index: number | "*"): string {
   return `${prefix}-probe-${index}`;
 }
 
@@ -159,7 +159,11 @@ export class ProbeRegion extends pulumi.ComponentResource {
       return rule;
     });
 
-    // EventBridge sends undeliverable events to the queue only if the queue policy lets these rules do it.
+    // EventBridge sends undeliverable events to the queue only if the queue policy lets these rules
+    // do it. One ARN pattern for every shard rule of the stage in this region, not one ARN per rule:
+    // a queue policy holds at most 10 conditions and 8,192 bytes (RESOURCE_POLICY_LIMITS), which a
+    // list of rule ARNs outgrows past ten shards.
+    const shardRules = pulumi.interpolate`arn:${partition}:events:${plan.region}:${accountId}:rule/${shardRuleName(args.prefix, "*")}`;
     new aws.sqs.QueuePolicy(
       `${name}-failures-policy`,
       {
@@ -171,7 +175,7 @@ export class ProbeRegion extends pulumi.ComponentResource {
             Principal: { Service: "events.amazonaws.com" },
             Action: ["sqs:SendMessage"],
             Resource: this.failures.arn,
-            Condition: { ArnEquals: { "aws:SourceArn": this.rules.map((rule) => rule.arn) } },
+            Condition: { ArnLike: { "aws:SourceArn": shardRules } },
           },
         ]),
       },

@@ -5,6 +5,7 @@
  * the probe publishes: `Url` (+ `Region` when multi-region) per target, none (or `Region`) for
  * the heartbeat.
  */
+import { CLOUDWATCH_LIMITS } from "../../functions/common/aws-limits";
 import { PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions, type MetricDimension } from "../../functions/common/metrics";
 import { LIVE_ALIAS } from "../../functions/common/contract";
 import type { Target } from "../../functions/common/targets";
@@ -85,6 +86,21 @@ export function quorumSlowExpression(metricIds: readonly string[], thresholdMs: 
   return metricIds.map((id) => `IF(${id} > ${thresholdMs}, 1, 0)`).join(" + ");
 }
 
+/**
+ * A per-target alarm description that fits PutMetricAlarm's 1,024 characters whatever the URL (the
+ * schema accepts URLs of 1,024 characters): when the whole text would not fit, the URL is cut with
+ * an ellipsis, keeping its scheme, host and the start of its path. The alarm stays identifiable:
+ * its name carries the target's key, and its dimensions the full URL.
+ */
+export function targetDescription(url: string, describe: (url: string) => string): string {
+  const max = CLOUDWATCH_LIMITS.alarmDescriptionMaxLength;
+  const full = describe(url);
+  if (full.length <= max) return full;
+  const room = max - (full.length - url.length) - 1;
+  const shortened = describe(`${url.slice(0, Math.max(room, 0))}…`);
+  return shortened.length <= max ? shortened : `${shortened.slice(0, max - 1)}…`;
+}
+
 function latencyThreshold(target: Target, config: StageConfig): number {
   return target.latencyMs ?? config.alarms.defaultLatencyMs;
 }
@@ -118,7 +134,10 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-availability`,
         alarmName: `${prefix}${key}-availability`,
-        description: `${target.url} failed its check in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (no data counts as down: a dead probe must not look healthy)`,
+        description: targetDescription(
+          target.url,
+          (url) => `${url} failed its check in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (no data counts as down: a dead probe must not look healthy)`,
+        ),
         kind: "availability",
         comparisonOperator: "LessThanThreshold",
         threshold: 1,
@@ -131,7 +150,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-latency`,
         alarmName: `${prefix}${key}-latency`,
-        description: `${target.url} took more than ${threshold} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+        description: targetDescription(target.url, (url) => `${url} took more than ${threshold} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`),
         kind: "latency",
         comparisonOperator: "GreaterThanThreshold",
         threshold,
@@ -149,7 +168,10 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-availability`,
         alarmName: `${prefix}${key}-availability`,
-        description: `${target.url} was down from at least ${alarms.quorum} of ${regions} regions (${config.probeRegions.join(", ")}) in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods`,
+        description: targetDescription(
+          target.url,
+          (url) => `${url} was down from at least ${alarms.quorum} of ${regions} regions (${config.probeRegions.join(", ")}) in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods`,
+        ),
         kind: "availability",
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         threshold: alarms.quorum,
@@ -168,7 +190,10 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-latency`,
         alarmName: `${prefix}${key}-latency`,
-        description: `${target.url} took more than ${threshold} ms from at least ${alarms.quorum} of ${regions} regions in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+        description: targetDescription(
+          target.url,
+          (url) => `${url} took more than ${threshold} ms from at least ${alarms.quorum} of ${regions} regions in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+        ),
         kind: "latency",
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         threshold: alarms.quorum,
@@ -191,7 +216,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-certificate`,
         alarmName: `${prefix}${key}-certificate`,
-        description: `The TLS certificate of ${target.url} expires in less than ${alarms.certificateDays} days`,
+        description: targetDescription(target.url, (url) => `The TLS certificate of ${url} expires in less than ${alarms.certificateDays} days`),
         kind: "certificate",
         comparisonOperator: "LessThanThreshold",
         threshold: alarms.certificateDays,

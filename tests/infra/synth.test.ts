@@ -26,7 +26,14 @@ describe("infra synth engine", function () {
       const topic = new aws.sns.Topic("t", { name: "plain", displayName: pulumi.secret("hidden") });
       return { arn: topic.arn, token: pulumi.secret("s3cr3t") };
     });
-    expect(document.resources).to.deep.equal([{ type: "aws:sns/topic:Topic", name: "t", inputs: { displayName: REDACTED, name: "plain" } }]);
+    expect(document.resources).to.deep.equal([
+      {
+        type: "aws:sns/topic:Topic",
+        name: "t",
+        inputs: { displayName: REDACTED, name: "plain" },
+        options: { protect: false, retainOnDelete: false, ignoreChanges: [], deleteBeforeReplace: false, dependsOn: [], parent: "pulumi:pulumi:Stack::webhealth-beta" },
+      },
+    ]);
     expect(document.outputs).to.deep.equal({ arn: "arn:aws:sns:us-east-1:123456789012:plain", token: REDACTED });
   });
 
@@ -178,6 +185,27 @@ describe("infra synth engine", function () {
     }
     expect(caught).to.be.instanceOf(pulumi.RunError);
     expect((caught as Error).message).to.equal("invalid stack configuration:\nwebhealth:targets[0].retries: must be at most 3");
+  });
+
+  it("records each resource's options as the program passed them, with Pulumi's inheritance applied", async () => {
+    const { document } = await synthesizeProgram("beta", { "aws:region": "us-east-1" }, () => {
+      const provider = new aws.Provider("west", { region: "us-west-2" });
+      const parent = new pulumi.ComponentResource("test:index:Group", "group", {}, { provider, protect: true });
+      const first = new aws.sns.Topic("first", {}, { parent, retainOnDelete: true, ignoreChanges: ["displayName"], deleteBeforeReplace: true });
+      new aws.sqs.Queue("second", {}, { parent, protect: false, dependsOn: [first, parent] });
+      return {};
+    });
+    const options = Object.fromEntries(document.resources.map((resource) => [resource.name, resource.options]));
+    expect(options.first).to.deep.equal({
+      protect: true,
+      retainOnDelete: true,
+      ignoreChanges: ["displayName"],
+      deleteBeforeReplace: true,
+      dependsOn: [],
+      parent: "test:index:Group::group",
+      provider: "pulumi:providers:aws::west",
+    });
+    expect(options.second).to.deep.include({ protect: false, retainOnDelete: false, dependsOn: ["aws:sns/topic:Topic::first", "test:index:Group::group"], provider: "pulumi:providers:aws::west" });
   });
 
   it("gives the same document on repeated runs in one process", async () => {
