@@ -16,9 +16,10 @@ const PROVIDED_BY_RUNTIME = ["@aws-sdk/*", "@smithy/*"];
 /**
  * Packages shipped beside `index.js` (as `node_modules/<name>/index.js`, bundled and minified) and
  * required only by the code that needs them: re2js is 150 KiB, nearly all Unicode tables, and only
- * a target with a regular expression loads it. Everything else is inside `index.js`.
+ * a target with a regular expression loads it; jmespath only a target with JSON assertions.
+ * Everything else is inside `index.js`.
  */
-export const SIDE_MODULES: Readonly<Record<string, readonly string[]>> = { probe: ["re2js"] };
+export const SIDE_MODULES: Readonly<Record<string, readonly string[]>> = { probe: ["jmespath", "re2js"] };
 
 export interface FunctionBundle {
   name: string;

@@ -2,10 +2,10 @@
  * The one target schema, shared by the stack config (`webhealth:targets`), the CLI's targets
  * file and the probe Lambda's event, so a target that passes in one place passes everywhere.
  */
-import * as jmespath from "jmespath";
 import * as z from "zod/mini";
 import { CLOUDWATCH_LIMITS } from "./aws-limits";
 import { dimensionTextProblem } from "./cloudwatch-values";
+import { jsonPathProblem } from "./json-path";
 import { regexProblem } from "./regex";
 import { expected, validate, wholeNumberType } from "./schema-kit";
 import { isSecretName, SECRET_NAME_RULE } from "./secrets";
@@ -157,30 +157,12 @@ const RequestSchema = z.strictObject(
   { error: expected("an object") },
 );
 
-/** JMESPath's built-in functions (the specification's list, which the AWS CLI's --query shares). */
-const JMESPATH_FUNCTIONS = new Set("abs avg ceil contains ends_with floor join keys length map max max_by merge min min_by not_null reverse sort sort_by starts_with sum to_array to_number to_string type values".split(" "));
-
-function unknownFunctions(node: unknown, found: string[] = []): string[] {
-  if (typeof node !== "object" || node === null) return found;
-  const { type, name, children } = node as { type?: string; name?: string; children?: unknown[] };
-  if (type === "Function" && typeof name === "string" && !JMESPATH_FUNCTIONS.has(name)) found.push(name);
-  for (const child of children ?? []) unknownFunctions(child, found);
-  return found;
-}
-
 /** A JMESPath expression, compiled at validation so a typo is bad input, not a failing target. */
 const jmesPath = z.string({ error: expected("a JMESPath expression") }).check(
   z.minLength(1, { error: "must not be empty" }),
   z.superRefine((value, ctx) => {
-    let ast: unknown;
-    try {
-      ast = jmespath.compile(value);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: `must be a JMESPath expression (${(error as Error).message})` });
-      return;
-    }
-    const unknown = unknownFunctions(ast);
-    if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `must be a JMESPath expression (unknown function ${unknown[0]}())` });
+    const problem = jsonPathProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: `must be a JMESPath expression (${problem})` });
   }),
 );
 

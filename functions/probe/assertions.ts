@@ -1,6 +1,6 @@
 /** The per-target assertions on the final response: status, headers, body (text, pattern, JSON). */
 import type { IncomingHttpHeaders } from "node:http";
-import * as jmespath from "jmespath";
+import { jsonEqual, searchJson } from "../common/json-path";
 import { compileRegex, type LinearRegex } from "../common/regex";
 import { JSON_COMPARISONS, type JsonAssertion, type JsonComparison, type TargetExpectations } from "../common/targets";
 import type { ProbeError } from "./result";
@@ -57,11 +57,6 @@ function regex(pattern: string): LinearRegex {
   return compiled;
 }
 
-/** JSON equality: same types, same members; numbers by value. */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  return jmespath.strictDeepEqual(a, b);
-}
-
 function comparisonOf(assertion: JsonAssertion): JsonComparison {
   return JSON_COMPARISONS.find((comparison) => comparison in assertion) as JsonComparison;
 }
@@ -107,7 +102,7 @@ function checkJson(body: string, truncated: boolean, assertions: readonly JsonAs
   for (const assertion of assertions) {
     let actual: unknown;
     try {
-      actual = jmespath.search(document as never, assertion.path);
+      actual = searchJson(document, assertion.path);
     } catch (error) {
       return { code: "BODY", message: `json ${assertion.path}: cannot be evaluated on this body (${(error as Error).message})` };
     }

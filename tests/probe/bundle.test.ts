@@ -23,13 +23,13 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("is one CommonJS file under 100 KiB that needs only Node, the runtime's AWS SDK and its side module, and passes its self-test", async () => {
+  it("is one CommonJS file under 100 KiB that needs only Node, the runtime's AWS SDK and its side modules, and passes its self-test", async () => {
     const bundle = bundleFunction("probe");
     const required = [...new Set([...bundle.code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]))].sort();
 
-    expect(required).to.deep.equal(["@aws-sdk/client-cloudwatch", "@aws-sdk/client-ssm", "node:events", "node:http", "node:https", "node:perf_hooks", "node:tls", "re2js"]);
+    expect(required).to.deep.equal(["@aws-sdk/client-cloudwatch", "@aws-sdk/client-ssm", "jmespath", "node:events", "node:http", "node:https", "node:perf_hooks", "node:tls", "re2js"]);
     expect(bundle.sizeBytes).to.be.below(100 * 1024);
-    expect(Object.keys(bundle.files)).to.deep.equal(["node_modules/re2js/index.js"]);
+    expect(Object.keys(bundle.files)).to.deep.equal(["node_modules/jmespath/index.js", "node_modules/re2js/index.js"]);
 
     // The archive as Lambda unpacks it: index.js with node_modules/re2js beside it; @aws-sdk from
     // this project, as the runtime provides it.
@@ -43,15 +43,18 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
     loaded.paths = [...nodeModulePaths(dir), ...nodeModulePaths(PROJECT_ROOT)];
     loaded._compile(bundle.code, filename);
     const { handler } = loaded.exports as { handler: (event: unknown, context: unknown) => Promise<SelfTestReport> };
-    const sideModule = path.join(dir, "node_modules", "re2js", "index.js");
-    const loadedBeforeUse = sideModule in require.cache;
+    const sideModules = ["jmespath", "re2js"].map((name) => path.join(dir, "node_modules", name, "index.js"));
+    const loadedBeforeUse = sideModules.map((file) => file in require.cache);
 
     const logged: unknown[] = [];
     const originalLog = console.log;
     console.log = (...args: unknown[]) => void logged.push(...args);
     let report: SelfTestReport;
     try {
-      report = await handler({ selfTest: true, targets: [{ url: server.url("/ok"), expect: { bodyMatches: "(?i)HELLO from" } }] }, { getRemainingTimeInMillis: () => 30_000 });
+      report = await handler(
+        { selfTest: true, targets: [{ url: server.url("/ok"), expect: { bodyMatches: "(?i)HELLO from" } }, { url: server.url("/headers"), expect: { json: [{ path: "status", equals: "green" }] } }] },
+        { getRemainingTimeInMillis: () => 30_000 },
+      );
     } finally {
       console.log = originalLog;
     }
@@ -60,11 +63,15 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
     expect(report.checks.map((check) => [check.name, check.passed])).to.deep.equal([
       ["loopback", true],
       [server.url("/ok"), true],
+      [server.url("/headers"), true],
     ]);
-    expect(report.checks[1].detail).to.match(/^ok 200 in/);
+    expect(report.checks.slice(1).map((check) => check.detail)).to.satisfy((details: string[]) => details.every((detail) => /^ok 200 in/.test(detail)));
     expect(JSON.parse(logged[0] as string)).to.include({ type: "self-test", passed: true });
-    // re2js came from the archive's side module, and only once a pattern needed it.
-    expect([loadedBeforeUse, sideModule in require.cache]).to.deep.equal([false, true]);
+    // jmespath and re2js came from the archive's side modules, and only once a target needed them.
+    expect([loadedBeforeUse, sideModules.map((file) => file in require.cache)]).to.deep.equal([
+      [false, false],
+      [true, true],
+    ]);
   });
 
   it("keeps every function bundle under 100 KiB", () => {
