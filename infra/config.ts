@@ -54,7 +54,10 @@ export const CONFIG_DEFAULTS = {
   namespace: DEFAULT_NAMESPACE,
   phaseMetrics: true,
   probeConcurrency: 32,
-  probeMemoryMb: 256,
+  /** Lambda's CPU share follows memory (1,769 MB = 1 vCPU). `npm run bench:probe` (section 5) held the
+   * probe to each size's share under 400 targets at concurrency 50: at 256 MB the timing error's p99
+   * was 91 ms and the run 1.46x its ideal time, at 512 MB 16 ms and 1.18x, no better above. */
+  probeMemoryMb: 512,
   deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce",
   ledgerRetentionDays: 400,
   logRetentionDays: 30,

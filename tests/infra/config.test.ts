@@ -30,7 +30,7 @@ describe("infra config: webhealth:* keys", () => {
       namespace: "WebHealth",
       phaseMetrics: true,
       probeConcurrency: 32,
-      probeMemoryMb: 256,
+      probeMemoryMb: 512,
       deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce",
       ledgerRetentionDays: 400,
       logRetentionDays: 30,

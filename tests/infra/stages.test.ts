@@ -153,7 +153,7 @@ describe("infra program: every stage file under mocks", function () {
       handler: "index.handler",
       publish: true,
       timeout: 60,
-      memorySize: 256,
+      memorySize: 512,
       environment: {
         variables: {
           METRICS_NAMESPACE: "WebHealth",
