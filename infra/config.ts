@@ -110,6 +110,8 @@ export interface StageConfig {
   alarms: AlarmSettings;
   /** `webhealth:secrets`: every value a secret, whether the user encrypted it or not. */
   secrets: Readonly<Record<string, SecretText>>;
+  /** `webhealth:promotesFrom`: the stage this one is promoted from (only the deploy driver uses it). */
+  promotesFrom?: string;
 }
 
 /** Bad configuration: every problem as `webhealth:<key>: <reason>`, one per line. */
@@ -255,13 +257,18 @@ const StageSchema = z.strictObject({
   protectData: z.boolean({ error: expected("true or false") }).default(CONFIG_DEFAULTS.protectData),
   alarms: AlarmsSchema.default(() => ({ ...CONFIG_DEFAULTS.alarms })),
   secrets: SecretsSchema.default(() => ({})),
+  /** Read by the deploy driver (automation/stages.ts): the stage `promote --to <this stage>` promotes from. */
+  promotesFrom: z
+    .string({ error: expected("a stage name") })
+    .regex(/^[a-z][a-z0-9-]*$/, { error: "must be a stage name (lowercase letters, digits and dashes)" })
+    .optional(),
 });
 
 /** The one key whose values are secrets. */
 const SECRETS_KEY = `${KEY_PREFIX}secrets`;
 
 /** Keys whose values are plain strings: never JSON-parsed when Pulumi hands them over as strings. */
-const STRING_KEYS = new Set(["schedule", "namespace", "deploymentConfig"]);
+const STRING_KEYS = new Set(["schedule", "namespace", "deploymentConfig", "promotesFrom"]);
 
 /**
  * One `webhealth:<key>` value as the schema wants it, wherever it was read. Pulumi hands the program
@@ -340,6 +347,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
   if (quorum > probeRegions.length) {
     problems.push(`${KEY_PREFIX}alarms.quorum: must be at most the number of probe regions (${probeRegions.length})`);
   }
+  if (value.promotesFrom === stage) problems.push(`${KEY_PREFIX}promotesFrom: a stage cannot promote from itself`);
   problems.push(...targetKeyProblems(value.targets, `${KEY_PREFIX}targets`));
   problems.push(...secretReferenceProblems(value.targets, value.secrets));
   const timeoutMs = probeTimeoutSeconds(periodSeconds) * 1000;
@@ -365,6 +373,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     protectData: value.protectData,
     alarms: { ...value.alarms, quorum },
     secrets: value.secrets,
+    ...(value.promotesFrom ? { promotesFrom: value.promotesFrom } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  * every stage's synth output. Each rule is documented in the README ("Policies").
  */
 import { CLOUDWATCH_LIMITS, EVENTBRIDGE_LIMITS } from "../functions/common/aws-limits";
-import { LAMBDA_RUNTIME, LIVE_ALIAS } from "../functions/common/contract";
+import { HUMAN_FILTER_POLICY, HUMAN_FILTER_POLICY_SCOPE, HUMAN_PROTOCOLS, LAMBDA_RUNTIME, LIVE_ALIAS } from "../functions/common/contract";
 import { TARGET_METRICS } from "../functions/common/metrics";
 import { actionMatches, DOCUMENT_TYPES, documentsOf, parseDocument, wildcardReason } from "./iam-documents";
 import {
@@ -477,6 +477,26 @@ export const snsLambdaSubscriptionLiveAliasWithDlq: ResourceRule = {
   },
 };
 
+export const humanSubscriptionDropsTests: ResourceRule = {
+  name: "human-subscription-drops-verify-test",
+  description: `Every SNS subscription that reaches people (${HUMAN_PROTOCOLS.join(", ")}) has the filter policy that drops verify's test notification, on the message body.`,
+  resourceTypes: [TYPES.topicSubscription],
+  validate({ props }, report) {
+    if (!(HUMAN_PROTOCOLS as readonly string[]).includes(text(props.protocol) ?? "")) return;
+    let policy: unknown;
+    try {
+      policy = typeof props.filterPolicy === "string" ? JSON.parse(props.filterPolicy) : props.filterPolicy;
+    } catch {
+      policy = undefined;
+    }
+    if (JSON.stringify(policy) !== JSON.stringify(HUMAN_FILTER_POLICY) || props.filterPolicyScope !== HUMAN_FILTER_POLICY_SCOPE) {
+      report(
+        `filterPolicy must be ${JSON.stringify(HUMAN_FILTER_POLICY)} with filterPolicyScope ${HUMAN_FILTER_POLICY_SCOPE} (humanSubscriptionArgs), or every deploy's verify pages this subscriber with a test; got ${shown(props.filterPolicy)} / ${shown(props.filterPolicyScope)}`,
+      );
+    }
+  },
+};
+
 export const lambdaRuntimeAndArchitecture: ResourceRule = {
   name: "lambda-arm64-nodejs24",
   description: `Every Lambda function runs ${LAMBDA_RUNTIME} on ${LAMBDA_ARCHITECTURE} (the runtime the bundles target; Graviton is cheaper per GB-second).`,
@@ -568,6 +588,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   eventTargetInputWithinLimit,
   lambdaPermissionQualifiedByAlias,
   snsLambdaSubscriptionLiveAliasWithDlq,
+  humanSubscriptionDropsTests,
   lambdaRuntimeAndArchitecture,
 ];
 

@@ -14,6 +14,22 @@ import { alarmNamePrefix, targetKey } from "./names";
 
 export type AlarmKind = "availability" | "latency" | "certificate" | "probe-health" | "function-errors" | "function-duration" | "dead-letters";
 
+/**
+ * What each kind of alarm measures: webhealth itself (a failed deploy, a dead probe, lost alarm
+ * notifications: `verify` fails on these) or a monitored target (reported, never a deploy
+ * failure: an outage of a monitored site is when people most need to ship a monitoring change).
+ * A new kind must be classified here (the Record makes that a type error otherwise).
+ */
+export const ALARM_MEASURES: Record<AlarmKind, "webhealth" | "target"> = {
+  availability: "target",
+  latency: "target",
+  certificate: "target",
+  "probe-health": "webhealth",
+  "function-errors": "webhealth",
+  "function-duration": "webhealth",
+  "dead-letters": "webhealth",
+};
+
 export interface MetricRef {
   namespace: string;
   metricName: string;

@@ -12,7 +12,7 @@ import { estimatedMonthlyCostUsd, estimateUsage } from "../../infra/cost";
 import { planDashboard } from "../../infra/plan/dashboard";
 import { STATEFUL_RESOURCES } from "../../infra/plan/names";
 import { planStage } from "../../infra/plan/stage";
-import { readStackConfig } from "../../infra/stack-files";
+import { fixtureConfig } from "../fixtures/stacks";
 import { MOCK_ACCOUNT_ID, synthesize, type SynthRecord, type SynthResult } from "../../infra/synth";
 
 const T = {
@@ -31,7 +31,7 @@ const T = {
   provider: "pulumi:providers:aws",
 };
 
-const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostUsd", "homeRegion", "stage", "topicArn"];
+const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostUsd", "heartbeats", "homeRegion", "selfAlarms", "stage", "topicArn"];
 
 function countsByType(result: SynthResult): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -83,7 +83,7 @@ describe("infra program: every stage file under mocks", function () {
   const results: Record<string, SynthResult> = {};
 
   before(async () => {
-    for (const stage of ["beta", "gamma", "prod"]) results[stage] = await synthesize(stage);
+    for (const stage of ["beta", "gamma", "prod"]) results[stage] = await synthesize(stage, fixtureConfig(stage));
   });
 
   it("beta: one region, 2 https targets, 1 email", () => {
@@ -120,11 +120,30 @@ describe("infra program: every stage file under mocks", function () {
       const name = `webhealth-prod-${role}`;
       return { region, functionName: name, alias: LIVE_ALIAS, version: "1", codeDeployApplication: name, deploymentGroup: name, hookFunctionName: `CodeDeployHook_${name}` };
     }
+    // What verify judges (webhealth's own alarms, each in its region) and the heartbeat it waits for per probe region.
+    const self = (name: string, region: string, kind: string) => ({ name: `webhealth-prod-${name}`, region, kind });
+    expect(outputs.selfAlarms).to.deep.equal([
+      self("probe-health-us-east-1", "us-east-1", "probe-health"),
+      self("probe-health-eu-west-1", "us-east-1", "probe-health"),
+      self("probe-health-ap-southeast-2", "us-east-1", "probe-health"),
+      self("probe-us-east-1-errors", "us-east-1", "function-errors"),
+      self("probe-us-east-1-duration", "us-east-1", "function-duration"),
+      self("probe-eu-west-1-errors", "eu-west-1", "function-errors"),
+      self("probe-eu-west-1-duration", "eu-west-1", "function-duration"),
+      self("probe-ap-southeast-2-errors", "ap-southeast-2", "function-errors"),
+      self("probe-ap-southeast-2-duration", "ap-southeast-2", "function-duration"),
+      self("recorder-errors", "us-east-1", "function-errors"),
+      self("recorder-duration", "us-east-1", "function-duration"),
+      self("recorder-dead-letters", "us-east-1", "dead-letters"),
+    ]);
+    expect(outputs.heartbeats).to.deep.equal(
+      ["us-east-1", "eu-west-1", "ap-southeast-2"].map((region) => ({ probeRegion: region, namespace: "WebHealth", metricName: "TargetsProbed", dimensions: { Region: region }, periodSeconds: 60 })),
+    );
   });
 
   it("exports the cost of the plan it deployed", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
-      const config = loadStageConfig(stage, readStackConfig(stage));
+      const config = loadStageConfig(stage, fixtureConfig(stage));
       const plan = planStage(config);
       const expected = estimatedMonthlyCostUsd(estimateUsage(config, plan, planDashboard(config, plan, { accountId: "0", partition: "aws" }).metricCount));
       expect(results[stage].document.estimatedMonthlyCostUsd, stage).to.equal(expected);
@@ -145,7 +164,7 @@ describe("infra program: every stage file under mocks", function () {
 
   it("publishes arm64 nodejs24.x versions behind a live alias that CodeDeploy owns", () => {
     const fn = named(results.gamma, T.fn, "probe-eu-west-1-function");
-    const gamma = loadStageConfig("gamma", readStackConfig("gamma"));
+    const gamma = loadStageConfig("gamma", fixtureConfig("gamma"));
     expect(fn.inputs).to.deep.include({
       name: "webhealth-gamma-probe-eu-west-1",
       runtime: "nodejs24.x",
@@ -175,7 +194,7 @@ describe("infra program: every stage file under mocks", function () {
 
   it("schedules every shard at the live alias, never retrying into the next minute", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
-      const config = loadStageConfig(stage, readStackConfig(stage));
+      const config = loadStageConfig(stage, fixtureConfig(stage));
       for (const target of ofType(results[stage], T.eventTarget)) {
         const region = target.region as string;
         expect(target.inputs.arn).to.equal(`arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:webhealth-${stage}-probe-${region}:live`);
@@ -255,7 +274,7 @@ describe("infra program: every stage file under mocks", function () {
       const notifying = alarms.filter((alarm) => !canaryAlarms.has(alarm.inputs.name as string));
       // Besides the per-target alarms: probe health (one per probe region) and the recorder's dead letters.
       expect(notifying.map((alarm) => alarm.name).filter((name) => /probe-health|dead-letters/.test(name)).length, stage).to.equal(
-        loadStageConfig(stage, readStackConfig(stage)).probeRegions.length + 1,
+        loadStageConfig(stage, fixtureConfig(stage)).probeRegions.length + 1,
       );
       for (const alarm of notifying) {
         expect({ name: alarm.name, alarmActions: alarm.inputs.alarmActions, okActions: alarm.inputs.okActions, actionsEnabled: alarm.inputs.actionsEnabled }, stage).to.deep.equal({
@@ -432,7 +451,14 @@ describe("infra program: every stage file under mocks", function () {
       },
     ]);
     const subscriptions = ofType(results.beta, T.subscription).map((record) => record.inputs);
-    expect(subscriptions).to.deep.include({ topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`, protocol: "email", endpoint: "beta-alerts@example.com" });
+    // People's subscriptions drop verify's test notification (a filter on the message body).
+    expect(subscriptions).to.deep.include({
+      topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
+      protocol: "email",
+      endpoint: "beta-alerts@example.com",
+      filterPolicy: '{"WebhealthTest":[{"exists":false}]}',
+      filterPolicyScope: "MessageBody",
+    });
     expect(subscriptions).to.deep.include({
       topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
       protocol: "lambda",

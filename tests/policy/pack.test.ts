@@ -168,9 +168,13 @@ describe("policy pack under Pulumi's policy runner (gRPC)", function () {
       this.skip();
     }
     const { synthesize } = (await import(synthModule)) as {
-      synthesize(stage: string): Promise<{ document: { resources: Array<{ type: string; name: string; inputs: Record<string, unknown>; options: { ignoreChanges: string[] } }> } }>;
+      synthesize(
+        stage: string,
+        config?: Record<string, unknown>,
+      ): Promise<{ document: { resources: Array<{ type: string; name: string; inputs: Record<string, unknown>; options: { ignoreChanges: string[] } }> } }>;
     };
-    const { resources } = (await synthesize("beta")).document;
+    const { readStackConfig } = (await import(path.join(ROOT, "infra", "stack-files.ts"))) as { readStackConfig(stage: string, root: string): Record<string, unknown> };
+    const { resources } = (await synthesize("beta", readStackConfig("beta", path.join(ROOT, "tests", "fixtures", "stacks")))).document;
     // The options the program really gives each resource, as synth records them.
     const ignoreChangesOf = (resource: (typeof resources)[number]) => resource.options.ignoreChanges;
 
