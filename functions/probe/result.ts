@@ -23,7 +23,7 @@ export interface Timings {
   ttfbMs: number | null;
   /** From the first response byte to the end of the body (or the body cap). */
   transferMs: number | null;
-  /** Wall time of the whole redirect chain of the reported attempt; null only for a skipped target. */
+  /** Wall time of the whole redirect chain of the reported attempt; null for a skipped target and for one that sent nothing (SECRET). */
   totalMs: number | null;
 }
 
