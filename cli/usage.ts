@@ -5,8 +5,9 @@
  *
  * Parsing is Node's own `util.parseArgs` (no dependency, nothing to load at start-up), walked token
  * by token so that every message is ours: Node's wording (`argument is ambiguous`, `'-- "--bogus"'`)
- * never reaches a user.
+ * never reaches a user. Input files are read without a UTF-8 byte-order mark (readTextFile).
  */
+import * as fs from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** The exit codes of every command, defined once (the README's "Exit codes" table). */
@@ -65,6 +66,7 @@ type Token =
 
 function checkTokens(config: ParseArgsConfig, tokens: readonly Token[]): void {
   const options: Record<string, OptionConfig> = config.options ?? {};
+  const seen = new Set<string>();
   for (const token of tokens) {
     if (token.kind === "positional") {
       if (!config.allowPositionals) throw new UsageError(`unexpected argument ${describeValue(token.value)} (this command takes options only; see --help)`);
@@ -83,12 +85,17 @@ function checkTokens(config: ParseArgsConfig, tokens: readonly Token[]): void {
     if (!token.inlineValue && token.value.startsWith("-") && token.value !== "-") {
       throw new UsageError(`${token.rawName} needs a value (got the option ${token.value}; write ${token.rawName}=${token.value} if that is the value)`);
     }
+    // One value, given twice (`--timeout 100 --timeout 200`): which one was meant? Options
+    // declared `multiple: true` and flags may repeat.
+    if (spec.multiple) continue;
+    if (seen.has(token.name)) throw new UsageError(`${token.rawName.startsWith("--") ? `--${token.name}` : token.rawName}: given more than once (it takes one value)`);
+    seen.add(token.name);
   }
 }
 
 /**
- * Node's `parseArgs`, with every problem (unknown option, missing value, unexpected argument)
- * reported as a UsageError in our own words.
+ * Node's `parseArgs`, with every problem (unknown option, missing value, unexpected argument, a
+ * single-valued option given twice) reported as a UsageError in our own words.
  */
 export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   let lenient;
@@ -105,4 +112,14 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
     // Not expected after checkTokens; kept so a future Node rule still ends as exit 2, not a crash.
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Text of a UTF-8 file without its byte-order mark (editors on Windows write one; JSON.parse and YAML would choke). */
+export function stripByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Reads a UTF-8 text file, byte-order mark removed. Errors are fs's own (ENOENT...). */
+export function readTextFile(file: string): string {
+  return stripByteOrderMark(fs.readFileSync(file, "utf8"));
 }

@@ -24,6 +24,11 @@ export const command = defineCommand({
       fs.mkdirSync(outDir, { recursive: true });
       fs.writeFileSync(path.join(outDir, "index.js"), bundle.code);
       io.stdout.write(`${name.padEnd(16)} ${(bundle.sizeBytes / 1024).toFixed(1).padStart(8)} KiB  dist/functions/${name}/index.js\n`);
+      for (const [file, content] of Object.entries(bundle.files)) {
+        fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
+        fs.writeFileSync(path.join(outDir, file), content);
+        io.stdout.write(`${"".padEnd(16)} ${(Buffer.byteLength(content) / 1024).toFixed(1).padStart(8)} KiB  dist/functions/${name}/${file} (loaded only when needed)\n`);
+      }
     }
     return EXIT.ok;
   },

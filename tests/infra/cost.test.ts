@@ -26,7 +26,7 @@ describe("infra cost model", () => {
     expect(usage.alarmMetrics).to.equal(12); // 2 x 3 per target, probe health, 2 x 2 rollback, dead letters
     expect(usage.billableDashboards).to.equal(0); // 14 metrics: inside the free tier
     expect(usage.lambdaRequests).to.equal(43_808); // 43,800 probe runs + 8 recorder invocations
-    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * 0.8 * 0.25 + 8 * 0.2 * 0.25, 1e-6);
+    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * 0.8 * 0.5 + 8 * 0.2 * 0.25, 1e-6); // the probe at 512 MB, the recorder at 256 MB
     expect(usage.logIngestionGb).to.be.closeTo((43_800 * 1600) / 1024 ** 3, 1e-9);
     expect(usage.kmsRequests).to.equal(17_520);
     expect(usage.snsEmails).to.equal(8);
@@ -34,7 +34,7 @@ describe("infra cost model", () => {
     const lines = costBreakdown(usage);
     expect(lines.customMetrics).to.be.closeTo(4.5, 1e-9);
     expect(lines.alarmMetrics).to.be.closeTo(1.2, 1e-9);
-    expect(estimatedMonthlyCostUsd(usage)).to.equal(7.35);
+    expect(estimatedMonthlyCostUsd(usage)).to.equal(7.47);
   });
 
   it("bills a quorum alarm per metric it reads and each region's metrics separately", () => {
