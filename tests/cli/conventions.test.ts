@@ -11,21 +11,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../../infra/stack-files";
-import { parseCommandLine } from "../../cli/usage";
 import { startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { refusedPort, startHttpServer, type TestServer } from "../probe/support/servers";
 import { startFakeCloudWatch, type FakeCloudWatch } from "./fake-cloudwatch";
 import { ANSI, NODE_PARSER_WORDING, runScript, scriptCommands, STACK_TRACE, TOOL_SCRIPTS } from "./support";
-
-/** Whether the shared parser (cli/usage.ts) refuses a single-valued option given twice. */
-function sharedParserRefusesRepeats(): boolean {
-  try {
-    parseCommandLine({ args: ["--x", "1", "--x", "2"], options: { x: { type: "string" } }, strict: true });
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 interface Fixture {
   /** Arguments before any option (the driver's subcommand). */
@@ -146,12 +135,6 @@ describe("every command follows the same conventions (through npm run)", functio
       it("a single-valued option given twice: exit 2, refused before anything runs", async function () {
         const option = fixture().repeat ?? singleValued();
         if (!option) return this.skip();
-        if (name !== "deploy" && !sharedParserRefusesRepeats()) {
-          // The refusal lives in cli/usage.ts's parseCommandLine (deploy has its own parser), which issue 10 extends; until it
-          // is merged this row waits, visibly, instead of running commands with two values.
-          console.log(`      skipped: parseCommandLine does not refuse a repeated option yet (issue 10's change)`);
-          return this.skip();
-        }
         const run = await runScript(name, [...(fixture().prefix ?? []), option, "1", option, "2"], { env: env(), timeoutMs: 15_000 });
         expect([run.code, run.stdout]).to.deep.equal([2, ""]);
         expect(run.stderr).to.match(new RegExp(`${option}:? given more than once`));
