@@ -7,12 +7,12 @@ import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { z } from "zod";
-import type { SelfTestReport } from "../functions/common/contract";
+import { VERIFY_ALARM_PREFIX, type SelfTestReport } from "../functions/common/contract";
 import { LEDGER_ATTRIBUTES } from "../functions/common/ledger";
 import { DEFAULT_NAMESPACE, DIMENSIONS, PROBE_METRICS } from "../functions/common/metrics";
-import { parseTargets, validate, ValidationError, type Target } from "../functions/common/targets";
+import { validate, ValidationError, type Target } from "../functions/common/targets";
 import type { StackOutputs } from "../infra/outputs";
-import { readConfigValue } from "../infra/config";
+import { stackFileTargets } from "../infra/config";
 import { readStackConfig } from "../infra/stack-files";
 import { DeployError } from "./engine";
 import { formatDuration, type Runtime } from "./runtime";
@@ -22,7 +22,7 @@ export const PROBE_KEY_PREFIX = "probe-";
 /** The probe's first check exercises a local HTTP server; it must pass whatever the targets do. */
 export const LOOPBACK_CHECK = "loopback";
 /** Every verify notification's alarm name starts with this, so the ledger item is clearly a test. */
-export const VERIFY_ALARM_PREFIX = "webhealth-verify-";
+export { VERIFY_ALARM_PREFIX };
 
 export interface VerifyOptions {
   stage: string;
@@ -39,7 +39,7 @@ const SelfTestReportSchema = z.object({
 export function stageTargets(stage: string, root: string): Target[] {
   const config = readStackConfig(stage, root);
   try {
-    return parseTargets(readConfigValue("targets", config["webhealth:targets"]), "webhealth:targets");
+    return stackFileTargets(config["webhealth:targets"], "webhealth:targets");
   } catch (error) {
     if (error instanceof ValidationError) throw new DeployError(`Pulumi.${stage}.yaml:\n${error.problems.map((p) => `  ${p}`).join("\n")}`);
     throw error;

@@ -1,6 +1,6 @@
 /** `npm run probe` options and targets: parsed and validated before anything is probed. */
 import * as fs from "node:fs";
-import { readConfigValue } from "../infra/config";
+import { stackFileTargets } from "../infra/config";
 import { PROJECT_ROOT, readStackConfig, StackFileError } from "../infra/stack-files";
 import { parseTargets, TARGET_LIMITS, TargetSchema, validate, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../functions/probe/run";
@@ -91,7 +91,7 @@ export function loadTargets(options: CliOptions, root = PROJECT_ROOT): LoadedTar
     }
     if (config[STACK_TARGETS_KEY] === undefined) throw new UsageError(`Pulumi.${options.stack}.yaml: ${STACK_TARGETS_KEY}: is required`);
     try {
-      targets.push(...parseTargets(readConfigValue("targets", config[STACK_TARGETS_KEY]), STACK_TARGETS_KEY));
+      targets.push(...stackFileTargets(config[STACK_TARGETS_KEY], STACK_TARGETS_KEY));
     } catch (error) {
       rethrowWithSource(error, `Pulumi.${options.stack}.yaml`);
     }

@@ -28,7 +28,7 @@ export interface StackOutputs {
   dashboardUrl: string;
   /** Every alarm of the stage is named with this prefix (the driver's bake check lists by it). */
   alarmNamePrefix: string;
-  /** Keyed by a stable role name: `probe-<region>` per probe region, and `recorder`. */
+  /** Keyed by a stable role name: `probe-<region>` per probe region, `recorder`, and `notifier` when the stage has channels. */
   canaryFunctions: Record<string, CanaryFunctionOutput>;
   estimatedMonthlyCostUsd: number;
 }

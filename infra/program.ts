@@ -14,6 +14,8 @@ import { CanaryFunction } from "./components/canary-function";
 import { Dashboard } from "./components/dashboard";
 import { AlarmLedger } from "./components/ledger";
 import { Notifications } from "./components/notifications";
+import { Notifier } from "./components/notifier";
+import { SecretParameters } from "./components/secrets";
 import { ProbeRegion } from "./components/probes";
 import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
 import { planDashboard } from "./plan/dashboard";
@@ -21,19 +23,24 @@ import { alarmNamePrefix } from "./plan/names";
 import { planStage } from "./plan/stage";
 
 /** The functions the program deploys, bundled by scripts/bundle.ts from functions/<name>/index.ts. */
-export type FunctionName = "probe" | "recorder" | "canary-hook";
+export type FunctionName = "probe" | "recorder" | "notifier" | "canary-hook";
 
 const bundles = new Map<FunctionName, string>();
 
 /** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`). A process
  * bundles each function once: the sources do not change while it runs. */
 export function functionArchive(name: FunctionName): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(functionCode(name)) });
+}
+
+/** The bundled `index.js` of a function, for archives that carry more files (the notifier's configuration). */
+export function functionCode(name: FunctionName): string {
   let code = bundles.get(name);
   if (code === undefined) {
     code = bundleFunction(name).code;
     bundles.set(name, code);
   }
-  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(code) });
+  return code;
 }
 
 /**
@@ -91,7 +98,6 @@ export function createStack(config: StageConfig): ProgramOutputs {
       prefix: plan.prefix,
       alarmNamePrefix: alarmNamePrefix(config.stage),
       region: config.homeRegion,
-      notifyEmails: config.notifyEmails,
       accountId,
       partition,
       statefulOptions,
@@ -123,16 +129,46 @@ export function createStack(config: StageConfig): ProgramOutputs {
         { provider: providerFor(probePlan.region) },
       ),
   );
-  // Alarms after the ledger: the recorder is subscribed before the first state change is published.
+  if (Object.keys(config.secrets).length > 0) {
+    new SecretParameters(
+      "secrets",
+      { stage: config.stage, secrets: config.secrets, keyArn: notifications.key.arn, region: config.homeRegion, accountId, partition },
+      { provider: home },
+    );
+  }
+  const notifier = plan.notifier
+    ? new Notifier(
+        "notifier",
+        {
+          plan: plan.notifier,
+          functionPlan: plan.notifier.function,
+          code: functionCode("notifier"),
+          hookCode,
+          alarmTopicArn: notifications.topic.arn,
+          keyArn: notifications.key.arn,
+          tableName: ledger.table.name,
+          tableArn: ledger.table.arn,
+          retentionDays: config.ledgerRetentionDays,
+          region: config.homeRegion,
+          logRetentionDays: config.logRetentionDays,
+          deploymentConfigName: config.deploymentConfig,
+          accountId,
+          partition,
+        },
+        { provider: home, dependsOn: [ledger] },
+      )
+    : undefined;
+  // Alarms after the ledger and the notifier: both are subscribed before the first state change is published.
   new Alarms(
     "alarms",
-    { specs: [...plan.targetAlarms, ...plan.probeHealthAlarms, plan.deadLetterAlarm], topicArn: notifications.topic.arn },
-    { provider: home, dependsOn: [ledger] },
+    { specs: [...plan.targetAlarms, ...plan.probeHealthAlarms, plan.deadLetterAlarm], topicArn: notifications.topic.arn, operatorsTopicArn: notifier?.operatorsTopic.arn },
+    { provider: home, dependsOn: notifier ? [ledger, notifier] : [ledger] },
   );
   const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
 
   const dashboardMetrics = planDashboard(config, plan, { accountId: "0", partition: "aws" }).metricCount;
   const canaryFunctions: Record<string, pulumi.Output<CanaryFunctionOutput>> = { recorder: canaryOutput(ledger.recorder, config.homeRegion) };
+  if (notifier) canaryFunctions.notifier = canaryOutput(notifier.notifier, config.homeRegion);
   probes.forEach((probe, index) => {
     canaryFunctions[plan.probes[index].role] = canaryOutput(probe.probe, plan.probes[index].region);
   });

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { validate, ValidationError } from "../common/targets";
+import { isRealTime } from "../common/time";
 
 const dimension = z.union([
   z.object({ name: z.string(), value: z.string() }).transform((d) => ({ name: d.name, value: d.value })),
@@ -34,6 +35,9 @@ const trigger = z.object({
   Dimensions: dimensions.optional(),
   Metrics: z.array(metricMathEntry).optional(),
   ComparisonOperator: z.string().optional(),
+  Period: z.number().optional(),
+  EvaluationPeriods: z.number().optional(),
+  DatapointsToAlarm: z.number().optional(),
   // CloudWatch writes a number; a string form is tolerated rather than losing the notification.
   Threshold: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).optional(),
 });
@@ -49,7 +53,8 @@ const STATE_CHANGE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(
 const stateChangeTime = requiredString.transform((value, ctx) => {
   const match = STATE_CHANGE_TIME.exec(value);
   const zone = match?.[2] === "Z" ? "Z" : match?.[2].replace(/^([+-]\d{2}):?(\d{2})$/, "$1:$2");
-  const millis = match ? Date.parse(`${match[1]}${zone}`) : NaN;
+  // Date.parse reads an impossible date such as 2026-02-30 as 2 March: the fields must exist as written.
+  const millis = match && isRealTime(match[1]) ? Date.parse(`${match[1]}${zone}`) : NaN;
   if (Number.isNaN(millis)) {
     ctx.addIssue({ code: "custom", message: "must be a time like 2026-11-26T10:03:41.123+0000" });
     return z.NEVER;
@@ -68,6 +73,8 @@ const NotificationSchema = z.object(
     StateChangeTime: stateChangeTime,
     Region: requiredString,
     AlarmArn: z.string().optional(),
+    /** When the alarm was created or last changed; the notifier holds a new alarm's first no-data ALARM. */
+    AlarmConfigurationUpdatedTimestamp: z.string().optional(),
     // Absent for composite alarms, which are still recorded (without a metric or URL).
     Trigger: trigger.optional(),
   },
