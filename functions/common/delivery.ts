@@ -12,6 +12,7 @@ export const DELIVERY_REASONS = {
   test: "test notification (npm run deploy -- verify)",
   directEmail: "e-mailed straight from SNS (operators topic)",
   unannouncedRecovery: "recovery of an ALARM people were not told about",
+  firstOk: "a new alarm's first OK, not a recovery",
   notInAlarm: "no longer in ALARM",
   remindersToPagerDuty: "PagerDuty escalates by itself",
 } as const;
@@ -37,6 +38,8 @@ export interface DeliveryRecord {
   channels: Record<string, ChannelDelivery>;
   /** The maintenance window open when the state changed (the change is still recorded). */
   maintenance?: string;
+  /** Deferred channels are sent by the sweep from this time on if the alarm is still in ALARM (ISO 8601 UTC). */
+  deferredUntil?: string;
   /** Reminders sent while the alarm stayed in ALARM. */
   reminders?: number;
   lastReminderAt?: string;
