@@ -10,14 +10,14 @@
  * Cost: Logs Insights bills the bytes of the log group it scans in the time range, $0.005 per GB
  * (infra/cost.ts prices it per state change and region).
  */
-import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand, StopQueryCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from "@aws-sdk/client-cloudwatch-logs";
 import type { ProbeLogGroup } from "../common/notifier-config";
 
 /** One hour of results: enough to say since when a target fails and when it last passed. */
 export const RESULT_WINDOW_MINUTES = 60;
 /** The newest results kept per region (60 one-minute runs). */
 export const RESULT_LIMIT = 60;
-/** Polling GetQueryResults; a query that has not finished in the budget is stopped and reported. */
+/** Polling GetQueryResults; a query that has not finished in the budget is reported (and left to finish on its own). */
 export const QUERY_POLL_MS = 500;
 export const QUERY_BUDGET_MS = 10_000;
 
@@ -130,7 +130,6 @@ async function queryRegion(group: ProbeLogGroup, url: string, until: number, opt
       }
       await options.sleep(QUERY_POLL_MS);
     }
-    await client.send(new StopQueryCommand({ queryId })).catch(() => undefined);
     return { region: group.region, results: [], error: `Logs Insights did not answer within ${(options.budgetMs ?? QUERY_BUDGET_MS) / 1000} s` };
   } catch (error) {
     return { region: group.region, results: [], error: `${(error as Error).name}: ${(error as Error).message}` };

@@ -127,9 +127,11 @@ export class Notifier extends pulumi.ComponentResource {
     );
 
     const secretArns = plan.secrets.map((use) => parameterArn(partition, region, accountId, use.parameter));
-    const probeLogGroupArns = plan.runtime.probeLogGroups.map(
-      (group) => pulumi.interpolate`arn:${partition}:logs:${group.region}:${accountId}:log-group:${group.logGroupName}:*`,
-    );
+    // The Service Authorization Reference's log-group ARN, and the `:*` form Lambda's own policies use.
+    const probeLogGroupArns = plan.runtime.probeLogGroups.flatMap((group) => [
+      pulumi.interpolate`arn:${partition}:logs:${group.region}:${accountId}:log-group:${group.logGroupName}`,
+      pulumi.interpolate`arn:${partition}:logs:${group.region}:${accountId}:log-group:${group.logGroupName}:*`,
+    ]);
     const archive = new pulumi.asset.AssetArchive({
       "index.js": new pulumi.asset.StringAsset(args.code),
       [NOTIFIER_CONFIG_FILE]: new pulumi.asset.StringAsset(JSON.stringify(plan.runtime)),
@@ -152,13 +154,12 @@ export class Notifier extends pulumi.ComponentResource {
           { Sid: "SendEmail", Effect: "Allow", Action: ["sns:Publish"], Resource: this.emailTopic.arn },
           // SNS encrypts what the notifier publishes with the publisher's own rights on the topic's key,
           // and SSM decrypts the secrets the same way. https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
-          { Sid: "UseStageKey", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: args.keyArn },
+          { Sid: "UseStageKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.keyArn },
           ...(secretArns.length > 0 ? [{ Sid: "ReadChannelSecrets", Effect: "Allow" as const, Action: ["ssm:GetParameters"], Resource: secretArns }] : []),
-          // The latest probe results of a failing target, from each probe region's log group.
-          { Sid: "QueryProbeResults", Effect: "Allow", Action: ["logs:StartQuery"], Resource: probeLogGroupArns },
-          // GetQueryResults and StopQuery take a query id, not a log group: the Service Authorization
-          // Reference lists no resource type for them.
-          { Sid: "ReadQueryResults", Effect: "Allow", Action: ["logs:GetQueryResults", "logs:StopQuery"], Resource: "*" },
+          // The latest probe results of a failing target, from each probe region's log group. Both
+          // actions take the log group as their resource (Service Authorization Reference); a query the
+          // notifier stops waiting for is not stopped (StopQuery has no resource type: it would need "*").
+          { Sid: "QueryProbeResults", Effect: "Allow", Action: ["logs:StartQuery", "logs:GetQueryResults"], Resource: probeLogGroupArns },
           // The sweep lists the alarms still in ALARM (a List action evaluated on alarm:*, see canary-function.ts).
           { Sid: "ListAlarmsInAlarm", Effect: "Allow", Action: ["cloudwatch:DescribeAlarms"], Resource: pulumi.interpolate`arn:${partition}:cloudwatch:${region}:${accountId}:alarm:*` },
           // Failed deliveries (sent by the code) and failed invocations (Lambda's on-failure destination).

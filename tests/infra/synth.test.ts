@@ -117,9 +117,9 @@ describe("infra synth engine", function () {
     it("prints a readable summary without --json", () => {
       const result = runCli(["--stack", "beta"]);
       expect(result.status, result.stderr).to.equal(0);
-      expect(result.stdout).to.include("stack beta: 57 resources\n");
+      expect(result.stdout).to.include("stack beta: 85 resources\n");
       expect(result.stdout).to.include("  https://www.wikipedia.org/\n    availability < 1 (2 of 3)\n    certificate < 14 (1 of 1)\n    latency > 1500 (3 of 5)\n");
-      expect(result.stdout).to.include("estimated monthly cost: $7.35\n");
+      expect(result.stdout).to.include("estimated monthly cost: $7.75\n");
     });
 
     it("exits 2 with the key and the reason on stderr and nothing on stdout for bad config", () => {
