@@ -64,7 +64,8 @@ async function sendOne(deps: SendDeps, channel: RuntimeChannel, message: AlarmMe
     return { channel: channel.name, delivery: { status: "failed", attempts: 0, at: at(), error: `secret "${absent.secret}" (${absent.parameter}) could not be read: ${missing.get(absent.parameter) ?? "missing"}` } };
   }
   const secret = (use: SecretUse) => values.get(use.parameter)!;
-  const post = (url: string, body: string, headers?: () => Record<string, string>) => () => postJson(url, body, { ...deps.postOptions, headers: headers?.() });
+  const timeoutMs = deps.retryPolicy?.requestTimeoutMs;
+  const post = (url: string, body: string, headers?: () => Record<string, string>) => () => postJson(url, body, { ...deps.postOptions, headers: headers?.(), ...(timeoutMs ? { timeoutMs } : {}) });
   let attempt: () => Promise<HttpAnswer>;
   switch (channel.type) {
     case "email":
