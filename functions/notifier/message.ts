@@ -207,12 +207,12 @@ export function buildMessage(event: AlarmEvent, config: NotifierRuntimeConfig, f
   const details: string[] = [];
   let downForSeconds: number | undefined;
   if (type === "recovery" && facts.alarmSince) {
-    downForSeconds = Math.round((Date.parse(event.changedAt) - Date.parse(facts.alarmSince)) / 1000);
+    downForSeconds = Math.floor((Date.parse(event.changedAt) - Date.parse(facts.alarmSince)) / 1000);
     details.push(`In ALARM for ${formatDuration(downForSeconds * 1000)} (since ${readableTime(facts.alarmSince)}).`);
   }
   if (type === "reminder") {
     const since = facts.alarmSince ?? event.changedAt;
-    downForSeconds = Math.round((facts.now - Date.parse(since)) / 1000);
+    downForSeconds = Math.floor((facts.now - Date.parse(since)) / 1000);
     details.push(`Still in ALARM after ${formatDuration(downForSeconds * 1000)} (since ${readableTime(since)}); reminder ${facts.reminder!.count}.`);
   }
   if (facts.note) details.push(facts.note);
