@@ -6,8 +6,8 @@
  * A recurring window starts at every match of a 5-field cron expression (minute hour day-of-month
  * month day-of-week) read in an IANA time zone, and lasts `durationMinutes` of elapsed time. On the
  * day clocks spring forward, a start time that does not exist locally (02:30 in Europe/Berlin)
- * moves to the first minute after the gap (03:30 local); on the day they fall back, a start time
- * that happens twice starts once, at its first occurrence (croner's behaviour, tested).
+ * moves to the end of the gap (03:00 local); on the day they fall back, a start time that happens
+ * twice starts once, at its first occurrence (croner's behaviour, tested in tests/notifier/quiet.test.ts).
  * A one-off window runs from `start` to `end` (ISO 8601 times with a zone).
  */
 import { Cron } from "croner";

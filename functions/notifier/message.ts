@@ -231,7 +231,6 @@ export function buildMessage(event: AlarmEvent, config: NotifierRuntimeConfig, f
   }
   if (event.info?.runbookUrl) links.push({ label: "Runbook", url: event.info.runbookUrl });
 
-  const titlePrefix = type === "reminder" ? "Reminder: " : "";
   return {
     type,
     stage: config.stage,
@@ -242,7 +241,7 @@ export function buildMessage(event: AlarmEvent, config: NotifierRuntimeConfig, f
     changedAt: event.changedAt,
     severity: severityOf(event),
     aboutWebhealth,
-    title: `${titlePrefix}${heading.title}`,
+    title: heading.title,
     summary: heading.summary,
     details,
     ...(target ? { target } : {}),
@@ -257,7 +256,7 @@ export function buildMessage(event: AlarmEvent, config: NotifierRuntimeConfig, f
   };
 }
 
-/** `ALARM`, `OK`, `REMINDER` as the first word of subjects and titles. */
+/** `ALARM`, `OK`, `STILL ALARM` (a reminder) as the first words of subjects and titles. */
 export function stateLabel(message: AlarmMessage): string {
   return message.type === "reminder" ? "STILL ALARM" : message.state;
 }
