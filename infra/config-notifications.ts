@@ -85,7 +85,7 @@ const ChannelSchema = z.discriminatedUnion(
     z.strictObject({ name: channelName, type: z.literal("pagerduty"), routingKey: secretRef, eventsUrl: httpsUrl.default(PAGERDUTY_EVENTS_URL) }),
     z.strictObject({ name: channelName, type: z.literal("webhook"), url: secretRef, signingKey: secretRef }),
   ],
-  { error: (issue) => (issue.code === "invalid_union" ? `type must be one of ${CHANNEL_TYPES.join(", ")}` : expected("a channel object")(issue)) },
+  { error: (issue) => (issue.code === "invalid_union" ? `must be one of ${CHANNEL_TYPES.join(", ")}` : expected("a channel object")(issue)) },
 );
 
 /** An ISO 8601 time with a zone whose date exists. */
@@ -118,6 +118,7 @@ const RecurringSchema = z
     targets: windowTargets.optional(),
   })
   .superRefine((value, ctx) => {
+    if (!isTimeZone(value.timeZone)) return; // reported on timeZone
     if (!/^\S+ \S+ \S+ \S+ \S+$/.test(value.cron.trim())) {
       ctx.addIssue({ code: "custom", path: ["cron"], message: "must have 5 fields: minute hour day-of-month month day-of-week (e.g. 0 22 * * 6)" });
       return;
@@ -132,6 +133,7 @@ const RecurringSchema = z
 const OneOffSchema = z
   .strictObject({ name: windowName, start: isoTime, end: isoTime, targets: windowTargets.optional() })
   .superRefine((value, ctx) => {
+    if (!isRealTime(value.start) || !isRealTime(value.end)) return; // reported on the field
     const start = Date.parse(value.start);
     const end = Date.parse(value.end);
     if (end <= start) ctx.addIssue({ code: "custom", path: ["end"], message: "must be after start" });

@@ -12,7 +12,16 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { REDACTED } from "../common/secrets";
 
-export const RETRY_POLICY = {
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  requestTimeoutMs: number;
+  maxRetryAfterMs: number;
+  maxErrorBodyChars: number;
+}
+
+export const RETRY_POLICY: RetryPolicy = {
   /** First try plus three retries. */
   attempts: 4,
   baseDelayMs: 1_000,
@@ -23,7 +32,7 @@ export const RETRY_POLICY = {
   maxRetryAfterMs: 30_000,
   /** What is kept of an error response's body for the delivery record. */
   maxErrorBodyChars: 200,
-} as const;
+};
 
 export interface HttpAnswer {
   status: number;
@@ -48,7 +57,7 @@ export interface RetryOptions {
   /** Epoch ms after which no attempt starts. */
   deadline: number;
   random?: () => number;
-  policy?: Partial<typeof RETRY_POLICY>;
+  policy?: Partial<RetryPolicy>;
 }
 
 /** `Retry-After` is seconds or an HTTP date. https://www.rfc-editor.org/rfc/rfc9110#field.retry-after */

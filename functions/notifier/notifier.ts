@@ -15,7 +15,7 @@ import type { NotifierRuntimeConfig } from "../common/notifier-config";
 import { parseAlarmNotification } from "../recorder/notification";
 import { readAlarmEvent, type AlarmEvent } from "./alarm";
 import { decide, type ChannelDecision } from "./decide";
-import type { PostOptions, RETRY_POLICY } from "./deliver";
+import type { PostOptions, RetryPolicy } from "./deliver";
 import { claimDelivery, earlierChanges, updateDelivery, writeDelivery, type LedgerAccess } from "./ledger";
 import { buildMessage, type AlarmMessage, type MessageFacts } from "./message";
 import { readRecentResults, summarizeRegion } from "./probe-results";
@@ -42,7 +42,7 @@ export interface NotifierDeps {
   remainingMs: () => number;
   log: (line: Record<string, unknown>) => void;
   /** Tests only. */
-  retryPolicy?: Partial<typeof RETRY_POLICY>;
+  retryPolicy?: Partial<RetryPolicy>;
   postOptions?: Pick<PostOptions, "ca">;
   queryBudgetMs?: number;
   /** A claim older than this was left by a notifier that died: default the function's timeout. */

@@ -6,7 +6,7 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { ChannelDelivery } from "../common/delivery";
 import { channelSecrets, EMAIL_CHANNEL_ATTRIBUTE, type RuntimeChannel, type SecretUse } from "../common/notifier-config";
-import { postJson, redactSecrets, withRetries, type DeliveryOutcome, type HttpAnswer, type PostOptions, type RETRY_POLICY } from "./deliver";
+import { postJson, redactSecrets, withRetries, type DeliveryOutcome, type HttpAnswer, type PostOptions, type RetryPolicy } from "./deliver";
 import type { AlarmMessage } from "./message";
 import { renderEmail, renderPagerDuty, renderSlack, renderTeams, renderWebhook, signWebhook } from "./render";
 import type { SecretSource } from "./secrets";
@@ -20,7 +20,7 @@ export interface SendDeps {
   /** Epoch ms: no attempt starts after it. */
   deadline: number;
   random?: () => number;
-  retryPolicy?: Partial<typeof RETRY_POLICY>;
+  retryPolicy?: Partial<RetryPolicy>;
   /** Tests only: how HTTP requests are made (a local CA). */
   postOptions?: Pick<PostOptions, "ca">;
 }

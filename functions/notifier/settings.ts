@@ -34,7 +34,7 @@ export function readRuntimeConfig(file = path.join(__dirname, NOTIFIER_CONFIG_FI
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`${NOTIFIER_CONFIG_FILE}: cannot be read (${(error as Error).message})`);
+    throw new Error(`${NOTIFIER_CONFIG_FILE}: cannot be read (${(error as Error).message})`, { cause: error });
   }
   return validate(NotifierRuntimeConfigSchema, raw, NOTIFIER_CONFIG_FILE) as NotifierRuntimeConfig;
 }

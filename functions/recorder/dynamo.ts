@@ -28,7 +28,9 @@ export function createLedgerClient(regionOrOptions?: string | LedgerClientOption
     new DynamoDBClient({
       ...(options.region ? { region: options.region } : {}),
       maxAttempts: timeouts.maxAttempts,
-      requestHandler: { requestTimeout: timeouts.requestTimeoutMs, connectionTimeout: timeouts.connectionTimeoutMs },
+      // throwOnRequestTimeout: since @smithy/node-http-handler 4.x an expired requestTimeout only logs a
+      // warning unless asked to fail the request (checked against a server that never answers).
+      requestHandler: { requestTimeout: timeouts.requestTimeoutMs, connectionTimeout: timeouts.connectionTimeoutMs, throwOnRequestTimeout: true },
     }),
     { marshallOptions: { removeUndefinedValues: true } },
   );

@@ -86,7 +86,7 @@ describe("notifier: every channel against local stand-ins", function () {
   });
 
   async function itemOf(alarmName: string, changedAt: string): Promise<LedgerItem> {
-    const items = (await dynamo.scan(tableName)).map((raw) => unmarshall(raw) as LedgerItem);
+    const items = (await dynamo.scan(tableName)).map((raw) => unmarshall(raw as never) as LedgerItem);
     const found = items.find((item) => item.alarmName === alarmName && item.changedAt === changedAt);
     if (!found) throw new Error(`no item for ${alarmName} at ${changedAt}`);
     return found;

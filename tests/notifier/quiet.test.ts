@@ -103,7 +103,7 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
   }
 
   async function item(changedAt: string): Promise<LedgerItem> {
-    const items = (await dynamo.scan(tableName)).map((raw) => unmarshall(raw) as LedgerItem);
+    const items = (await dynamo.scan(tableName)).map((raw) => unmarshall(raw as never) as LedgerItem);
     return items.find((found) => found.alarmName === SHOP && found.changedAt === changedAt)!;
   }
 
