@@ -3,7 +3,7 @@
  * them: a missing or mistyped field fails with its path, never as an `undefined` deep in an AWS call.
  */
 import { z } from "zod";
-import type { CanaryFunctionOutput, StackOutputs } from "../infra/outputs";
+import type { CanaryFunctionOutput, HeartbeatOutput, SelfAlarmOutput, StackOutputs } from "../infra/outputs";
 import { validate, ValidationError } from "../functions/common/targets";
 import { DeployError, type DeployStack } from "./engine";
 
@@ -19,6 +19,16 @@ const CanaryFunctionSchema = z.object({
   hookFunctionName: text,
 }) satisfies z.ZodType<CanaryFunctionOutput>;
 
+const SelfAlarmSchema = z.object({ name: text, region: text, kind: text }) satisfies z.ZodType<SelfAlarmOutput>;
+
+const HeartbeatSchema = z.object({
+  probeRegion: text,
+  namespace: text,
+  metricName: text,
+  dimensions: z.record(z.string(), z.string()),
+  periodSeconds: z.number().int().positive(),
+}) satisfies z.ZodType<HeartbeatOutput>;
+
 export const StackOutputsSchema = z.object({
   stage: text,
   homeRegion: text,
@@ -28,6 +38,9 @@ export const StackOutputsSchema = z.object({
   alarmNamePrefix: text,
   canaryFunctions: z.record(z.string(), CanaryFunctionSchema, { error: (issue) => (issue.input === undefined ? "is required" : "must be an object") }),
   estimatedMonthlyCostUsd: z.number({ error: (issue) => (issue.input === undefined ? "is required" : "must be a number") }),
+  // Optional: a stack deployed by an older program has none until its next up (rollback and outputs must still work).
+  selfAlarms: z.array(SelfAlarmSchema).optional(),
+  heartbeats: z.array(HeartbeatSchema).optional(),
 }) satisfies z.ZodType<StackOutputs>;
 
 /** Checks raw output values; errors read `stack beta outputs: canaryFunctions.recorder.version: is required`. */

@@ -119,6 +119,8 @@ export interface StageConfig {
   alarms: AlarmSettings;
   /** `webhealth:secrets`: every value a secret, whether the user encrypted it or not. */
   secrets: Readonly<Record<string, SecretText>>;
+  /** `webhealth:promotesFrom`: the stage this one is promoted from (only the deploy driver uses it). */
+  promotesFrom?: string;
 }
 
 /** Bad configuration: every problem as `webhealth:<key>: <reason>`, one per line. */
@@ -265,6 +267,11 @@ const StageSchema = z.strictObject({
   alarms: AlarmsSchema.default(() => ({ ...CONFIG_DEFAULTS.alarms })),
   secrets: SecretsSchema.default(() => ({})),
   notifications: NotificationsSchema.default(() => NotificationsSchema.parse({})),
+  /** Read by the deploy driver (automation/stages.ts): the stage `promote --to <this stage>` promotes from. */
+  promotesFrom: z
+    .string({ error: expected("a stage name") })
+    .regex(/^[a-z][a-z0-9-]*$/, { error: "must be a stage name (lowercase letters, digits and dashes)" })
+    .optional(),
 });
 
 /** The per-target notification fields: taken off each raw target before the target schema sees it. */
@@ -367,7 +374,7 @@ function resolveNotifications(
 const SECRETS_KEY = `${KEY_PREFIX}secrets`;
 
 /** Keys whose values are plain strings: never JSON-parsed when Pulumi hands them over as strings. */
-const STRING_KEYS = new Set(["schedule", "namespace", "deploymentConfig"]);
+const STRING_KEYS = new Set(["schedule", "namespace", "deploymentConfig", "promotesFrom"]);
 
 /**
  * One `webhealth:<key>` value as the schema wants it, wherever it was read. Pulumi hands the program
@@ -448,6 +455,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
   if (quorum > probeRegions.length) {
     problems.push(`${KEY_PREFIX}alarms.quorum: must be at most the number of probe regions (${probeRegions.length})`);
   }
+  if (value.promotesFrom === stage) problems.push(`${KEY_PREFIX}promotesFrom: a stage cannot promote from itself`);
   problems.push(...targetKeyProblems(value.targets, `${KEY_PREFIX}targets`));
   const { notifications, targetNotifications } = resolveNotifications(value.notifications, value.notifyEmails, value.targets, split.settings, value.secrets, problems);
   const timeoutMs = probeTimeoutSeconds(periodSeconds) * 1000;
@@ -474,6 +482,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     protectData: value.protectData,
     alarms: { ...value.alarms, quorum },
     secrets: value.secrets,
+    ...(value.promotesFrom ? { promotesFrom: value.promotesFrom } : {}),
   };
 }
 

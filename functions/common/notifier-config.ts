@@ -17,6 +17,15 @@ export const CHANNEL_NAME_RULE = "1-32 lowercase letters, digits or -, starting 
 /** The SNS message attribute that routes a readable e-mail to the subscriptions of one e-mail channel. */
 export const EMAIL_CHANNEL_ATTRIBUTE = "channel";
 
+/**
+ * The filter policy (on message attributes, SNS's default scope) of an e-mail channel's
+ * subscriptions on the notifier's e-mail topic. Only the notifier publishes there, always with this
+ * attribute; a message without it, such as `verify`'s test notification, matches no subscription.
+ */
+export function emailChannelFilterPolicy(channel: string): Record<string, string[]> {
+  return { [EMAIL_CHANNEL_ATTRIBUTE]: [channel] };
+}
+
 /** A secret a channel uses: its name in `webhealth:secrets` and its SSM parameter. */
 export interface SecretUse {
   secret: string;

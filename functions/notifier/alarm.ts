@@ -37,6 +37,8 @@ export interface AlarmEvent {
   evaluationPeriods?: number;
   /** ISO 8601 UTC, when CloudWatch reports it: when the alarm was created or last changed. */
   configUpdatedAt?: string;
+  /** `npm run deploy -- verify`'s test notification (marked by TEST_NOTIFICATION): recorded, never sent. */
+  test?: boolean;
 }
 
 /** `Threshold Crossed: 3 out of the last 3 datapoints [0.0 (26/11/26 10:02:00), 1.0 (...)]` -> [0, 1]. */

@@ -65,7 +65,7 @@ export interface DecideContext {
 export function decide(event: AlarmEvent, config: NotifierRuntimeConfig, context: DecideContext = {}): Decisions {
   const channels = routedChannels(event, config);
   const all = (action: Action, reason: string) => channels.map((channel) => ({ channel, action, reason }));
-  if (event.alarmName.startsWith(config.testAlarmPrefix)) return { channels: all("suppress", DELIVERY_REASONS.test) };
+  if (event.test || event.alarmName.startsWith(config.testAlarmPrefix)) return { channels: all("suppress", DELIVERY_REASONS.test) };
 
   const changedAt = Date.parse(event.changedAt);
   const maintenance = event.info?.url ? activeMaintenance(config.maintenance, event.info.url, changedAt) : undefined;

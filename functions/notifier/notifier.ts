@@ -9,6 +9,7 @@ import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SNSEventRecord } from "aws-lambda";
+import { TEST_NOTIFICATION } from "../common/contract";
 import { DELIVERY_REASONS, type ChannelDelivery, type DeliveryRecord } from "../common/delivery";
 import type { LedgerItem } from "../common/ledger";
 import type { NotifierRuntimeConfig } from "../common/notifier-config";
@@ -65,6 +66,16 @@ export class NotificationsNotHandledError extends Error {
   constructor(public readonly failed: NotifyResult[]) {
     super(`${failed.length} notification(s) not handled: ${failed.map((result) => `${result.messageId} (${result.error})`).join("; ")}`);
     this.name = "NotificationsNotHandledError";
+  }
+}
+
+/** `verify` marks its test both in the body and as a message attribute (functions/common/contract.ts TEST_NOTIFICATION). */
+export function isTestNotification(record: SNSEventRecord): boolean {
+  if (record.Sns?.MessageAttributes?.[TEST_NOTIFICATION.marker]?.Value === "true") return true;
+  try {
+    return (JSON.parse(String(record.Sns?.Message)) as Record<string, unknown>)[TEST_NOTIFICATION.marker] === true;
+  } catch {
+    return false;
   }
 }
 
@@ -138,6 +149,7 @@ async function notifyOne(deps: NotifierDeps, record: SNSEventRecord): Promise<No
   let event: AlarmEvent;
   try {
     event = readAlarmEvent(parseAlarmNotification(String(record.Sns?.Message)), deps.config);
+    event.test = isTestNotification(record);
   } catch (error) {
     return { outcome: "failed", messageId, error: (error as Error).message.replace(/\n/g, "; ") };
   }

@@ -9,10 +9,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NOTIFIER_CONFIG_FILE, NOTIFIER_ENV } from "../../functions/common/contract";
-import { EMAIL_CHANNEL_ATTRIBUTE } from "../../functions/common/notifier-config";
+import { emailChannelFilterPolicy } from "../../functions/common/notifier-config";
 import type { CanaryFunctionPlan } from "../plan/stage";
 import { SWEEP_EVENT, SWEEP_SCHEDULE, NOTIFIER_SETTINGS, type NotifierPlan } from "../plan/notifier";
 import { CanaryFunction } from "./canary-function";
+import { humanSubscriptionArgs } from "./notifications";
 import { metricAlarmArgs, policyDocument } from "./policy";
 import { parameterArn } from "./secrets";
 
@@ -61,8 +62,9 @@ export class Notifier extends pulumi.ComponentResource {
           topic: this.emailTopic.arn,
           protocol: "email",
           endpoint: subscription.address,
-          // Each e-mail channel gets only the notifier's messages routed to it.
-          filterPolicy: JSON.stringify({ [EMAIL_CHANNEL_ATTRIBUTE]: [subscription.channel] }),
+          // Each e-mail channel gets only the notifier's messages routed to it; verify's test notification
+          // (never published here, and without this attribute) could not match either.
+          filterPolicy: JSON.stringify(emailChannelFilterPolicy(subscription.channel)),
         },
         child,
       );
@@ -89,8 +91,9 @@ export class Notifier extends pulumi.ComponentResource {
       },
       child,
     );
+    // CloudWatch's own JSON reaches people here: the subscriptions drop verify's test by its body, like every human-facing one.
     plan.operatorAddresses.forEach((address, index) => {
-      new aws.sns.TopicSubscription(`operators-email-${index}`, { topic: this.operatorsTopic.arn, protocol: "email", endpoint: address }, child);
+      new aws.sns.TopicSubscription(`operators-email-${index}`, humanSubscriptionArgs(this.operatorsTopic.arn, "email", address), child);
     });
 
     this.deadLetters = new aws.sqs.Queue(

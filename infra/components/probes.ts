@@ -44,7 +44,7 @@ export function probeEnvironment(config: StageConfig, region: string): Record<st
   return environment;
 }
 
-export function shardRuleName(prefix: string, index: number): string {
+export function shardRuleName(prefix: string, index: number | "*"): string {
   return `${prefix}-probe-${index}`;
 }
 
@@ -122,7 +122,11 @@ export class ProbeRegion extends pulumi.ComponentResource {
       return rule;
     });
 
-    // EventBridge sends undeliverable events to the queue only if the queue policy lets these rules do it.
+    // EventBridge sends undeliverable events to the queue only if the queue policy lets these rules
+    // do it. One ARN pattern for every shard rule of the stage in this region, not one ARN per rule:
+    // a queue policy holds at most 10 conditions and 8,192 bytes (RESOURCE_POLICY_LIMITS), which a
+    // list of rule ARNs outgrows past ten shards.
+    const shardRules = pulumi.interpolate`arn:${partition}:events:${plan.region}:${accountId}:rule/${shardRuleName(args.prefix, "*")}`;
     new aws.sqs.QueuePolicy(
       `${name}-failures-policy`,
       {
@@ -134,7 +138,7 @@ export class ProbeRegion extends pulumi.ComponentResource {
             Principal: { Service: "events.amazonaws.com" },
             Action: ["sqs:SendMessage"],
             Resource: this.failures.arn,
-            Condition: { ArnEquals: { "aws:SourceArn": this.rules.map((rule) => rule.arn) } },
+            Condition: { ArnLike: { "aws:SourceArn": shardRules } },
           },
         ]),
       },

@@ -5,6 +5,7 @@
  * the probe publishes: `Url` (+ `Region` when multi-region) per target, none (or `Region`) for
  * the heartbeat.
  */
+import { CLOUDWATCH_LIMITS } from "../../functions/common/aws-limits";
 import { PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions, type MetricDimension } from "../../functions/common/metrics";
 import { LIVE_ALIAS } from "../../functions/common/contract";
 import type { Target } from "../../functions/common/targets";
@@ -12,6 +13,22 @@ import type { StageConfig } from "../config";
 import { alarmNamePrefix, targetKey } from "./names";
 
 export type AlarmKind = "availability" | "latency" | "certificate" | "probe-health" | "function-errors" | "function-duration" | "dead-letters";
+
+/**
+ * What each kind of alarm measures: webhealth itself (a failed deploy, a dead probe, lost alarm
+ * notifications: `verify` fails on these) or a monitored target (reported, never a deploy
+ * failure: an outage of a monitored site is when people most need to ship a monitoring change).
+ * A new kind must be classified here (the Record makes that a type error otherwise).
+ */
+export const ALARM_MEASURES: Record<AlarmKind, "webhealth" | "target"> = {
+  availability: "target",
+  latency: "target",
+  certificate: "target",
+  "probe-health": "webhealth",
+  "function-errors": "webhealth",
+  "function-duration": "webhealth",
+  "dead-letters": "webhealth",
+};
 
 export interface MetricRef {
   namespace: string;
@@ -87,6 +104,21 @@ export function quorumSlowExpression(metricIds: readonly string[], thresholdMs: 
   return metricIds.map((id) => `IF(${id} > ${thresholdMs}, 1, 0)`).join(" + ");
 }
 
+/**
+ * A per-target alarm description that fits PutMetricAlarm's 1,024 characters whatever the URL (the
+ * schema accepts URLs of 1,024 characters): when the whole text would not fit, the URL is cut with
+ * an ellipsis, keeping its scheme, host and the start of its path. The alarm stays identifiable:
+ * its name carries the target's key, and its dimensions the full URL.
+ */
+export function targetDescription(url: string, describe: (url: string) => string): string {
+  const max = CLOUDWATCH_LIMITS.alarmDescriptionMaxLength;
+  const full = describe(url);
+  if (full.length <= max) return full;
+  const room = max - (full.length - url.length) - 1;
+  const shortened = describe(`${url.slice(0, Math.max(room, 0))}…`);
+  return shortened.length <= max ? shortened : `${shortened.slice(0, max - 1)}…`;
+}
+
 function latencyThreshold(target: Target, config: StageConfig): number {
   return target.latencyMs ?? config.alarms.defaultLatencyMs;
 }
@@ -120,7 +152,10 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-availability`,
         alarmName: `${prefix}${key}-availability`,
-        description: `${target.url} failed its check in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (no data counts as down: a dead probe must not look healthy)`,
+        description: targetDescription(
+          target.url,
+          (url) => `${url} failed its check in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (no data counts as down: a dead probe must not look healthy)`,
+        ),
         kind: "availability",
         comparisonOperator: "LessThanThreshold",
         threshold: 1,
@@ -133,7 +168,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-latency`,
         alarmName: `${prefix}${key}-latency`,
-        description: `${target.url} took more than ${threshold} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+        description: targetDescription(target.url, (url) => `${url} took more than ${threshold} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`),
         kind: "latency",
         comparisonOperator: "GreaterThanThreshold",
         threshold,
@@ -151,7 +186,10 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-availability`,
         alarmName: `${prefix}${key}-availability`,
-        description: `${target.url} was down from at least ${alarms.quorum} of ${regions} regions (${config.probeRegions.join(", ")}) in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods`,
+        description: targetDescription(
+          target.url,
+          (url) => `${url} was down from at least ${alarms.quorum} of ${regions} regions (${config.probeRegions.join(", ")}) in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods`,
+        ),
         kind: "availability",
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         threshold: alarms.quorum,
@@ -170,7 +208,10 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-latency`,
         alarmName: `${prefix}${key}-latency`,
-        description: `${target.url} took more than ${threshold} ms from at least ${alarms.quorum} of ${regions} regions in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+        description: targetDescription(
+          target.url,
+          (url) => `${url} took more than ${threshold} ms from at least ${alarms.quorum} of ${regions} regions in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+        ),
         kind: "latency",
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         threshold: alarms.quorum,
@@ -193,7 +234,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-certificate`,
         alarmName: `${prefix}${key}-certificate`,
-        description: `The TLS certificate of ${target.url} expires in less than ${alarms.certificateDays} days`,
+        description: targetDescription(target.url, (url) => `The TLS certificate of ${url} expires in less than ${alarms.certificateDays} days`),
         kind: "certificate",
         comparisonOperator: "LessThanThreshold",
         threshold: alarms.certificateDays,

@@ -19,13 +19,14 @@
  * ceil(n/32) x 10 + 5 <= 60 allows 5 waves = 160 targets per shard; in practice the 8,192
  * characters bind first at about 60-100 targets, depending on URL lengths.
  */
+import { EVENTBRIDGE_LIMITS, LAMBDA_LIMITS } from "../../functions/common/aws-limits";
 import { parseTargets, TARGET_DEFAULTS, type Target } from "../../functions/common/targets";
 import { ENGINE_DEFAULTS } from "../../functions/probe/probe";
 
-/** https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html (Input: maximum length of 8192). */
-export const EVENTBRIDGE_INPUT_LIMIT = 8192;
-/** Lambda's maximum timeout. https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html */
-export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/** EventBridge's limit on a target's constant input (functions/common/aws-limits.ts). */
+export const EVENTBRIDGE_INPUT_LIMIT = EVENTBRIDGE_LIMITS.targetInputMaxLength;
+/** Lambda's maximum timeout (functions/common/aws-limits.ts). */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = LAMBDA_LIMITS.maxTimeoutSeconds;
 /** Cold start, config parsing and publishing the metrics after the last probe. */
 export const PROBE_START_MARGIN_MS = 5_000;
 /** Room for the shard numbers in the input while packing (index and count written in full afterwards). */

@@ -3,7 +3,7 @@ import { loadStageConfig } from "../../infra/config";
 import { costBreakdown, costTable, customMetricsCost, estimatedMonthlyCostUsd, estimateUsage, generatedTargets, metricsPerTarget, syntheticsMonthlyCostUsd } from "../../infra/cost";
 import { planDashboard } from "../../infra/plan/dashboard";
 import { planStage } from "../../infra/plan/stage";
-import { readStackConfig } from "../../infra/stack-files";
+import { fixtureConfig } from "../fixtures/stacks";
 
 const dashboardMetrics = (config: ReturnType<typeof loadStageConfig>) => planDashboard(config, planStage(config), { accountId: "0", partition: "aws" }).metricCount;
 
@@ -19,7 +19,7 @@ describe("infra cost model", () => {
 
   it("prices the beta stage from its plan, line by line", () => {
     // beta: 2 https targets, phase metrics on, 1 region, 1 e-mail channel with 1 address, every minute (43,800 runs).
-    const config = loadStageConfig("beta", readStackConfig("beta"));
+    const config = loadStageConfig("beta", fixtureConfig("beta"));
     const usage = estimateUsage(config, planStage(config), dashboardMetrics(config));
     const sweeps = 730 * 12;
     expect(usage.customMetrics).to.equal(15); // 2 x 7 + 1 heartbeat
@@ -60,7 +60,7 @@ describe("infra cost model", () => {
   });
 
   it("bills a quorum alarm per metric it reads and each region's metrics separately", () => {
-    const config = loadStageConfig("prod", readStackConfig("prod"));
+    const config = loadStageConfig("prod", fixtureConfig("prod"));
     const usage = estimateUsage(config, planStage(config), dashboardMetrics(config));
     // 8 https targets, phases off: 3 metrics x 3 regions each, plus 3 heartbeats.
     expect(usage.customMetrics).to.equal(8 * 3 * 3 + 3);

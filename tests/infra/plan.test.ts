@@ -4,7 +4,7 @@ import { generatedTargets } from "../../infra/cost";
 import { ALARMS_PER_WIDGET, DASHBOARD_TARGET_LIMIT, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET, MAX_WIDGETS, planDashboard } from "../../infra/plan/dashboard";
 import { targetKey } from "../../infra/plan/names";
 import { allAlarms, planStage, probeSelfTestEvent } from "../../infra/plan/stage";
-import { readStackConfig } from "../../infra/stack-files";
+import { fixtureConfig } from "../fixtures/stacks";
 
 const CONTEXT = { accountId: "123456789012", partition: "aws" };
 
@@ -25,7 +25,7 @@ describe("infra plan: names, self-tests, dashboard", () => {
   });
 
   it("graphs every target of a small stage with the alarms' own dimensions", () => {
-    const config = loadStageConfig("gamma", readStackConfig("gamma"));
+    const config = loadStageConfig("gamma", fixtureConfig("gamma"));
     const plan = planStage(config);
     const { body, metricCount } = planDashboard(config, plan, CONTEXT);
     const alarmWidget = body.widgets.find((widget) => widget.type === "alarm");

@@ -14,6 +14,7 @@ import { notifySnsRecords, NotificationsNotHandledError } from "../../functions/
 import { recordSnsRecords } from "../../functions/recorder/recorder";
 import type { LedgerItem } from "../../functions/common/ledger";
 import { WEBHOOK_HEADERS } from "../../functions/notifier/render";
+import { TEST_NOTIFICATION } from "../../functions/common/contract";
 import { testPki, type TestPki } from "../probe/support/certs";
 import { rejectionOf, startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
@@ -316,6 +317,9 @@ describe("notifier: every channel against local stand-ins", function () {
     expect(sns.commandCalls(PublishCommand)).to.have.length(0);
     const channels = (await itemOf(name, ALARM_AT)).delivery!.channels;
     expect(new Set(Object.values(channels).map((value) => `${value.status}: ${value.reason}`))).to.deep.equal(new Set(["suppressed: test notification (npm run deploy -- verify)"]));
+    // Recognised by verify's own mark (TEST_NOTIFICATION) too, whatever the alarm is called.
+    await notifySnsRecords(eventOf({ ...notification(SHOP, { from: "OK", to: "ALARM", at: "2026-11-26T10:09:00.000Z", url: "https://shop.example.com/" }), [TEST_NOTIFICATION.marker]: true }).Records, h.deps);
+    expect([slack, teams, pagerduty, webhook].map((receiver) => receiver.requests.length)).to.deep.equal([0, 0, 0, 0]);
   });
 
   it("fails the invocation for a notification it cannot read, so Lambda retries it and then dead-letters it", async () => {
