@@ -167,6 +167,7 @@ export function createStack(config: StageConfig): ProgramOutputs {
           deploymentConfigName: config.deploymentConfig,
           accountId,
           partition,
+          statefulOptions,
         },
         { provider: home, dependsOn: [ledger] },
       )

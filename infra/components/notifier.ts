@@ -41,6 +41,8 @@ export interface NotifierArgs {
   deploymentConfigName: string;
   accountId: pulumi.Input<string>;
   partition: pulumi.Input<string>;
+  /** Options of stateful resources: the topics keep people's confirmed subscriptions. */
+  statefulOptions: pulumi.CustomResourceOptions;
 }
 
 export class Notifier extends pulumi.ComponentResource {
@@ -54,7 +56,7 @@ export class Notifier extends pulumi.ComponentResource {
     const { plan, accountId, partition, region } = args;
     const child = { parent: this };
 
-    this.emailTopic = new aws.sns.Topic("email-topic", { name: plan.emailTopicName, kmsMasterKeyId: args.keyArn }, child);
+    this.emailTopic = new aws.sns.Topic("email-topic", { name: plan.emailTopicName, kmsMasterKeyId: args.keyArn }, { ...child, ...args.statefulOptions });
     plan.emailSubscriptions.forEach((subscription, index) => {
       new aws.sns.TopicSubscription(
         `email-${subscription.channel}-${index}`,
@@ -70,7 +72,7 @@ export class Notifier extends pulumi.ComponentResource {
       );
     });
 
-    this.operatorsTopic = new aws.sns.Topic("operators-topic", { name: plan.operatorsTopicName, kmsMasterKeyId: args.keyArn }, child);
+    this.operatorsTopic = new aws.sns.Topic("operators-topic", { name: plan.operatorsTopicName, kmsMasterKeyId: args.keyArn }, { ...child, ...args.statefulOptions });
     new aws.sns.TopicPolicy(
       "operators-topic-policy",
       {
@@ -204,6 +206,7 @@ export class Notifier extends pulumi.ComponentResource {
       "notifier-sweep-target",
       {
         rule: sweep.name,
+        targetId: "notifier-sweep",
         arn: this.notifier.alias.arn,
         input: JSON.stringify(SWEEP_EVENT),
         // A missed sweep is made up by the next one five minutes later.
