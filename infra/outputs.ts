@@ -59,4 +59,8 @@ export interface StackOutputs {
   selfAlarms?: SelfAlarmOutput[];
   /** Added in issue 8, as selfAlarms: one per probe region. */
   heartbeats?: HeartbeatOutput[];
+  /** Added in issue 12, with a notifier (a stage with channels): the topic of its readable e-mails (one filtered subscription per e-mail channel and address). */
+  emailTopicArn?: string;
+  /** Added in issue 12, with a notifier: the topic that e-mails the notifier's own alarms straight from SNS. */
+  operatorsTopicArn?: string;
 }

@@ -197,6 +197,7 @@ export function createStack(config: StageConfig): ProgramOutputs {
     canaryFunctions: pulumi.output(canaryFunctions),
     estimatedMonthlyCostUsd: estimatedMonthlyCostUsd(estimateUsage(config, plan, dashboardMetrics)),
     ...(verifyOutputs(plan) as Required<ReturnType<typeof verifyOutputs>>),
+    ...(notifier ? { emailTopicArn: notifier.emailTopic.arn, operatorsTopicArn: notifier.operatorsTopic.arn } : {}),
   };
 }
 

@@ -32,7 +32,20 @@ const T = {
   provider: "pulumi:providers:aws",
 };
 
-const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostUsd", "heartbeats", "homeRegion", "selfAlarms", "stage", "topicArn"];
+const STACK_OUTPUT_KEYS = [
+  "alarmNamePrefix",
+  "alarmTableName",
+  "canaryFunctions",
+  "dashboardUrl",
+  "emailTopicArn",
+  "estimatedMonthlyCostUsd",
+  "heartbeats",
+  "homeRegion",
+  "operatorsTopicArn",
+  "selfAlarms",
+  "stage",
+  "topicArn",
+];
 
 function countsByType(result: SynthResult): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -142,6 +155,13 @@ describe("infra program: every stage file under mocks", function () {
       self("recorder-errors", "us-east-1", "function-errors"),
       self("recorder-duration", "us-east-1", "function-duration"),
       self("recorder-dead-letters", "us-east-1", "dead-letters"),
+      self("notifier-errors", "us-east-1", "function-errors"),
+      self("notifier-duration", "us-east-1", "function-duration"),
+      self("notifier-dead-letters", "us-east-1", "dead-letters"),
+    ]);
+    expect([outputs.emailTopicArn, outputs.operatorsTopicArn]).to.deep.equal([
+      `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-prod-email`,
+      `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-prod-operators`,
     ]);
     expect(outputs.heartbeats).to.deep.equal(
       ["us-east-1", "eu-west-1", "ap-southeast-2"].map((region) => ({ probeRegion: region, namespace: "WebHealth", metricName: "TargetsProbed", dimensions: { Region: region }, periodSeconds: 60 })),
