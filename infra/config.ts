@@ -3,8 +3,8 @@
  * once with zod, defaults applied here and nowhere else. Errors name the key and the reason the
  * same way the target schema does: `webhealth:targets[2].url: must be http or https`.
  */
-import { z } from "zod";
-import { describeIssues, parseTargets, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
+import * as z from "zod";
+import { describeIssues, parseTargets, secretReferences, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE } from "../functions/common/metrics";
 import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
@@ -63,7 +63,10 @@ export const CONFIG_DEFAULTS = {
   namespace: DEFAULT_NAMESPACE,
   phaseMetrics: true,
   probeConcurrency: 32,
-  probeMemoryMb: 256,
+  /** Lambda's CPU share follows memory (1,769 MB = 1 vCPU). `npm run bench:probe` (section 5) held the
+   * probe to each size's share under 400 targets at concurrency 50: at 256 MB the timing error's p99
+   * was 91 ms and the run 1.46x its ideal time, at 512 MB 16 ms and 1.18x, no better above. */
+  probeMemoryMb: 512,
   deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce",
   ledgerRetentionDays: 400,
   logRetentionDays: 30,
@@ -457,6 +460,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
   }
   if (value.promotesFrom === stage) problems.push(`${KEY_PREFIX}promotesFrom: a stage cannot promote from itself`);
   problems.push(...targetKeyProblems(value.targets, `${KEY_PREFIX}targets`));
+  problems.push(...secretReferenceProblems(value.targets, value.secrets));
   const { notifications, targetNotifications } = resolveNotifications(value.notifications, value.notifyEmails, value.targets, split.settings, value.secrets, problems);
   const timeoutMs = probeTimeoutSeconds(periodSeconds) * 1000;
   problems.push(...shardProblems(value.targets, { concurrency: value.probeConcurrency, timeoutMs }, `${KEY_PREFIX}targets`));
@@ -484,6 +488,18 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     secrets: value.secrets,
     ...(value.promotesFrom ? { promotesFrom: value.promotesFrom } : {}),
   };
+}
+
+/** Every secret a target names must be in `webhealth:secrets`: the probe could never send it otherwise. */
+function secretReferenceProblems(targets: readonly Target[], secrets: Readonly<Record<string, SecretText>>): string[] {
+  return targets.flatMap((target, index) =>
+    secretReferences(target)
+      .filter(({ name }) => !Object.hasOwn(secrets, name))
+      .map(
+        ({ name, header }) =>
+          `${KEY_PREFIX}targets[${index}].request.headers.${header}: secret "${name}" is not in ${SECRETS_KEY} (target ${target.name ?? target.url}); set it with pulumi config set --secret --path '${SECRETS_KEY}.${name}' <value>`,
+      ),
+  );
 }
 
 /** `webhealth.targets[2].url: ...` (from formatPath) reads `webhealth:targets[2].url: ...` in Pulumi's notation. */

@@ -15,8 +15,9 @@ import { Dashboard } from "./components/dashboard";
 import { AlarmLedger } from "./components/ledger";
 import { Notifications } from "./components/notifications";
 import { Notifier } from "./components/notifier";
-import { SecretParameters } from "./components/secrets";
-import { ProbeRegion } from "./components/probes";
+import { ProbeRegion, type ProbeSecretAccess } from "./components/probes";
+import { StageSecrets } from "./components/secrets";
+import { secretParameterName } from "../functions/common/secrets";
 import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
 import { planDashboard } from "./plan/dashboard";
 import { alarmNamePrefix } from "./plan/names";
@@ -26,22 +27,25 @@ import { ALARM_MEASURES } from "./plan/alarms";
 /** The functions the program deploys, bundled by scripts/bundle.ts from functions/<name>/index.ts. */
 export type FunctionName = "probe" | "recorder" | "notifier" | "canary-hook";
 
-const bundles = new Map<FunctionName, string>();
+const bundles = new Map<FunctionName, { code: string; files: Record<string, string> }>();
 
-/** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`). A process
- * bundles each function once: the sources do not change while it runs. */
+/** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`, plus its side
+ * modules under `node_modules/`). A process bundles each function once: the sources do not change while it runs. */
 export function functionArchive(name: FunctionName): pulumi.asset.AssetArchive {
-  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(functionCode(name)) });
+  const assets: Record<string, pulumi.asset.StringAsset> = {};
+  for (const [file, content] of Object.entries(functionFiles(name))) assets[file] = new pulumi.asset.StringAsset(content);
+  return new pulumi.asset.AssetArchive(assets);
 }
 
-/** The bundled `index.js` of a function, for archives that carry more files (the notifier's configuration). */
-export function functionCode(name: FunctionName): string {
-  let code = bundles.get(name);
-  if (code === undefined) {
-    code = bundleFunction(name).code;
-    bundles.set(name, code);
+/** Every file of a function's archive (`index.js` and its side modules), for archives that carry more (the notifier's configuration). */
+export function functionFiles(name: FunctionName): Record<string, string> {
+  let bundle = bundles.get(name);
+  if (bundle === undefined) {
+    const { code, files } = bundleFunction(name);
+    bundle = { code, files };
+    bundles.set(name, bundle);
   }
-  return code;
+  return { "index.js": bundle.code, ...bundle.files };
 }
 
 /**
@@ -115,9 +119,20 @@ export function createStack(config: StageConfig): ProgramOutputs {
       partition,
       statefulOptions,
       keyDeletionWindowDays: keyDeletionWindowDays(config.protectData),
+      keyEncryptsSecrets: plan.secrets.parameters.length > 0,
     },
     { provider: home },
   );
+  const secrets = new StageSecrets("secrets", { plan: plan.secrets, values: config.secrets, keyArn: notifications.key.arn, stage: config.stage }, { provider: home });
+  const probeSecrets: ProbeSecretAccess | undefined =
+    plan.secrets.probeSecrets.length === 0
+      ? undefined
+      : {
+          parameterArns: plan.secrets.probeSecrets.map((name) => pulumi.interpolate`arn:${partition}:ssm:${config.homeRegion}:${accountId}:parameter${secretParameterName(config.stage, name)}`),
+          keyArn: notifications.key.arn,
+          parameterPath: plan.secrets.parameterPath,
+          region: config.homeRegion,
+        };
   const ledger = new AlarmLedger(
     "ledger",
     {
@@ -138,24 +153,18 @@ export function createStack(config: StageConfig): ProgramOutputs {
     (probePlan) =>
       new ProbeRegion(
         probePlan.role,
-        { config, plan: probePlan, shards: plan.shards, prefix: plan.prefix, code: probeCode, hookCode, accountId, partition },
-        { provider: providerFor(probePlan.region) },
+        { config, secrets: probeSecrets, plan: probePlan, shards: plan.shards, prefix: plan.prefix, code: probeCode, hookCode, accountId, partition },
+        // The parameters exist before any probe version that reads them.
+        { provider: providerFor(probePlan.region), dependsOn: [secrets] },
       ),
   );
-  if (Object.keys(config.secrets).length > 0) {
-    new SecretParameters(
-      "secrets",
-      { stage: config.stage, secrets: config.secrets, keyArn: notifications.key.arn, region: config.homeRegion, accountId, partition },
-      { provider: home },
-    );
-  }
   const notifier = plan.notifier
     ? new Notifier(
         "notifier",
         {
           plan: plan.notifier,
           functionPlan: plan.notifier.function,
-          code: functionCode("notifier"),
+          files: functionFiles("notifier"),
           hookCode,
           alarmTopicArn: notifications.topic.arn,
           keyArn: notifications.key.arn,
@@ -169,7 +178,8 @@ export function createStack(config: StageConfig): ProgramOutputs {
           partition,
           statefulOptions,
         },
-        { provider: home, dependsOn: [ledger] },
+        // The parameters exist before any notifier version that reads them.
+        { provider: home, dependsOn: [ledger, secrets] },
       )
     : undefined;
   // Alarms after the ledger and the notifier: both are subscribed before the first state change is published.

@@ -1,12 +1,9 @@
 /** The probe Lambda's event: the EventBridge rule's constant input, or a self-test request. */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { wholeNumberType } from "../common/schema-kit";
 import { TargetListSchema, validate, type Target } from "../common/targets";
 
-const wholeNumber = (min: number) =>
-  z
-    .number({ error: (issue) => (issue.input === undefined ? "is required" : "must be a number") })
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` });
+const wholeNumber = (min: number) => wholeNumberType().check(z.minimum(min, { error: `must be at least ${min}` }));
 
 /**
  * Which slice of the stage's targets this event carries, for logs and the summary. It does not
@@ -15,20 +12,22 @@ const wholeNumber = (min: number) =>
  */
 const ShardSchema = z
   .strictObject({ index: wholeNumber(0), count: wholeNumber(1) }, { error: "must be an object { index, count }" })
-  .refine((shard) => shard.index < shard.count, { path: ["index"], error: "must be less than shard.count" });
+  .check(z.refine((shard) => shard.index < shard.count, { path: ["index"], error: "must be less than shard.count" }));
 
 const ProbeEventSchema = z
   .strictObject(
     {
-      targets: TargetListSchema.optional(),
-      shard: ShardSchema.optional(),
-      selfTest: z.boolean({ error: "must be true or false" }).optional(),
+      targets: z.optional(TargetListSchema),
+      shard: z.optional(ShardSchema),
+      selfTest: z.optional(z.boolean({ error: "must be true or false" })),
     },
     { error: "must be an object" },
   )
-  .superRefine((event, ctx) => {
-    if (!event.selfTest && event.targets === undefined) ctx.addIssue({ code: "custom", path: ["targets"], message: "is required" });
-  });
+  .check(
+    z.superRefine((event, ctx) => {
+      if (!event.selfTest && event.targets === undefined) ctx.addIssue({ code: "custom", path: ["targets"], message: "is required" });
+    }),
+  );
 
 export interface ProbeEvent {
   targets?: Target[];

@@ -50,6 +50,8 @@ export interface NotificationsArgs {
   statefulOptions: pulumi.CustomResourceOptions;
   /** Days KMS waits before deleting the key. */
   keyDeletionWindowDays: number;
+  /** The stage keeps secrets in SSM Parameter Store under this key: open it to the account through SSM. */
+  keyEncryptsSecrets?: boolean;
 }
 
 export class Notifications extends pulumi.ComponentResource {
@@ -86,17 +88,22 @@ export class Notifications extends pulumi.ComponentResource {
             Resource: "*",
             Condition: { StringEquals: { "kms:ViaService": `sns.${args.region}.amazonaws.com`, "kms:CallerAccount": accountId } },
           },
-          // The stage's secrets are SSM SecureString parameters under this key: Pulumi writes them and
-          // the functions that use them read them, each with its own IAM rights, only through SSM.
+          // SSM encrypts and decrypts the stage's SecureString parameters with the caller's own rights
+          // (the deploy role writes them, the probe roles read theirs): the key policy opens the key to the
+          // account's IAM policies, only through SSM in this region, and IAM names who.
           // https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html
-          {
-            Sid: "AccountUsesSecretsThroughSsm",
-            Effect: "Allow",
-            Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` },
-            Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
-            Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": `ssm.${args.region}.amazonaws.com`, "kms:CallerAccount": accountId } },
-          },
+          ...(args.keyEncryptsSecrets
+            ? [
+                {
+                  Sid: "AccountUsesThroughSsm",
+                  Effect: "Allow" as const,
+                  Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` },
+                  Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
+                  Resource: "*",
+                  Condition: { StringEquals: { "kms:ViaService": `ssm.${args.region}.amazonaws.com`, "kms:CallerAccount": accountId } },
+                },
+              ]
+            : []),
         ]),
       },
       { ...child, ...args.statefulOptions },

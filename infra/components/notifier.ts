@@ -15,7 +15,6 @@ import { SWEEP_EVENT, SWEEP_SCHEDULE, NOTIFIER_SETTINGS, type NotifierPlan } fro
 import { CanaryFunction } from "./canary-function";
 import { humanSubscriptionArgs } from "./notifications";
 import { metricAlarmArgs, policyDocument } from "./policy";
-import { parameterArn } from "./secrets";
 
 /**
  * The ledger actions the notifier needs: UpdateItem for the delivery record on the change's item,
@@ -28,8 +27,8 @@ const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 export interface NotifierArgs {
   plan: NotifierPlan;
   functionPlan: CanaryFunctionPlan;
-  /** The notifier's bundle; its runtime configuration is added to the archive as NOTIFIER_CONFIG_FILE. */
-  code: string;
+  /** The notifier's bundle (`index.js` and side modules); its runtime configuration is added to the archive as NOTIFIER_CONFIG_FILE. */
+  files: Record<string, string>;
   hookCode: pulumi.asset.Archive;
   alarmTopicArn: pulumi.Input<string>;
   keyArn: pulumi.Input<string>;
@@ -131,16 +130,16 @@ export class Notifier extends pulumi.ComponentResource {
       child,
     );
 
-    const secretArns = plan.secrets.map((use) => parameterArn(partition, region, accountId, use.parameter));
+    const secretArns = plan.secrets.map((use) => pulumi.interpolate`arn:${partition}:ssm:${region}:${accountId}:parameter${use.parameter}`);
     // The Service Authorization Reference's log-group ARN, and the `:*` form Lambda's own policies use.
     const probeLogGroupArns = plan.runtime.probeLogGroups.flatMap((group) => [
       pulumi.interpolate`arn:${partition}:logs:${group.region}:${accountId}:log-group:${group.logGroupName}`,
       pulumi.interpolate`arn:${partition}:logs:${group.region}:${accountId}:log-group:${group.logGroupName}:*`,
     ]);
-    const archive = new pulumi.asset.AssetArchive({
-      "index.js": new pulumi.asset.StringAsset(args.code),
-      [NOTIFIER_CONFIG_FILE]: new pulumi.asset.StringAsset(JSON.stringify(plan.runtime)),
-    });
+    const assets: Record<string, pulumi.asset.StringAsset> = {};
+    for (const [file, content] of Object.entries(args.files)) assets[file] = new pulumi.asset.StringAsset(content);
+    assets[NOTIFIER_CONFIG_FILE] = new pulumi.asset.StringAsset(JSON.stringify(plan.runtime));
+    const archive = new pulumi.asset.AssetArchive(assets);
 
     this.notifier = new CanaryFunction(
       "notifier",

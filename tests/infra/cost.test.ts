@@ -29,7 +29,8 @@ describe("infra cost model", () => {
     expect(usage.billableDashboards).to.equal(0); // 14 metrics: inside the free tier
     // 43,800 probe runs + 8 recorder + 8 notifier invocations + the sweep every 5 minutes.
     expect(usage.lambdaRequests).to.equal(43_800 + 8 + 8 + sweeps);
-    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * 0.8 * 0.25 + 8 * 0.2 * 0.25 + (8 * 3 + sweeps * 0.3) * 0.25, 1e-6);
+    // The probe at 512 MB, the recorder and the notifier at 256 MB.
+    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * 0.8 * 0.5 + 8 * 0.2 * 0.25 + (8 * 3 + sweeps * 0.3) * 0.25, 1e-6);
     expect(usage.logIngestionGb).to.be.closeTo((43_800 * 1600) / 1024 ** 3, 1e-9);
     // SNS data keys (2 per 5 minutes) + per notification 2 for the e-mail topic (no channel secret in beta).
     expect(usage.kmsRequests).to.equal(17_520 + 8 * 2);
@@ -43,7 +44,7 @@ describe("infra cost model", () => {
     expect(lines.customMetrics).to.be.closeTo(4.5, 1e-9);
     expect(lines.alarmMetrics).to.be.closeTo(1.5, 1e-9);
     expect(lines.logsInsightsGb).to.be.closeTo(((4 * 1600 * 60) / 1024 ** 3) * 0.005, 1e-12);
-    expect(estimatedMonthlyCostUsd(usage)).to.equal(7.75);
+    expect(estimatedMonthlyCostUsd(usage)).to.equal(7.86);
   });
 
   it("prices reading a failing target's probe results per URL-month: a fraction of a cent even at 1,000 URLs and 3 regions", () => {
