@@ -4,7 +4,7 @@
  * and what the notifier and `npm run notify -- --preview` read. Secrets appear only as the names
  * of their SSM parameters, never as values.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { MaintenanceWindow } from "./maintenance";
 
 export const CHANNEL_TYPES = ["email", "slack", "teams", "pagerduty", "webhook"] as const;
@@ -90,19 +90,21 @@ export interface NotifierRuntimeConfig {
   testAlarmPrefix: string;
 }
 
+const name = () => z.string().check(z.regex(CHANNEL_NAME_PATTERN));
 const secretUse = z.object({ secret: z.string(), parameter: z.string() });
 const channel = z.discriminatedUnion("type", [
-  z.object({ name: z.string().regex(CHANNEL_NAME_PATTERN), type: z.literal("email") }),
-  z.object({ name: z.string().regex(CHANNEL_NAME_PATTERN), type: z.literal("slack"), webhookUrl: secretUse }),
-  z.object({ name: z.string().regex(CHANNEL_NAME_PATTERN), type: z.literal("teams"), webhookUrl: secretUse }),
-  z.object({ name: z.string().regex(CHANNEL_NAME_PATTERN), type: z.literal("pagerduty"), routingKey: secretUse, eventsUrl: z.string().url() }),
-  z.object({ name: z.string().regex(CHANNEL_NAME_PATTERN), type: z.literal("webhook"), url: secretUse, signingKey: secretUse }),
+  z.object({ name: name(), type: z.literal("email") }),
+  z.object({ name: name(), type: z.literal("slack"), webhookUrl: secretUse }),
+  z.object({ name: name(), type: z.literal("teams"), webhookUrl: secretUse }),
+  z.object({ name: name(), type: z.literal("pagerduty"), routingKey: secretUse, eventsUrl: z.url() }),
+  z.object({ name: name(), type: z.literal("webhook"), url: secretUse, signingKey: secretUse }),
 ]);
 const window = z.union([
-  z.object({ name: z.string(), cron: z.string(), durationMinutes: z.number().int().positive(), timeZone: z.string(), urls: z.array(z.string()).optional() }),
-  z.object({ name: z.string(), start: z.string(), end: z.string(), urls: z.array(z.string()).optional() }),
+  z.object({ name: z.string(), cron: z.string(), durationMinutes: z.number().check(z.positive()), timeZone: z.string(), urls: z.optional(z.array(z.string())) }),
+  z.object({ name: z.string(), start: z.string(), end: z.string(), urls: z.optional(z.array(z.string())) }),
 ]);
 
+/** The shape of NOTIFIER_CONFIG_FILE, checked when the notifier starts (and by its self-test). */
 export const NotifierRuntimeConfigSchema = z.object({
   stage: z.string(),
   homeRegion: z.string(),
@@ -112,18 +114,18 @@ export const NotifierRuntimeConfigSchema = z.object({
     z.string(),
     z.object({
       kind: z.enum(ALARM_KINDS),
-      url: z.string().optional(),
-      targetName: z.string().optional(),
-      latencyMs: z.number().optional(),
+      url: z.optional(z.string()),
+      targetName: z.optional(z.string()),
+      latencyMs: z.optional(z.number()),
       channels: z.array(z.string()),
-      runbookUrl: z.string().optional(),
-      directEmail: z.boolean().optional(),
-      subject: z.string().optional(),
+      runbookUrl: z.optional(z.string()),
+      directEmail: z.optional(z.boolean()),
+      subject: z.optional(z.string()),
     }),
   ),
   probeLogGroups: z.array(z.object({ region: z.string(), logGroupName: z.string() })),
   maintenance: z.array(window),
-  reminderMinutes: z.number().int().min(0),
+  reminderMinutes: z.number().check(z.minimum(0)),
   testAlarmPrefix: z.string(),
 });
 

@@ -1,10 +1,10 @@
 /** The notifier's settings: its environment (set by the Pulumi program) and its configuration file. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { NOTIFIER_CONFIG_FILE, NOTIFIER_ENV } from "../common/contract";
 import { NotifierRuntimeConfigSchema, type NotifierRuntimeConfig } from "../common/notifier-config";
-import { validate } from "../common/targets";
+import { validate } from "../common/schema-kit";
 import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS } from "../recorder/config";
 
 export interface NotifierSettings {
@@ -15,15 +15,13 @@ export interface NotifierSettings {
   config: NotifierRuntimeConfig;
 }
 
-const required = (what: string) => z.string({ error: `is required (${what})` }).min(1, { error: `is required (${what})` });
+const required = (what: string) => z.string({ error: `is required (${what})` }).check(z.minLength(1, { error: `is required (${what})` }));
 
 const EnvSchema = z.object({
   [NOTIFIER_ENV.tableName]: required("the alarm ledger table"),
-  [NOTIFIER_ENV.retentionDays]: z
-    .string()
-    .regex(/^\d+$/, { error: `must be a whole number of days (1-${MAX_RETENTION_DAYS})` })
-    .transform(Number)
-    .optional(),
+  [NOTIFIER_ENV.retentionDays]: z.optional(
+    z.pipe(z.string().check(z.regex(/^\d+$/, { error: `must be a whole number of days (1-${MAX_RETENTION_DAYS})` })), z.transform(Number)),
+  ),
   [NOTIFIER_ENV.emailTopicArn]: required("the e-mail topic"),
   [NOTIFIER_ENV.deadLetterQueueUrl]: required("the notifier's dead-letter queue"),
 });
