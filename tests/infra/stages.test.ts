@@ -452,7 +452,7 @@ describe("infra program: every stage file under mocks", function () {
   it("lets CloudWatch, and the account only through SNS, use the topic's key", () => {
     const policy = JSON.parse(named(results.beta, "aws:kms/key:Key", STATEFUL_RESOURCES.alarmKey.name).inputs.policy as string);
     const root = `arn:aws:iam::${MOCK_ACCOUNT_ID}:root`;
-    expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).to.deep.equal(["AccountAdministers", "CloudWatchAlarmsEncrypt", "AccountPublishesThroughSns", "AccountUsesSecretsThroughSsm"]);
+    expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).to.deep.equal(["AccountAdministers", "CloudWatchAlarmsEncrypt", "AccountPublishesThroughSns"]);
     expect(policy.Statement[0].Principal).to.deep.equal({ AWS: root });
     expect(policy.Statement[0].Action).to.not.include("kms:Decrypt");
     expect(policy.Statement[1]).to.deep.equal({ Sid: "CloudWatchAlarmsEncrypt", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" });
@@ -463,15 +463,6 @@ describe("infra program: every stage file under mocks", function () {
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
       Condition: { StringEquals: { "kms:ViaService": "sns.us-east-1.amazonaws.com", "kms:CallerAccount": MOCK_ACCOUNT_ID } },
-    });
-    // The stage's secrets (SSM SecureString) under the same key: only through SSM.
-    expect(policy.Statement[3]).to.deep.equal({
-      Sid: "AccountUsesSecretsThroughSsm",
-      Effect: "Allow",
-      Principal: { AWS: root },
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
-      Resource: "*",
-      Condition: { StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com", "kms:CallerAccount": MOCK_ACCOUNT_ID } },
     });
   });
 
