@@ -8,6 +8,8 @@ export interface AlarmsArgs {
   specs: AlarmSpec[];
   /** Receives ALARM and OK of every spec that notifies. */
   topicArn: pulumi.Input<string>;
+  /** Receives ALARM and OK of the specs that notify operators directly (when the stage has a notifier). */
+  operatorsTopicArn?: pulumi.Input<string>;
 }
 
 export class Alarms extends pulumi.ComponentResource {
@@ -15,7 +17,7 @@ export class Alarms extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("webhealth:infra:Alarms", name, {}, opts);
-    this.alarms = args.specs.map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn), { parent: this }));
+    this.alarms = args.specs.map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn, args.operatorsTopicArn), { parent: this }));
     this.registerOutputs({ count: this.alarms.length });
   }
 }
