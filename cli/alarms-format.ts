@@ -1,4 +1,5 @@
 /** Text output of `npm run alarms`: the state changes, then time in ALARM per URL. */
+import { summarizeDelivery } from "../functions/common/delivery";
 import type { LedgerItem } from "../functions/common/ledger";
 import { formatDuration, type UrlAlarmTime, type Window } from "./alarms-report";
 import type { Style } from "./kit";
@@ -17,12 +18,14 @@ export function stateStyle(state: string): Style {
   return state === "ALARM" ? "red" : state === "OK" ? "green" : "yellow";
 }
 
+/** DELIVERY: what the notifier did about the change (functions/common/delivery.ts), `-` without a record. */
 export function changesTable(items: LedgerItem[], stylize?: Stylize): string[] {
   const columns: Array<Column<LedgerItem>> = [
     { title: "TIME", cell: (item) => displayTime(item.changedAt) },
     { title: "URL", cell: (item) => item.url ?? NO_URL },
     { title: "ALARM", cell: (item) => item.alarmName },
     { title: "CHANGE", cell: (item) => `${item.oldState} -> ${item.newState}`, style: (item) => stateStyle(item.newState) },
+    { title: "DELIVERY", cell: (item) => summarizeDelivery(item.delivery) },
     { title: "REASON", cell: (item) => item.reason },
   ];
   return formatColumns(columns, items, stylize);

@@ -3,6 +3,7 @@
  * reference instant (`30m`, `24h`, `7d`, `2w`) or an ISO 8601 date or date-time with a zone
  * (`2026-11-25`, `2026-11-25T10:00:00Z`, `...+01:00`; a bare date is UTC midnight).
  */
+import { isRealTime } from "../functions/common/time";
 import { UsageError } from "./usage";
 
 const DURATION = /^(\d+)(m|h|d|w)$/;
@@ -10,11 +11,6 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as
 /** A date (`2026-11-25`) or date-time with a zone (`2026-11-25T10:00:00Z`, `...+01:00`). */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
-/** V8 reads `2026-02-31` as March 3rd: check the day exists in its month. */
-function isCalendarDate(date: string): boolean {
-  const [year, month, day] = date.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day && month >= 1 && month <= 12;
-}
 
 /** A duration (`24h`) as milliseconds, or undefined when `value` is not one. */
 export function parseDurationMs(value: string): number | undefined {
@@ -34,7 +30,7 @@ export function parseTime(option: string, value: string, reference: number): num
   }
   if (ISO_TIME.test(value)) {
     const time = Date.parse(value);
-    if (Number.isNaN(time) || !isCalendarDate(value.slice(0, 10))) throw new UsageError(`${option}: "${value}" is not a valid time`);
+    if (Number.isNaN(time) || !isRealTime(value)) throw new UsageError(`${option}: "${value}" is not a valid time`);
     return time;
   }
   throw new UsageError(`${option}: "${value}" is neither a duration (30m, 24h, 7d, 2w) nor an ISO time (2026-11-25T10:00:00Z)`);

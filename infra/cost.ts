@@ -13,6 +13,7 @@ import type { Target } from "../functions/common/targets";
 import { loadStageConfig, type StageConfig } from "./config";
 import { metricsRead } from "./plan/alarms";
 import { allAlarms, planStage, RECORDER_SETTINGS, type StagePlan } from "./plan/stage";
+import { NOTIFIER_SETTINGS } from "./plan/notifier";
 
 /**
  * us-east-1 list prices, checked 2026-11-26 against the AWS pricing pages (aws.amazon.com/cloudwatch/pricing,
@@ -49,6 +50,12 @@ export const PRICES = {
   snsEmail: 2 / 100_000,
   /** DynamoDB on-demand: $0.625 per million write request units. */
   dynamoWrite: 0.625 / 1_000_000,
+  /** DynamoDB on-demand: $0.125 per million read request units. */
+  dynamoRead: 0.125 / 1_000_000,
+  /** CloudWatch Logs Insights: $0.005 per GB of log data scanned. */
+  logsInsightsGb: 0.005,
+  /** CloudWatch API requests such as DescribeAlarms: $0.01 per 1,000 (free tier ignored). */
+  cloudWatchApiRequest: 0.01 / 1000,
   /** CloudWatch Synthetics, per canary run (for the comparison only). */
   syntheticsRun: 0.0012,
 } as const;
@@ -76,6 +83,19 @@ export const USAGE_ASSUMPTIONS = {
   /** SNS reuses a data key for 5 minutes and calls KMS twice per reuse period per publisher.
    * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html */
   kmsDataKeyReuseSeconds: 300,
+  /** The notifier's billed time per notification: its Logs Insights queries wait a few seconds. */
+  notifierSeconds: 3,
+  /** Reading the latest probe results of a failing target scans the last hour of each probe region's log group. */
+  probeResultWindowMinutes: 60,
+  /** One sweep (reminders, deferred deliveries) every 5 minutes, 0.3 s each. */
+  sweepsPerHour: 12,
+  sweepSeconds: 0.3,
+  /** Per notification: claiming the delivery and writing its record, two UpdateItems on an item in both GSIs. */
+  writeUnitsPerDelivery: 6,
+  /** Per notification: one Query for the alarm's previous change. */
+  readUnitsPerDelivery: 1,
+  /** Per notification and secret: an SSM decrypt (values are cached for 5 minutes, so often fewer). */
+  kmsRequestsPerSecretRead: 1,
 } as const;
 
 export interface UsageEstimate {
@@ -91,6 +111,10 @@ export interface UsageEstimate {
   kmsRequests: number;
   snsEmails: number;
   dynamoWriteUnits: number;
+  dynamoReadUnits: number;
+  /** The notifier reading a failing target's latest probe results. */
+  logsInsightsGb: number;
+  cloudWatchApiRequests: number;
 }
 
 export type CostBreakdown = Record<keyof UsageEstimate, number>;
@@ -131,6 +155,7 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboardMet
   // A burn-rate alarm changes state with the incidents that burn budget: counted like the target's own.
   const stateChanges = config.targets.length * a.stateChangesPerTargetMonth * (config.slo.burnRateAlarms ? 1.5 : 1);
   const recorderGbSeconds = stateChanges * a.recorderSeconds * (RECORDER_SETTINGS.memoryMb / 1024);
+  const notifier = notifierUsage(config, plan, stateChanges, logBytesPerRun);
 
   return {
     customMetrics,
@@ -138,13 +163,44 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboardMet
     alarmMetrics: allAlarms(plan).reduce((sum, spec) => sum + metricsRead(spec), 0),
     compositeAlarms: plan.burnRateAlarms.length,
     billableDashboards: dashboardMetrics > FREE_DASHBOARD_METRICS ? 1 : 0,
-    lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges,
-    lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds,
+    lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges + notifier.lambdaRequests,
+    lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds + notifier.lambdaGbSeconds,
     logIngestionGb: (logBytesPerRun * regions * runsPerMonth) / 1024 ** 3,
     kmsKeys: 1,
-    kmsRequests: ((HOURS_PER_MONTH * 3600) / a.kmsDataKeyReuseSeconds) * 2,
-    snsEmails: stateChanges * config.notifyEmails.length,
-    dynamoWriteUnits: stateChanges * a.writeUnitsPerLedgerItem,
+    kmsRequests: ((HOURS_PER_MONTH * 3600) / a.kmsDataKeyReuseSeconds) * 2 + notifier.kmsRequests,
+    snsEmails: notifier.snsEmails,
+    dynamoWriteUnits: stateChanges * a.writeUnitsPerLedgerItem + notifier.dynamoWriteUnits,
+    dynamoReadUnits: notifier.dynamoReadUnits,
+    logsInsightsGb: notifier.logsInsightsGb,
+    cloudWatchApiRequests: notifier.cloudWatchApiRequests,
+  };
+}
+
+/**
+ * The notifier's share: one invocation per state change and a sweep every 5 minutes; for every
+ * change into ALARM (half of them), one Logs Insights query per probe region over the last hour of
+ * that region's probe log; e-mails (one per change and address); the delivery record.
+ */
+function notifierUsage(config: StageConfig, plan: StagePlan, stateChanges: number, logBytesPerRun: number) {
+  const a = USAGE_ASSUMPTIONS;
+  const none = { lambdaRequests: 0, lambdaGbSeconds: 0, kmsRequests: 0, snsEmails: 0, dynamoWriteUnits: 0, dynamoReadUnits: 0, logsInsightsGb: 0, cloudWatchApiRequests: 0 };
+  if (!plan.notifier) return none;
+  const gb = NOTIFIER_SETTINGS.memoryMb / 1024;
+  const sweeps = HOURS_PER_MONTH * a.sweepsPerHour;
+  const alarmsPages = Math.ceil(allAlarms(plan).length / 100);
+  const runsPerWindow = (a.probeResultWindowMinutes * 60) / config.periodSeconds;
+  const bytesScannedPerQuery = logBytesPerRun * runsPerWindow;
+  const alarmChanges = stateChanges / 2;
+  const addresses = plan.notifier.emailSubscriptions.length;
+  return {
+    lambdaRequests: stateChanges + sweeps,
+    lambdaGbSeconds: (stateChanges * a.notifierSeconds + sweeps * a.sweepSeconds) * gb,
+    kmsRequests: stateChanges * (plan.notifier.secrets.length * a.kmsRequestsPerSecretRead + 2),
+    snsEmails: stateChanges * addresses,
+    dynamoWriteUnits: stateChanges * a.writeUnitsPerDelivery,
+    dynamoReadUnits: stateChanges * a.readUnitsPerDelivery,
+    logsInsightsGb: (alarmChanges * config.probeRegions.length * bytesScannedPerQuery) / 1024 ** 3,
+    cloudWatchApiRequests: sweeps * alarmsPages,
   };
 }
 
@@ -171,6 +227,9 @@ const UNIT_PRICE: Record<Exclude<keyof UsageEstimate, "customMetrics">, number> 
   kmsRequests: PRICES.kmsRequest,
   snsEmails: PRICES.snsEmail,
   dynamoWriteUnits: PRICES.dynamoWrite,
+  dynamoReadUnits: PRICES.dynamoRead,
+  logsInsightsGb: PRICES.logsInsightsGb,
+  cloudWatchApiRequests: PRICES.cloudWatchApiRequest,
 };
 
 export function costBreakdown(usage: UsageEstimate): CostBreakdown {
@@ -220,7 +279,7 @@ export function costTable(
         "aws:region": regions[0],
         "webhealth:targets": generatedTargets(urls),
         "webhealth:probeRegions": regions,
-        "webhealth:notifyEmails": ["oncall@example.com"],
+        "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
       });
       const usage = estimateUsage(config, planStage(config), dashboardMetricsFor(config));
       rows.push({ urls, regions: regions.length, webhealthUsd: estimatedMonthlyCostUsd(usage), syntheticsUsd: syntheticsMonthlyCostUsd(urls, regions.length) });

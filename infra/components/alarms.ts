@@ -14,6 +14,8 @@ export interface AlarmsArgs {
   composites?: CompositeAlarmSpec[];
   /** Receives ALARM and OK of every spec that notifies. */
   topicArn: pulumi.Input<string>;
+  /** Receives ALARM and OK of the specs that notify operators directly (when the stage has a notifier). */
+  operatorsTopicArn?: pulumi.Input<string>;
 }
 
 export class Alarms extends pulumi.ComponentResource {
@@ -22,7 +24,7 @@ export class Alarms extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("webhealth:infra:Alarms", name, {}, opts);
-    this.alarms = args.specs.map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn), { parent: this }));
+    this.alarms = args.specs.map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn, args.operatorsTopicArn), { parent: this }));
     const byName = new Map(args.specs.map((spec, index) => [spec.alarmName, this.alarms[index]]));
     this.composites = (args.composites ?? []).map(
       (spec) =>
@@ -33,6 +35,7 @@ export class Alarms extends pulumi.ComponentResource {
             alarmDescription: spec.description,
             alarmRule: spec.rule,
             actionsEnabled: true,
+            // A burn-rate alarm is about a target: it goes where the target alarms go (the notifier's topic).
             alarmActions: [args.topicArn],
             okActions: [args.topicArn],
           },

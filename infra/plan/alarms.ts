@@ -69,6 +69,8 @@ export interface AlarmSpec {
   math?: { id: string; expression: string; label: string; metrics: Array<MetricRef & { id: string }> };
   /** Sends ALARM and OK to the stage's topic. */
   notify: boolean;
+  /** Also sends ALARM and OK to the operators topic: e-mail straight from SNS, for alarms about the notifier itself. */
+  notifyOperators?: boolean;
 }
 
 /** Certificates change over days: an hourly minimum is plenty and keeps the alarm quiet. */

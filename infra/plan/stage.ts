@@ -8,7 +8,8 @@ import { secretParameterName } from "../../functions/common/secrets";
 import { secretReferences } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
 import { planDeadLetterAlarm, planFunctionAlarms, planProbeHealthAlarms, planTargetAlarms, type AlarmSpec } from "./alarms";
-import { functionName, hookFunctionName, probeRole, RECORDER_ROLE, stagePrefix } from "./names";
+import { functionName, hookFunctionName, NOTIFIER_ROLE, probeRole, RECORDER_ROLE, stagePrefix } from "./names";
+import { NOTIFIER_SETTINGS, planNotifier, type NotifierPlan } from "./notifier";
 import { planShards, probeTimeoutSeconds, type Shard } from "./shards";
 import { planBurnRateAlarms, type CompositeAlarmSpec } from "./slo";
 
@@ -61,6 +62,8 @@ export interface StagePlan {
   /** SLO burn-rate windows (metric alarms without actions) and the composite alarm per target that pages. */
   burnRateWindows: AlarmSpec[];
   burnRateAlarms: CompositeAlarmSpec[];
+  /** The notifier and what reaches people; undefined when the stage has no channel. */
+  notifier?: { function: CanaryFunctionPlan } & NotifierPlan;
 }
 
 /** The probe's self-test: the first targets (at most 3) whose event stays under the env budget. */
@@ -106,7 +109,7 @@ export function planStage(config: StageConfig): StagePlan {
   const prefix = stagePrefix(config.stage);
   const recorderDeadLetterQueueName = `${prefix}-recorder-dead-letters`;
   const burn = planBurnRateAlarms(config);
-  return {
+  const plan: StagePlan = {
     prefix,
     secrets: planSecrets(config),
     shards,
@@ -119,6 +122,14 @@ export function planStage(config: StageConfig): StagePlan {
     burnRateWindows: burn.windows,
     burnRateAlarms: burn.composites,
   };
+  if (config.notifications.channels.length > 0) {
+    const fn = canaryFunction(config, NOTIFIER_ROLE, config.homeRegion, NOTIFIER_SETTINGS.timeoutSeconds, NOTIFIER_SETTINGS.memoryMb, JSON.stringify({ selfTest: true }));
+    // The notifier's own rollback alarms also reach people, straight from SNS: a broken notifier is never silent.
+    fn.alarms = fn.alarms.map((spec) => ({ ...spec, notify: true, notifyOperators: true }));
+    const notifier = planNotifier(config, [...allAlarms(plan), ...plan.burnRateAlarms], fn.alarms);
+    if (notifier) plan.notifier = { function: fn, ...notifier };
+  }
+  return plan;
 }
 
 /** Every metric alarm of the stage (the composite burn-rate alarms are `plan.burnRateAlarms`). */
@@ -130,5 +141,6 @@ export function allAlarms(plan: StagePlan): AlarmSpec[] {
     ...plan.probes.flatMap((probe) => probe.alarms),
     ...plan.recorder.alarms,
     plan.deadLetterAlarm,
+    ...(plan.notifier ? [...plan.notifier.function.alarms, plan.notifier.deadLetterAlarm] : []),
   ];
 }

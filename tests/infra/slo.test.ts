@@ -81,6 +81,13 @@ describe("infra: SLO burn-rate alarms", () => {
     ]);
   });
 
+  it("with notification channels, the notifier knows the burn-rate alarm (kind burn-rate) and nothing of its windows", () => {
+    const plan = planStage(loadStageConfig("slo", config({ "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] } })));
+    const alarms = plan.notifier?.runtime.alarms ?? {};
+    expect(alarms["webhealth-slo-shop-burn-rate"]).to.deep.equal({ kind: "burn-rate", channels: ["oncall"], url: SHOP.url, targetName: "shop" });
+    expect(Object.keys(alarms).filter((name) => name.includes("-burn-") && !name.endsWith("-burn-rate"))).to.deep.equal([]);
+  });
+
   it("off unless the stage enables them", () => {
     const plan = planStage(loadStageConfig("slo", config({ "webhealth:slo": { objective: 99.9 } })));
     expect([plan.burnRateWindows.length, plan.burnRateAlarms.length]).to.deep.equal([0, 0]);

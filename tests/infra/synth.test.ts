@@ -243,9 +243,9 @@ describe("infra synth engine", function () {
     it("prints a readable summary without --json", () => {
       const result = runCli(["--stack", "beta", "--config-file", BETA_FILE]);
       expect(result.status, result.stderr).to.equal(0);
-      expect(result.stdout).to.include("stack beta: 57 resources\n");
+      expect(result.stdout).to.include("stack beta: 85 resources\n");
       expect(result.stdout).to.include("  https://www.wikipedia.org/\n    availability < 1 (2 of 3)\n    certificate < 14 (1 of 1)\n    latency > 1500 (3 of 5)\n");
-      expect(result.stdout).to.include("estimated monthly cost: $7.47\n");
+      expect(result.stdout).to.include("estimated monthly cost: $7.86\n");
     });
 
     it("reads what `pulumi config set` writes: strings for every value, secure: ciphertext in webhealth:secrets, never shown", async () => {
@@ -281,7 +281,11 @@ describe("infra synth engine", function () {
       const table = document.resources.find((r) => r.type === "aws:dynamodb/table:Table");
       expect(table?.inputs.deletionProtectionEnabled).to.equal(true);
       const subscriptions = document.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.protocol === "email");
-      expect(subscriptions.map((s) => s.inputs.endpoint)).to.deep.equal(["ops@example.com"]);
+      // The older notifyEmails key still works: the e-mail channel `email`, on the notifier's e-mail and operators topics.
+      expect(subscriptions.map((s) => [s.inputs.endpoint, String(s.inputs.topic).split(":").pop()])).to.deep.equal([
+        ["ops@example.com", "webhealth-strings-email"],
+        ["ops@example.com", "webhealth-strings-operators"],
+      ]);
       expect(result.stdout).to.not.include(ciphertext);
       expect(result.stdout).to.not.include("pl41n-t0ken-value");
     });
