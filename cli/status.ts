@@ -1,11 +1,12 @@
 /**
  * `npm run status -- --stack <stage> [--json] [--watch [seconds]]`: what is down right now. One row
- * per target (state, firing alarms, availability over the last hour, latest latency and the hour's
+ * per target (state: OK, ALARM, NO_DATA or MAINTENANCE; firing alarms, availability over the last hour, latest latency and the hour's
  * percentiles per probe region, the last state change in the ledger), then webhealth's own health
  * (probe health per region, function errors, dead letters). Exit 0 when everything is OK, 1 when
  * anything is in ALARM or has no data, 2 on bad input or setup.
  */
 import { LEDGER_ATTRIBUTES, LEDGER_INDEXES, type LedgerItem } from "../functions/common/ledger";
+import { activeMaintenance } from "../functions/common/maintenance";
 import { PROBE_METRICS, probeDimensions } from "../functions/common/metrics";
 import { isStageName } from "../infra/stack-files";
 import { displayTime, stateStyle } from "./alarms-format";
@@ -45,7 +46,10 @@ export interface RegionStatus {
 export interface TargetStatus {
   name: string | null;
   url: string;
-  state: "OK" | "ALARM" | "NO_DATA";
+  /** MAINTENANCE while a maintenance window of the stage covers the target (its alarms still show in `firing`). */
+  state: "OK" | "ALARM" | "NO_DATA" | "MAINTENANCE";
+  /** The maintenance window covering the target now, and when it ends. */
+  maintenance: { name: string; until: string } | null;
   /** The kinds of this target's alarms in ALARM (availability, latency, certificate, burn-rate). */
   firing: string[];
   availability: number | null;
@@ -148,10 +152,12 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
     const paging = [...stage.alarms.filter((alarm) => alarm.kind !== "burn-rate-window"), ...plan.burnRateAlarms];
     const firing = paging.filter((alarm) => alarm.url === target.url && states.get(alarm.alarmName)?.state === "ALARM").map((alarm) => alarm.kind);
     const change = await lastChange(readers, stage.tableName, target.url);
+    const maintenance = activeMaintenance(config.notifications.maintenance, target.url, now) ?? null;
     targets.push({
       name: target.name ?? null,
       url: target.url,
-      state: firing.length > 0 ? "ALARM" : total.checks === 0 ? "NO_DATA" : "OK",
+      state: maintenance ? "MAINTENANCE" : firing.length > 0 ? "ALARM" : total.checks === 0 ? "NO_DATA" : "OK",
+      maintenance,
       firing,
       availability: availabilityOf(total) ?? null,
       checks: total.checks,
@@ -200,7 +206,8 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
     detail: waiting === undefined ? "no messages reported in the last hour" : `messages waiting: ${waiting}`,
   });
 
-  const ok = targets.every((target) => target.state === "OK") && health.every((check) => check.state !== "ALARM");
+  // A target in maintenance is expected to fail: it does not make the status fail.
+  const ok = targets.every((target) => target.state === "OK" || target.state === "MAINTENANCE") && health.every((check) => check.state !== "ALARM");
   return { stage: config.stage, at: new Date(end).toISOString(), homeRegion: config.homeRegion, ok, targets, health };
 }
 
@@ -222,7 +229,7 @@ interface Row {
 
 const TARGET_COLUMNS: Array<Column<Row>> = [
   { title: "TARGET", cell: (row) => row.target },
-  { title: "STATE", cell: (row) => row.state, style: (row) => (row.state === "" ? undefined : row.state === "NO_DATA" ? "yellow" : stateStyle(row.state)) },
+  { title: "STATE", cell: (row) => row.state, style: (row) => (row.state === "" ? undefined : row.state === "NO_DATA" || row.state === "MAINTENANCE" ? "yellow" : stateStyle(row.state)) },
   { title: "FIRING", cell: (row) => row.firing },
   { title: "REGION", cell: (row) => row.region },
   { title: "AVAIL 1H", cell: (row) => row.availability, align: "right" },
@@ -261,8 +268,10 @@ const HEALTH_COLUMNS: Array<Column<HealthStatus>> = [
 export function formatStatus(snapshot: StatusSnapshot, multiRegion: boolean, stylize?: Stylize): string {
   const inAlarm = snapshot.targets.filter((target) => target.state === "ALARM").length;
   const noData = snapshot.targets.filter((target) => target.state === "NO_DATA").length;
+  const maintenance = snapshot.targets.filter((target) => target.state === "MAINTENANCE");
   const lines = [
-    `webhealth ${snapshot.stage} at ${displayTime(snapshot.at)} (${snapshot.homeRegion}): ${snapshot.targets.length} target${snapshot.targets.length === 1 ? "" : "s"}, ${inAlarm} in ALARM, ${noData} without data`,
+    `webhealth ${snapshot.stage} at ${displayTime(snapshot.at)} (${snapshot.homeRegion}): ${snapshot.targets.length} target${snapshot.targets.length === 1 ? "" : "s"}, ${inAlarm} in ALARM, ${noData} without data` +
+      (maintenance.length > 0 ? `, ${maintenance.length} in maintenance (${maintenance.map((target) => `${target.name ?? target.url}: ${target.maintenance?.name} until ${displayTime(target.maintenance?.until ?? "")}`).join("; ")})` : ""),
     "",
     ...formatColumns(TARGET_COLUMNS, snapshot.targets.flatMap((target) => targetRows(target, multiRegion)), stylize),
     "",
@@ -313,7 +322,7 @@ export const command = defineCommand({
   name: "status",
   usage: ["--stack <stage> [--json] [--watch [seconds]]"],
   summary:
-    "What is down right now: per target its state, firing alarms, availability over the last hour, latest latency and the hour's p50/p90/p99 per probe region, and the last state change in the ledger; then webhealth's own health (probe health per region, function errors, dead letters). Reads with your AWS credentials.",
+    "What is down right now: per target its state (OK, ALARM, NO_DATA, MAINTENANCE), firing alarms, availability over the last hour, latest latency and the hour's p50/p90/p99 per probe region, and the last state change in the ledger; then webhealth's own health (probe health per region, function errors, dead letters). Reads with your AWS credentials.",
   options: STATUS_OPTIONS,
   exitCodes: { ok: "everything OK", failed: "anything in ALARM or without data (or a read failed: the reason is on stderr)" },
   notes: [

@@ -148,6 +148,7 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
       name: "shop",
       url: SHOP,
       state: "ALARM",
+      maintenance: null,
       firing: ["availability"],
       availability: 0.95,
       checks: 60,
@@ -171,6 +172,23 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     } finally {
       shop.state = "ALARM";
     }
+  });
+
+  it("a target in a maintenance window: MAINTENANCE, its firing alarms still listed, and it does not fail the status", async () => {
+    const other = fs.mkdtempSync(path.join(root, "maintenance-"));
+    fs.writeFileSync(
+      path.join(other, `Pulumi.${STAGE}.yaml`),
+      fs.readFileSync(path.join(root, `Pulumi.${STAGE}.yaml`), "utf8") +
+        "  webhealth:notifications:\n    channels:\n      - { name: oncall, type: email, addresses: [oncall@example.com] }\n" +
+        "    maintenance:\n      - { name: shop-upgrade, start: '2026-11-26T09:30:00Z', end: '2026-11-26T11:00:00Z', targets: [shop] }\n",
+    );
+    const result = await run(["--stack", STAGE], undefined, other);
+    expect([result.code, result.stderr]).to.deep.equal([0, ""]);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).to.equal(
+      "webhealth shopbeta at 2026-11-26T10:00:00Z (us-east-1): 2 targets, 0 in ALARM, 0 without data, 1 in maintenance (shop: shop-upgrade until 2026-11-26T11:00:00Z)",
+    );
+    expect(lines[3]).to.match(/^shop https:\/\/shop\.example\/  MAINTENANCE  availability  us-east-1 /);
   });
 
   it("credentials without a permission: exit 2, naming the action", async () => {
