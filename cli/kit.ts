@@ -211,7 +211,7 @@ export interface ProcessOptions {
   interruptible?: boolean;
   /** Called for a second (and later) Ctrl-C of an interruptible command; default: exit 130 at once. */
   onRepeatedSignal?: (signal: NodeJS.Signals) => void;
-  /** Where the project is (default: found from this file, see infra/stack-files.ts). */
+  /** Where the stage files are (default `WEBHEALTH_STAGE_DIR`, else the project root found from this file). */
   root?: string;
 }
 
@@ -266,7 +266,9 @@ export async function runProcess(name: string, body: (io: CommandIo) => Promise<
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    root: options.root ?? PROJECT_ROOT,
+    // WEBHEALTH_STAGE_DIR: a test hook (as the deploy driver has it), so tests point every command at
+    // their own stage files instead of writing into the repository.
+    root: options.root ?? (process.env.WEBHEALTH_STAGE_DIR || PROJECT_ROOT),
     signal: controller.signal,
     now: Date.now,
   };

@@ -10,7 +10,6 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "../../infra/stack-files";
 import { startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { refusedPort, startHttpServer, type TestServer } from "../probe/support/servers";
 import { startFakeCloudWatch, type FakeCloudWatch } from "./fake-cloudwatch";
@@ -32,9 +31,10 @@ interface Fixture {
   env?: () => NodeJS.ProcessEnv;
 }
 
-/** A stage file for the commands that read one; removed after the tests. */
+/** A stage file for the commands that read one, in a folder of its own (WEBHEALTH_STAGE_DIR), never the repository. */
 const STAGE = "kitcheck";
-const STAGE_FILE = path.join(PROJECT_ROOT, `Pulumi.${STAGE}.yaml`);
+const STAGE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "webhealth-kit-stages-"));
+const STAGE_FILE = path.join(STAGE_DIR, `Pulumi.${STAGE}.yaml`);
 
 describe("every command follows the same conventions (through npm run)", function () {
   this.timeout(120_000);
@@ -77,7 +77,7 @@ describe("every command follows the same conventions (through npm run)", functio
     fs.writeFileSync(STAGE_FILE, `config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ${server.url("/ok")}\n      name: local\n`);
   });
   after(async () => {
-    fs.rmSync(STAGE_FILE, { force: true });
+    fs.rmSync(STAGE_DIR, { recursive: true, force: true });
     await server.close();
     await dynamo.close();
     await cloudWatch.close();
@@ -93,7 +93,7 @@ describe("every command follows the same conventions (through npm run)", functio
   for (const { name } of commands) {
     describe(`npm run ${name}`, () => {
       const fixture = (): Fixture => FIXTURES[name] ?? {};
-      const env = () => fixture().env?.() ?? {};
+      const env = (): NodeJS.ProcessEnv => ({ WEBHEALTH_STAGE_DIR: STAGE_DIR, ...(fixture().env?.() ?? {}) });
       let help = "";
 
       it("--help prints the usage, every option and the exit codes on stdout, exit 0", async () => {
