@@ -188,7 +188,7 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     expect(lines[0]).to.equal(
       "webhealth shopbeta at 2026-11-26T10:00:00Z (us-east-1): 2 targets, 0 in ALARM, 0 without data, 1 in maintenance (shop: shop-upgrade until 2026-11-26T11:00:00Z)",
     );
-    expect(lines[3]).to.match(/^shop https:\/\/shop\.example\/  MAINTENANCE  availability  us-east-1 /);
+    expect(lines[3]).to.match(/^shop https:\/\/shop\.example\/ {2}MAINTENANCE {2}availability {2}us-east-1 /);
   });
 
   it("credentials without a permission: exit 2, naming the action", async () => {
