@@ -123,6 +123,7 @@ async function printOutputs(runtime: Runtime, args: ParsedArgs): Promise<void> {
     `alarmNamePrefix          ${outputs.alarmNamePrefix}`,
     `dashboardUrl             ${outputs.dashboardUrl}`,
     `estimatedMonthlyCostUsd  ${outputs.estimatedMonthlyCostUsd.toFixed(2)}`,
+    ...Object.entries(outputs.estimatedMonthlyCostLineItemsUsd ?? {}).map(([item, usd]) => `  ${item.padEnd(23)}${usd.toFixed(2)}`),
     "canaryFunctions:",
     ...sortedFunctions(outputs).map(
       ([key, fn]) => `  ${key}: ${fn.functionName}:${fn.alias} -> version ${fn.version} (${fn.region}, ${fn.codeDeployApplication}/${fn.deploymentGroup}, hook ${fn.hookFunctionName})`,

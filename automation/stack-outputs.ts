@@ -28,6 +28,20 @@ export const StackOutputsSchema = z.object({
   alarmNamePrefix: text,
   canaryFunctions: z.record(z.string(), CanaryFunctionSchema, { error: (issue) => (issue.input === undefined ? "is required" : "must be an object") }),
   estimatedMonthlyCostUsd: z.number({ error: (issue) => (issue.input === undefined ? "is required" : "must be a number") }),
+  // Added later: stacks deployed before have none.
+  estimatedMonthlyCostLineItemsUsd: z
+    .object({
+      customMetrics: z.number(),
+      alarms: z.number(),
+      lambda: z.number(),
+      logs: z.number(),
+      kms: z.number(),
+      apiRequests: z.number(),
+      dashboard: z.number(),
+      notifications: z.number(),
+      alarmLedger: z.number(),
+    })
+    .optional(),
 }) satisfies z.ZodType<StackOutputs>;
 
 /** Checks raw output values; errors read `stack beta outputs: canaryFunctions.recorder.version: is required`. */

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntimeConfig from "@pulumi/pulumi/runtime/config";
 import { bundleFunction } from "../scripts/bundle";
 import { loadStageConfig, ConfigError, type StageConfig } from "./config";
-import { estimatedMonthlyCostUsd, estimateUsage } from "./cost";
+import { costLineItemsUsd, estimatedMonthlyCostUsd, estimateUsage } from "./cost";
 import { Alarms } from "./components/alarms";
 import { CanaryFunction } from "./components/canary-function";
 import { Dashboard } from "./components/dashboard";
@@ -16,7 +16,7 @@ import { AlarmLedger } from "./components/ledger";
 import { Notifications } from "./components/notifications";
 import { ProbeRegion } from "./components/probes";
 import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
-import { planDashboard } from "./plan/dashboard";
+import { dashboardUsage } from "./plan/dashboard";
 import { alarmNamePrefix } from "./plan/names";
 import { planStage } from "./plan/stage";
 
@@ -65,8 +65,11 @@ function canaryOutput(fn: CanaryFunction, region: string): pulumi.Output<CanaryF
   });
 }
 
-/** Creates every resource of a stage from its validated config. */
-export function createStack(config: StageConfig): ProgramOutputs {
+/**
+ * Creates every resource of a stage from its validated config. Async because the alarms are
+ * registered in batches (infra/components/alarms.ts); Pulumi awaits the program's promise.
+ */
+export async function createStack(config: StageConfig): Promise<ProgramOutputs> {
   const plan = planStage(config);
   const providers = new Map<string, aws.Provider>();
   const providerFor = (region: string) => {
@@ -123,15 +126,15 @@ export function createStack(config: StageConfig): ProgramOutputs {
         { provider: providerFor(probePlan.region) },
       ),
   );
+  const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
   // Alarms after the ledger: the recorder is subscribed before the first state change is published.
-  new Alarms(
+  await Alarms.create(
     "alarms",
-    { specs: [...plan.targetAlarms, ...plan.probeHealthAlarms, plan.deadLetterAlarm], topicArn: notifications.topic.arn },
+    { specs: [...plan.probeHealthAlarms, plan.deadLetterAlarm, ...plan.targetAlarms], topicArn: notifications.topic.arn },
     { provider: home, dependsOn: [ledger] },
   );
-  const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
 
-  const dashboardMetrics = planDashboard(config, plan, { accountId: "0", partition: "aws" }).metricCount;
+  const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
   const canaryFunctions: Record<string, pulumi.Output<CanaryFunctionOutput>> = { recorder: canaryOutput(ledger.recorder, config.homeRegion) };
   probes.forEach((probe, index) => {
     canaryFunctions[plan.probes[index].role] = canaryOutput(probe.probe, plan.probes[index].region);
@@ -145,7 +148,8 @@ export function createStack(config: StageConfig): ProgramOutputs {
     dashboardUrl: dashboard.url,
     alarmNamePrefix: alarmNamePrefix(config.stage),
     canaryFunctions: pulumi.output(canaryFunctions),
-    estimatedMonthlyCostUsd: estimatedMonthlyCostUsd(estimateUsage(config, plan, dashboardMetrics)),
+    estimatedMonthlyCostUsd: estimatedMonthlyCostUsd(usage),
+    estimatedMonthlyCostLineItemsUsd: costLineItemsUsd(usage),
   };
 }
 
@@ -161,7 +165,7 @@ function isConfigSecret(key: string): boolean {
 }
 
 /** Reads the stack's config through Pulumi, validates it, and creates the stack. */
-export function runProgram(): ProgramOutputs {
+export function runProgram(): Promise<ProgramOutputs> {
   let config: StageConfig;
   try {
     const all = pulumi.runtime.allConfig();
