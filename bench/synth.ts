@@ -56,7 +56,8 @@ async function child(targets: number, regions: string[]): Promise<void> {
     shards: count("aws:cloudwatch/eventRule:EventRule") / regions.length,
     estimatedMonthlyCostUsd: document.estimatedMonthlyCostUsd,
   };
-  process.send?.(measurement);
+  if (process.send) process.send(measurement);
+  else console.log(JSON.stringify(measurement));
 }
 
 function measure(targets: number, regions: string[]): Promise<Measurement> {

@@ -9,7 +9,7 @@ import * as pulumiRuntimeConfig from "@pulumi/pulumi/runtime/config";
 import { bundleFunction } from "../scripts/bundle";
 import { loadStageConfig, ConfigError, type StageConfig } from "./config";
 import { costLineItemsUsd, estimatedMonthlyCostUsd, estimateUsage } from "./cost";
-import { Alarms } from "./components/alarms";
+import { createAlarms } from "./components/alarms";
 import { CanaryFunction } from "./components/canary-function";
 import { Dashboard } from "./components/dashboard";
 import { AlarmLedger } from "./components/ledger";
@@ -128,11 +128,7 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
   );
   const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
   // Alarms after the ledger: the recorder is subscribed before the first state change is published.
-  await Alarms.create(
-    "alarms",
-    { specs: [...plan.probeHealthAlarms, plan.deadLetterAlarm, ...plan.targetAlarms], topicArn: notifications.topic.arn },
-    { provider: home, dependsOn: [ledger] },
-  );
+  await createAlarms({ specs: [...plan.probeHealthAlarms, plan.deadLetterAlarm, ...plan.targetAlarms], topicArn: notifications.topic.arn }, { provider: home, dependsOn: [ledger] });
 
   const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
   const canaryFunctions: Record<string, pulumi.Output<CanaryFunctionOutput>> = { recorder: canaryOutput(ledger.recorder, config.homeRegion) };

@@ -1,4 +1,15 @@
-/** Alarms in the home region from their specs (infra/plan/alarms.ts): per target, probe health, dead letters. */
+/**
+ * The alarms in the home region from their specs (infra/plan/alarms.ts): per target, probe
+ * health, dead letters.
+ *
+ * Unlike the other concerns, alarms are not children of a ComponentResource: Pulumi keeps every
+ * child of a component alive for the component's lifetime (so that depending on the component
+ * waits for them), and a stage of 10,000 targets has 30,000 alarms, tens of kilobytes each in
+ * the SDK (outputs, promises). Top-level, each alarm is let go once registered, and the program's
+ * memory stays flat whatever the number of targets (docs/program.md has the measurements). They
+ * were children of the `alarms` component before: the alias keeps each one's identity, so an
+ * existing stage updates them in place instead of replacing them.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlarmSpec } from "../plan/alarms";
@@ -10,42 +21,37 @@ export interface AlarmsArgs {
   topicArn: pulumi.Input<string>;
 }
 
+/** The component the alarms were children of, which their aliases name. */
+export const FORMER_ALARMS_PARENT = { type: "webhealth:infra:Alarms", name: "alarms" } as const;
+
 /**
- * Alarms registered with Pulumi at once, at most. A stage of 10,000 targets has 30,000 alarms;
- * Pulumi holds a few hundred kilobytes per registration in flight (its promises and outputs),
- * so registering them all at once takes gigabytes. In batches the program's memory stays flat, and
- * in an update it costs no time: CloudWatch accepts 3 PutMetricAlarm a second by default
- * (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html), so 250 alarms
- * take over a minute to create whatever the batching, and a bounded number in flight keeps the
- * provider's throttling retries within their budget.
+ * Alarms registered with Pulumi at once, at most. Pulumi holds a few hundred kilobytes per
+ * registration in flight, so registering 30,000 at once takes gigabytes; in batches memory stays
+ * flat. In an update it costs no time: CloudWatch accepts 3 PutMetricAlarm calls a second by
+ * default (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html),
+ * so a batch takes over a minute to create whatever the batching, and a bounded number in flight
+ * keeps the provider's throttling retries within their budget.
  */
 export const ALARM_BATCH_SIZE = 250;
 
 /** Resolves once Pulumi registered every resource: their URNs are known (in a preview at once, in an update when created). */
 export function registered(resources: readonly pulumi.Resource[]): Promise<unknown> {
-  // `promise()` is the Output's own (internal but stable across 3.x) resolution, which also rejects
-  // when a registration fails, where an `apply` would never run.
+  // `promise()` is the Output's own resolution (internal to @pulumi/pulumi but stable across 3.x),
+  // which rejects when a registration fails, where an `apply` would never run.
   return Promise.all(resources.map((resource) => (resource.urn as unknown as { promise(): Promise<string> }).promise()));
 }
 
-export class Alarms extends pulumi.ComponentResource {
-  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
-
-  private constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-    super("webhealth:infra:Alarms", name, {}, opts);
+/**
+ * Creates the alarms, ALARM_BATCH_SIZE at a time, and resolves with their number once all are
+ * registered. `opts` (provider, dependsOn) apply to each alarm.
+ */
+export async function createAlarms(args: AlarmsArgs, opts: pulumi.CustomResourceOptions): Promise<number> {
+  const formerParent = pulumi.createUrn(FORMER_ALARMS_PARENT.name, FORMER_ALARMS_PARENT.type);
+  for (let start = 0; start < args.specs.length; start += ALARM_BATCH_SIZE) {
+    const batch = args.specs
+      .slice(start, start + ALARM_BATCH_SIZE)
+      .map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn), { ...opts, aliases: [{ parent: formerParent }] }));
+    await registered(batch);
   }
-
-  /** Creates the component and its alarms, ALARM_BATCH_SIZE at a time. */
-  static async create(name: string, args: AlarmsArgs, opts?: pulumi.ComponentResourceOptions): Promise<Alarms> {
-    const component = new Alarms(name, opts);
-    for (let start = 0; start < args.specs.length; start += ALARM_BATCH_SIZE) {
-      const batch = args.specs
-        .slice(start, start + ALARM_BATCH_SIZE)
-        .map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn), { parent: component }));
-      component.alarms.push(...batch);
-      await registered(batch);
-    }
-    component.registerOutputs({ count: component.alarms.length });
-    return component;
-  }
+  return args.specs.length;
 }
