@@ -7,13 +7,20 @@
  *     medians of the time to first byte, over HTTP and over HTTPS (a test CA made at run time).
  *  3. Under load: timing error (measured time to first byte minus the server's delay) at
  *     concurrency 50, with the probe's own event-loop delay during the run.
+ *  4. At scale: a 10,000-target stage's shards (the program's own plan), a few of them run over
+ *     HTTPS with the probe's per-invocation work (probing, log lines, datums), for the wall time
+ *     and the probe's CPU time per target; then the cost model's Lambda figures with them.
  */
 import { execFile, fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { probeResultLogLine } from "../functions/probe/log-line";
 import { probeTarget } from "../functions/probe/probe";
+import { batchDatums, heartbeatDatum, targetDatums } from "../functions/probe/publish";
+import { generatedStageConfig, LAMBDA_ONE_VCPU_MB, PRICES, probeRunSeconds, USAGE_ASSUMPTIONS, HOURS_PER_MONTH } from "../infra/cost";
+import { planStage } from "../infra/plan/stage";
 import type { ProbeResult } from "../functions/probe/result";
 import { probeAll } from "../functions/probe/run";
 import { testPki } from "../tests/probe/support/certs";
@@ -24,6 +31,8 @@ const CURL = "/usr/bin/curl";
 const THROUGHPUT = { targets: 400, concurrency: 50, delayMs: 100, rounds: 3 } as const;
 const ACCURACY = { samples: 40, delayMs: 40, warmup: 5 } as const;
 const LOAD = { targets: 400, concurrency: 50, delayMs: 50 } as const;
+/** Part 4: the shards run here, out of a 10,000-target stage; each site answers after the cost model's wave time. */
+const SCALE = { targets: 10_000, shardsRun: 3 } as const;
 
 interface Endpoint {
   base: string;
@@ -180,6 +189,62 @@ async function underLoad(endpoint: Endpoint) {
   console.log(`   probe's event-loop delay during the run: p50 ${f(loop.p50Ms)}, p99 ${f(loop.p99Ms)}, max ${f(loop.maxMs)}`);
 }
 
+async function atScale(endpoint: Endpoint, ca: string) {
+  const config = generatedStageConfig(SCALE.targets, ["us-east-1"]);
+  const plan = planStage(config);
+  const waveMs = USAGE_ASSUMPTIONS.probeWaveSeconds * 1000;
+  const perShard = plan.shards.map((shard) => shard.targets.length);
+  console.log(
+    `\n4. At scale: ${SCALE.targets.toLocaleString("en-US")} targets per region = ${plan.shards.length} shards of ${Math.min(...perShard)}-${Math.max(...perShard)} targets (the plan's), ` +
+      `concurrency ${config.probeConcurrency}, ${config.probeMemoryMb} MB; ${SCALE.shardsRun} shards run here over HTTPS, each site answering after ${waveMs} ms`,
+  );
+  const settings = { namespace: config.namespace, phaseMetrics: config.phaseMetrics };
+  const walls: number[] = [];
+  let cpuMicros = 0;
+  let probed = 0;
+  for (const shard of plan.shards.slice(0, SCALE.shardsRun)) {
+    const targets = shard.targets.map((target, index) => ({ ...target, url: `${endpoint.tlsBase}/delay/${waveMs}?shard=${shard.index}&target=${index}` }));
+    const scheduledAt = new Date();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    // What one invocation does besides PutMetricData's network time: probe, log a line per target, build the datums.
+    const outcome = await probeAll(targets, { concurrency: config.probeConcurrency, ca });
+    let logged = 0;
+    for (const result of outcome.results) logged += JSON.stringify(probeResultLogLine(result, { region: "us-east-1", scheduledAt })).length;
+    const datums = [...outcome.results.flatMap((result) => targetDatums(result, settings, scheduledAt)), heartbeatDatum(outcome.results, undefined, scheduledAt)];
+    const requests = batchDatums(datums, config.namespace).length;
+    walls.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    cpuMicros += used.user + used.system;
+    probed += targets.length;
+    assertOk(outcome.results, "at scale");
+    console.log(
+      `   shard ${shard.index}: ${targets.length} targets in ${f(walls[walls.length - 1], 0)} (ideal ${Math.ceil(targets.length / config.probeConcurrency)} waves x ${waveMs} ms), ` +
+        `${datums.length} datums in ${requests} request(s), ${Math.round(logged / targets.length)} bytes of log line per target`,
+    );
+  }
+  const cpuPerTarget = cpuMicros / 1e6 / probed;
+  const cpuShare = Math.min(1, config.probeMemoryMb / LAMBDA_ONE_VCPU_MB);
+  const shardTargets = Math.max(...perShard);
+  const modelSeconds = probeRunSeconds(shardTargets, config.probeConcurrency, config.probeMemoryMb);
+  const measuredSeconds = Math.max(...walls) / 1000 + ((cpuPerTarget * shardTargets) / cpuShare - (cpuPerTarget * shardTargets)) + USAGE_ASSUMPTIONS.probeOverheadSeconds;
+  console.log(
+    `   the probe's CPU time: ${(cpuPerTarget * 1000).toFixed(2)} ms per target on this machine's core (the cost model assumes ${(USAGE_ASSUMPTIONS.probeCpuSecondsPerTarget * 1000).toFixed(2)} ms); ` +
+      `at ${config.probeMemoryMb} MB Lambda gives ${(cpuShare * 100).toFixed(1)}% of a vCPU`,
+  );
+  console.log(
+    `   one invocation of ${shardTargets} targets: measured here ${f(Math.max(...walls), 0)}, in Lambda about ${measuredSeconds.toFixed(2)} s with that CPU share and the start (cost model: ${modelSeconds.toFixed(2)} s); ` +
+      `all ${plan.shards.length} shards run at once, so a run's wall time is one shard's`,
+  );
+  const runsPerMonth = (HOURS_PER_MONTH * 3600) / config.periodSeconds;
+  const gbSecondsPerRun = plan.shards.reduce((sum, shard) => sum + probeRunSeconds(shard.targets.length, config.probeConcurrency, config.probeMemoryMb), 0) * (config.probeMemoryMb / 1024);
+  const perRun = plan.shards.length * PRICES.lambdaRequest + gbSecondsPerRun * PRICES.lambdaArmGbSecond;
+  console.log(
+    `   Lambda per run and region: ${plan.shards.length} requests + ${gbSecondsPerRun.toFixed(1)} GB-s = $${perRun.toFixed(5)}; per month (${runsPerMonth.toLocaleString("en-US")} runs) $${(perRun * runsPerMonth).toFixed(2)}, ` +
+      `$${((perRun * runsPerMonth) / SCALE.targets).toFixed(4)} per target`,
+  );
+}
+
 async function main() {
   console.log(`probe benchmark: node ${process.version}, ${os.cpus().length} CPU(s), load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   const pki = testPki();
@@ -188,6 +253,7 @@ async function main() {
     await throughput(endpoint);
     await accuracy(endpoint, pki.caCert);
     await underLoad(endpoint);
+    await atScale(endpoint, pki.caCert);
   } finally {
     await endpoint.stop();
   }

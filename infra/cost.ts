@@ -77,8 +77,10 @@ export const HOURS_PER_MONTH = 730;
 export const USAGE_ASSUMPTIONS = {
   /** A healthy site answers in well under a second: the wall time of one wave of `concurrency` probes. */
   probeWaveSeconds: 0.5,
-  /** The probe's own time per target (connection set-up, TLS, parsing, logging), measured by bench:probe part 4. */
-  probeCpuSecondsPerTarget: 0.002,
+  /** The probe's own CPU time per https target on one full vCPU (TLS handshake, parsing, log line, datum),
+   * measured by bench:probe part 4 (2.58 ms on 2026-12-01, load average 3.4); Lambda gives a function CPU in
+   * proportion to its memory. */
+  probeCpuSecondsPerTarget: 0.0026,
   /** Runtime start, event parsing and PutMetricData per invocation. */
   probeOverheadSeconds: 0.3,
   /** One probe-result line per target (about 550 bytes with a 40-character URL; tested against a real line). */
@@ -150,10 +152,19 @@ function datumsPerTarget(target: Target, phaseMetrics: boolean): number {
   return 1 + phaseMetricsPerTarget(target, phaseMetrics);
 }
 
-/** Billed seconds of one probe invocation over `targets` at `concurrency`. */
-export function probeRunSeconds(targets: number, concurrency: number): number {
+/** "At 1,769 MB, a function has the equivalent of one vCPU"; less memory, a proportional share.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html */
+export const LAMBDA_ONE_VCPU_MB = 1769;
+
+/**
+ * Billed seconds of one probe invocation over `targets` at `concurrency` with `memoryMb`: the
+ * waves of waiting for the sites, the probe's own CPU time at the function's CPU share, and the
+ * start and publishing (an upper bound: CPU work partly overlaps the waiting).
+ */
+export function probeRunSeconds(targets: number, concurrency: number, memoryMb: number): number {
   const a = USAGE_ASSUMPTIONS;
-  return Math.ceil(targets / concurrency) * a.probeWaveSeconds + targets * a.probeCpuSecondsPerTarget + a.probeOverheadSeconds;
+  const cpuShare = Math.min(1, memoryMb / LAMBDA_ONE_VCPU_MB);
+  return Math.ceil(targets / concurrency) * a.probeWaveSeconds + (targets * a.probeCpuSecondsPerTarget) / cpuShare + a.probeOverheadSeconds;
 }
 
 /** Usage of one month, from the config and the plan built from it. */
@@ -171,7 +182,7 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboard: D
   for (const shard of plan.shards) {
     const datums = shard.targets.reduce((sum, target) => sum + datumsPerTarget(target, config.phaseMetrics), 0) + 1;
     putRequestsPerRun += Math.ceil(datums / MAX_DATUMS_PER_REQUEST);
-    gbSecondsPerRun += probeRunSeconds(shard.targets.length, config.probeConcurrency) * (config.probeMemoryMb / 1024);
+    gbSecondsPerRun += probeRunSeconds(shard.targets.length, config.probeConcurrency, config.probeMemoryMb) * (config.probeMemoryMb / 1024);
     logBytesPerRun += shard.targets.length * a.logBytesPerTarget + a.logBytesPerInvocation;
   }
   const stateChanges = config.targets.length * a.stateChangesPerTargetMonth;
