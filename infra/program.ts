@@ -127,8 +127,13 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
       ),
   );
   const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
-  // Alarms after the ledger: the recorder is subscribed before the first state change is published.
-  await createAlarms({ specs: [...plan.probeHealthAlarms, plan.deadLetterAlarm, ...plan.targetAlarms], topicArn: notifications.topic.arn }, { provider: home, dependsOn: [ledger] });
+  // Alarms after the recorder's subscription: it is subscribed before the first state change is
+  // published. (One resource to wait on: depending on the whole component costs each of 30,000
+  // alarms a walk over the component's children.)
+  await createAlarms(
+    { specs: [...plan.probeHealthAlarms, plan.deadLetterAlarm, ...plan.targetAlarms], topicArn: notifications.topic.arn },
+    { provider: home, dependsOn: [ledger.subscription] },
+  );
 
   const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
   const canaryFunctions: Record<string, pulumi.Output<CanaryFunctionOutput>> = { recorder: canaryOutput(ledger.recorder, config.homeRegion) };
