@@ -2,7 +2,7 @@
  * Command-line parsing for `npm run deploy -- <command> [options]`. Everything is checked here,
  * before any Pulumi or AWS call: an unknown command, option or stage is a usage error (exit 2).
  */
-import { listStages, PROJECT_ROOT } from "../infra/stack-files";
+import { describeOrder, linearStageGraph, PROMOTES_FROM_KEY, type StageGraph } from "./stages";
 
 /** Exit codes of the driver. */
 export const EXIT = {
@@ -15,13 +15,12 @@ export const EXIT = {
   cancelled: 130,
 } as const;
 
-/** Stages deploy in this order; stages with a stack file but not listed here come after, sorted. */
-export const STAGE_ORDER = ["beta", "gamma", "prod"] as const;
-
 export const COMMANDS = ["preview", "up", "verify", "promote", "rollback", "outputs", "destroy"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const DEFAULT_BAKE = "5m";
+/** The longest verify waits for the first data of a deployment before its bake. */
+export const DEFAULT_WARMUP = "5m";
 
 export interface ParsedArgs {
   command: CommandName;
@@ -31,6 +30,8 @@ export interface ParsedArgs {
   fromStage?: string;
   allowReplace: boolean;
   bakeMs: number;
+  /** For `verify` and `promote`: the longest the warm-up waits for data after the deployment. */
+  warmupMs: number;
   json: boolean;
   yesDestroyProd: boolean;
   /** For `rollback`: canary function keys (from the stack outputs); empty means all. */
@@ -41,7 +42,7 @@ export interface ParsedArgs {
 
 export type ParseResult = { kind: "run"; args: ParsedArgs } | { kind: "help"; text: string } | { kind: "error"; message: string };
 
-type OptionName = "--stage" | "--to" | "--allow-replace" | "--bake" | "--json" | "--yes-destroy-prod" | "--function" | "--version";
+type OptionName = "--stage" | "--to" | "--allow-replace" | "--bake" | "--warmup" | "--json" | "--yes-destroy-prod" | "--function" | "--version";
 
 interface OptionSpec {
   takesValue: boolean;
@@ -53,6 +54,7 @@ const OPTIONS: Record<OptionName, OptionSpec> = {
   "--to": { takesValue: true, help: "promote: the stage to deploy next" },
   "--allow-replace": { takesValue: false, help: "let a preview/up replace or delete the ledger table, the KMS key or the topic" },
   "--bake": { takesValue: true, help: `verify: how long no alarm may fire, e.g. 90s, 5m, 1h (default ${DEFAULT_BAKE})` },
+  "--warmup": { takesValue: true, help: `verify: the longest to wait for the deployment's first data before the bake (default ${DEFAULT_WARMUP})` },
   "--json": { takesValue: false, help: "outputs: print JSON" },
   "--yes-destroy-prod": { takesValue: false, help: "destroy: required to destroy the prod stage" },
   "--function": { takesValue: true, help: "rollback: a canary function key (repeatable; default all)" },
@@ -62,20 +64,12 @@ const OPTIONS: Record<OptionName, OptionSpec> = {
 const COMMAND_SPECS: Record<CommandName, { summary: string; options: OptionName[] }> = {
   preview: { summary: "refresh, preview with the policy pack, summarise the changes", options: ["--stage", "--allow-replace"] },
   up: { summary: "preview checks, up, then shift every canary alias through CodeDeploy", options: ["--stage", "--allow-replace"] },
-  verify: { summary: "probe self-test, alarm notification round trip, bake with no alarm", options: ["--stage", "--bake"] },
-  promote: { summary: "preview, up and verify the next stage if the previous one passed verify at this commit", options: ["--to", "--allow-replace", "--bake"] },
+  verify: { summary: "subscribers, probe self-test, alarm notification round trip, warm-up, bake with no webhealth alarm", options: ["--stage", "--bake", "--warmup"] },
+  promote: { summary: "preview, up and verify the next stage if the previous one passed verify at this commit", options: ["--to", "--allow-replace", "--bake", "--warmup"] },
   rollback: { summary: "point canary aliases back at their previous version through CodeDeploy", options: ["--stage", "--function", "--version"] },
   outputs: { summary: "print the stage's stack outputs", options: ["--stage", "--json"] },
   destroy: { summary: "destroy the stage (prod needs --yes-destroy-prod)", options: ["--stage", "--yes-destroy-prod"] },
 };
-
-/** The stages with a stack file, in deployment order. */
-export function orderedStages(root = PROJECT_ROOT): string[] {
-  const known = new Set(listStages(root));
-  const ordered: string[] = STAGE_ORDER.filter((stage) => known.has(stage));
-  const others = [...known].filter((stage) => !(STAGE_ORDER as readonly string[]).includes(stage)).sort();
-  return [...ordered, ...others];
-}
 
 /** `90s`, `5m`, `1h`, `250ms` or `0` as milliseconds; undefined when not a duration. */
 export function parseDuration(text: string): number | undefined {
@@ -86,7 +80,8 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * unit;
 }
 
-export function helpText(stages: string[]): string {
+export function helpText(stagesOrGraph: readonly string[] | StageGraph): string {
+  const graph = asGraph(stagesOrGraph);
   const commandLines = COMMANDS.map((name) => `  ${name.padEnd(9)} ${COMMAND_SPECS[name].summary}`);
   const optionLines = (Object.keys(OPTIONS) as OptionName[]).map((name) => {
     const spec = OPTIONS[name];
@@ -104,16 +99,25 @@ export function helpText(stages: string[]): string {
     ...optionLines,
     "  --help, -h             show this help",
     "",
-    `Stages (in order): ${stages.join(", ") || "none (no Pulumi.<stage>.yaml)"}`,
+    `Stages (in promotion order, set by ${PROMOTES_FROM_KEY} in each stage file): ${describeOrder(graph) || "none (no Pulumi.<stage>.yaml)"}`,
     "Exit codes: 0 success, 1 a check or deployment failed, 2 usage error, 130 cancelled (Ctrl-C).",
     "",
   ].join("\n");
 }
 
-/** Parses argv (without `node` and the script). Never throws. */
-export function parseArgs(argv: readonly string[], stages: string[]): ParseResult {
+function asGraph(stagesOrGraph: readonly string[] | StageGraph): StageGraph {
+  return Array.isArray(stagesOrGraph) ? linearStageGraph(stagesOrGraph as readonly string[]) : (stagesOrGraph as StageGraph);
+}
+
+/**
+ * Parses argv (without `node` and the script). Never throws. `stages` is the stage graph (or a
+ * plain list, read as a linear order): `promote --to S` promotes from the stage S names.
+ */
+export function parseArgs(argv: readonly string[], stagesOrGraph: readonly string[] | StageGraph): ParseResult {
+  const graph = asGraph(stagesOrGraph);
+  const stages = graph.order;
   if (argv.length === 0) return { kind: "error", message: `no command given (commands: ${COMMANDS.join(", ")}); see --help` };
-  if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: helpText(stages) };
+  if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: helpText(graph) };
 
   const [commandText, ...rest] = argv;
   if (!(COMMANDS as readonly string[]).includes(commandText)) {
@@ -155,14 +159,20 @@ export function parseArgs(argv: readonly string[], stages: string[]): ParseResul
 
   let fromStage: string | undefined;
   if (command === "promote") {
-    const position = stages.indexOf(stage);
-    if (position === 0) return { kind: "error", message: `--to ${stage}: ${stage} is the first stage, there is nothing to promote from (use up)` };
-    fromStage = stages[position - 1];
+    if (graph.problems[stage]) return { kind: "error", message: `--to ${stage}: ${graph.problems[stage]}` };
+    fromStage = graph.promotesFrom[stage];
+    if (fromStage === undefined) {
+      return { kind: "error", message: `--to ${stage}: ${stage} is a first stage (its stage file sets no ${PROMOTES_FROM_KEY}), there is nothing to promote from (use up)` };
+    }
   }
 
   const bakeText = values.get("--bake")?.[0] ?? DEFAULT_BAKE;
   const bakeMs = parseDuration(bakeText);
   if (bakeMs === undefined) return { kind: "error", message: `--bake: "${bakeText}" is not a duration (like 90s, 5m or 1h)` };
+
+  const warmupText = values.get("--warmup")?.[0] ?? DEFAULT_WARMUP;
+  const warmupMs = parseDuration(warmupText);
+  if (warmupMs === undefined) return { kind: "error", message: `--warmup: "${warmupText}" is not a duration (like 90s, 5m or 1h)` };
 
   const version = values.get("--version")?.[0];
   if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
@@ -177,6 +187,7 @@ export function parseArgs(argv: readonly string[], stages: string[]): ParseResul
       fromStage,
       allowReplace: values.has("--allow-replace"),
       bakeMs,
+      warmupMs,
       json: values.has("--json"),
       yesDestroyProd: values.has("--yes-destroy-prod"),
       functions: values.get("--function") ?? [],

@@ -35,6 +35,22 @@ export const DESCRIBE_ALARMS_MAX_NAMES = 100;
 export type ShiftOutcome = { kind: "unchanged"; version: string } | { kind: "shifted"; deploymentId: string; from: string; to: string };
 
 /**
+ * How a rollback deploys: the group's alarms off (the alarm that is firing, the reason for the
+ * rollback, must not stop it) and all at once. `overrideAlarmConfiguration` needs the caller to
+ * hold `codedeploy:UpdateDeploymentGroup` too.
+ * https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateDeployment.html
+ */
+export const ROLLBACK_DEPLOYMENT = {
+  overrideAlarmConfiguration: { enabled: false },
+  deploymentConfigName: "CodeDeployDefault.LambdaAllAtOnce",
+} as const;
+
+export interface ShiftOptions {
+  /** A rollback: deploy with ROLLBACK_DEPLOYMENT (alarms ignored, all at once). */
+  rollback?: boolean;
+}
+
+/**
  * The AppSpec of a Lambda deployment, as JSON. The resource is named by its function's key.
  * `version` is written `0.0` literally, as in AWS's examples (JSON.stringify would print `0`).
  * https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-resources.html
@@ -165,7 +181,7 @@ export async function previousVersion(runtime: Runtime, fn: CanaryFunctionOutput
  * refused; a failed or stopped deployment throws a DeployError naming the version the alias is on
  * and why (CodeDeploy's error, its rollback message, the alarms in ALARM).
  */
-export async function shiftAlias(runtime: Runtime, key: string, fn: CanaryFunctionOutput, targetVersion: string, reason: string): Promise<ShiftOutcome> {
+export async function shiftAlias(runtime: Runtime, key: string, fn: CanaryFunctionOutput, targetVersion: string, reason: string, options: ShiftOptions = {}): Promise<ShiftOutcome> {
   const label = `${key} (${fn.functionName}:${fn.alias})`;
   const alias = await readAlias(runtime, fn);
   const current = alias.version;
@@ -203,18 +219,51 @@ export async function shiftAlias(runtime: Runtime, key: string, fn: CanaryFuncti
       deploymentGroupName: fn.deploymentGroup,
       description: `webhealth ${reason}: ${fn.functionName}:${fn.alias} ${current} -> ${targetVersion}`.slice(0, 100),
       revision: appSpecRevision(lambdaAppSpec(key, fn, current, targetVersion)),
+      ...(options.rollback ? ROLLBACK_DEPLOYMENT : {}),
     }),
   );
   const deploymentId = created.deploymentId;
   if (!deploymentId) throw new DeployError(`${label}: CreateDeployment returned no deployment id`);
-  runtime.out.write(`${label}: deployment ${deploymentId} shifts ${fn.alias} from version ${current} to ${targetVersion}\n`);
+  runtime.out.write(
+    `${label}: deployment ${deploymentId} shifts ${fn.alias} from version ${current} to ${targetVersion}` +
+      `${options.rollback ? " (a rollback: all at once, the group's alarms not polled)" : ""}\n`,
+  );
 
   const info = await followDeployment(runtime, label, fn, deploymentId);
   if (info.status === "Succeeded") {
     runtime.out.write(`${label}: deployment ${deploymentId} succeeded, ${fn.alias} is on version ${targetVersion}\n`);
     return { kind: "shifted", deploymentId, from: current, to: targetVersion };
   }
-  throw new DeployError(await explainFailure(runtime, label, fn, deploymentId, info, current));
+  const rollback = await followCodeDeployRollback(runtime, label, fn, deploymentId, info);
+  throw new DeployError(await explainFailure(runtime, label, fn, deploymentId, info, current, rollback));
+}
+
+/** The end of CodeDeploy's own rollback of a failed or stopped deployment. */
+interface RollbackEnd {
+  deploymentId: string;
+  status?: string;
+}
+
+/**
+ * After a failed or stopped deployment, CodeDeploy rolls back through a new deployment (named in
+ * `rollbackInfo.rollbackDeploymentId`; "rolled-back deployments are technically new deployments,
+ * with new deployment IDs": https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html).
+ * The alias is not settled until that one ends, so it is followed to its end before anything reads
+ * the alias or advises a manual fix that would race it. When the id is not given, a deployment
+ * still running in the group is that rollback.
+ */
+async function followCodeDeployRollback(runtime: Runtime, label: string, fn: CanaryFunctionOutput, deploymentId: string, info: DeploymentInfo): Promise<RollbackEnd | undefined> {
+  let rollbackId = info.rollbackInfo?.rollbackDeploymentId;
+  if (!rollbackId) {
+    const active = await runtime.aws(fn.region).codeDeploy.send(
+      new ListDeploymentsCommand({ applicationName: fn.codeDeployApplication, deploymentGroupName: fn.deploymentGroup, includeOnlyStatuses: ACTIVE_DEPLOYMENT_STATUSES }),
+    );
+    rollbackId = active.deployments?.find((id) => id !== deploymentId);
+  }
+  if (!rollbackId) return undefined;
+  runtime.out.write(`${label}: CodeDeploy rolls ${deploymentId} back through deployment ${rollbackId}; following it to its end\n`);
+  const end = await followDeployment(runtime, label, fn, rollbackId);
+  return { deploymentId: rollbackId, status: end.status };
 }
 
 /** Polls the deployment until it ends, printing status and lifecycle-event changes as they happen. */
@@ -281,8 +330,9 @@ async function firingGroupAlarms(runtime: Runtime, fn: CanaryFunctionOutput): Pr
   return firing;
 }
 
-async function explainFailure(runtime: Runtime, label: string, fn: CanaryFunctionOutput, deploymentId: string, info: DeploymentInfo, from: string): Promise<string> {
+async function explainFailure(runtime: Runtime, label: string, fn: CanaryFunctionOutput, deploymentId: string, info: DeploymentInfo, from: string, rollback?: RollbackEnd): Promise<string> {
   const lines = [`${label}: deployment ${deploymentId} ${info.status === "Stopped" ? "was stopped" : "failed"}`];
+  if (rollback) lines.push(`  CodeDeploy's rollback deployment ${rollback.deploymentId} ended: ${rollback.status ?? "unknown status"}`);
   try {
     const alias = await readAlias(runtime, fn);
     if (Object.keys(alias.weights).length > 0) {

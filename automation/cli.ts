@@ -5,10 +5,19 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { PROJECT_ROOT } from "../infra/stack-files";
-import { EXIT, orderedStages, parseArgs } from "./args";
+import { EXIT, parseArgs } from "./args";
 import { execute } from "./commands";
 import { POLICY_PACK_PATH, pulumiStacks } from "./engine";
+import { readStageGraph } from "./stages";
 import { abortableSleep, awsClients, DEFAULT_TIMINGS, type Runtime } from "./runtime";
+
+/**
+ * Where the stage files are: the project root, or `WEBHEALTH_STAGE_DIR` (tests point it at their
+ * own fixture stage files, so a user's edits to the shipped ones never change what tests see).
+ */
+function stageRoot(): string {
+  return process.env.WEBHEALTH_STAGE_DIR || PROJECT_ROOT;
+}
 
 function commitSha(): string {
   if (process.env.GITHUB_SHA) return process.env.GITHUB_SHA;
@@ -34,7 +43,7 @@ function installInterruptHandlers(controller: AbortController): void {
 }
 
 async function main(): Promise<number> {
-  const parsed = parseArgs(process.argv.slice(2), orderedStages());
+  const parsed = parseArgs(process.argv.slice(2), readStageGraph(stageRoot()));
   if (parsed.kind === "help") {
     process.stdout.write(parsed.text);
     return EXIT.ok;
@@ -56,7 +65,7 @@ async function main(): Promise<number> {
     commitSha,
     randomId: () => randomBytes(4).toString("hex"),
     stepSummaryPath: process.env.GITHUB_STEP_SUMMARY || undefined,
-    root: PROJECT_ROOT,
+    root: stageRoot(),
     policyPacks: [POLICY_PACK_PATH],
     timings: DEFAULT_TIMINGS,
   };

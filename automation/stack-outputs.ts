@@ -3,7 +3,7 @@
  * them: a missing or mistyped field fails with its path, never as an `undefined` deep in an AWS call.
  */
 import { z } from "zod";
-import type { CanaryFunctionOutput, StackOutputs } from "../infra/outputs";
+import type { CanaryFunctionOutput, HeartbeatOutput, SelfAlarmOutput, StackOutputs } from "../infra/outputs";
 import { validate, ValidationError } from "../functions/common/targets";
 import { DeployError, type DeployStack } from "./engine";
 
@@ -18,6 +18,16 @@ const CanaryFunctionSchema = z.object({
   deploymentGroup: text,
   hookFunctionName: text,
 }) satisfies z.ZodType<CanaryFunctionOutput>;
+
+const SelfAlarmSchema = z.object({ name: text, region: text, kind: text }) satisfies z.ZodType<SelfAlarmOutput>;
+
+const HeartbeatSchema = z.object({
+  probeRegion: text,
+  namespace: text,
+  metricName: text,
+  dimensions: z.record(z.string(), z.string()),
+  periodSeconds: z.number().int().positive(),
+}) satisfies z.ZodType<HeartbeatOutput>;
 
 export const StackOutputsSchema = z.object({
   stage: text,
@@ -42,6 +52,9 @@ export const StackOutputsSchema = z.object({
       alarmLedger: z.number(),
     })
     .optional(),
+  // Optional: a stack deployed by an older program has none until its next up (rollback and outputs must still work).
+  selfAlarms: z.array(SelfAlarmSchema).optional(),
+  heartbeats: z.array(HeartbeatSchema).optional(),
 }) satisfies z.ZodType<StackOutputs>;
 
 /** Checks raw output values; errors read `stack beta outputs: canaryFunctions.recorder.version: is required`. */

@@ -113,6 +113,8 @@ export interface StageConfig {
   secrets: Readonly<Record<string, SecretText>>;
   /** `webhealth:accountQuotas`: quotas the account had raised above AWS's defaults (infra/plan/quotas.ts). */
   accountQuotas: AccountQuotas;
+  /** `webhealth:promotesFrom`: the stage this one is promoted from (only the deploy driver uses it). */
+  promotesFrom?: string;
 }
 
 /** Bad configuration: every problem as `webhealth:<key>: <reason>`, one per line. */
@@ -268,13 +270,18 @@ const StageSchema = z.strictObject({
       { error: expected("an object") },
     )
     .default(() => ({})),
+  /** Read by the deploy driver (automation/stages.ts): the stage `promote --to <this stage>` promotes from. */
+  promotesFrom: z
+    .string({ error: expected("a stage name") })
+    .regex(/^[a-z][a-z0-9-]*$/, { error: "must be a stage name (lowercase letters, digits and dashes)" })
+    .optional(),
 });
 
 /** The one key whose values are secrets. */
 const SECRETS_KEY = `${KEY_PREFIX}secrets`;
 
 /** Keys whose values are plain strings: never JSON-parsed when Pulumi hands them over as strings. */
-const STRING_KEYS = new Set(["schedule", "namespace", "deploymentConfig"]);
+const STRING_KEYS = new Set(["schedule", "namespace", "deploymentConfig", "promotesFrom"]);
 
 /**
  * One `webhealth:<key>` value as the schema wants it, wherever it was read. Pulumi hands the program
@@ -353,6 +360,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
   if (quorum > probeRegions.length) {
     problems.push(`${KEY_PREFIX}alarms.quorum: must be at most the number of probe regions (${probeRegions.length})`);
   }
+  if (value.promotesFrom === stage) problems.push(`${KEY_PREFIX}promotesFrom: a stage cannot promote from itself`);
   problems.push(...targetKeyProblems(value.targets, `${KEY_PREFIX}targets`));
   value.targets.forEach((target, index) => {
     // The latency alarm counts passed checks slower than this; failed checks sit far above (functions/common/metrics.ts).
@@ -384,6 +392,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     alarms: { ...value.alarms, quorum },
     secrets: value.secrets,
     accountQuotas: value.accountQuotas,
+    ...(value.promotesFrom ? { promotesFrom: value.promotesFrom } : {}),
   };
   // Quotas depend on the plan (its shards): checked here so every reader of the config sees them.
   const quotas = quotaProblems(config, planStage(config));

@@ -41,6 +41,30 @@ export interface CostLineItems {
   alarmLedger: number;
 }
 
+/**
+ * An alarm that says webhealth itself is broken (probe health, the functions' errors and
+ * duration, the recorder's dead letters): `verify` fails its bake on these. Every other alarm of
+ * the stage measures a monitored target and is only reported.
+ */
+export interface SelfAlarmOutput {
+  name: string;
+  /** The region the alarm lives in (a probe's function alarms sit in the probe's region). */
+  region: string;
+  /** The plan's alarm kind, e.g. `probe-health`, `function-errors`. */
+  kind: string;
+}
+
+/** The probe's heartbeat in one probe region: `TargetsProbed`, published to the home region. */
+export interface HeartbeatOutput {
+  probeRegion: string;
+  namespace: string;
+  metricName: string;
+  /** The exact dimension set the probe publishes (none, or `Region` when multi-region). */
+  dimensions: Record<string, string>;
+  /** The schedule's period: one datapoint per period when the probe runs. */
+  periodSeconds: number;
+}
+
 export interface StackOutputs {
   stage: string;
   /** The region holding metrics, alarms, the topic and the ledger. */
@@ -60,4 +84,8 @@ export interface StackOutputs {
    * notifications, alarmLedger. Absent from stacks deployed before it was added.
    */
   estimatedMonthlyCostLineItemsUsd?: CostLineItems;
+  /** Added in issue 8 (optional: a stack deployed before has none until its next up). */
+  selfAlarms?: SelfAlarmOutput[];
+  /** Added in issue 8, as selfAlarms: one per probe region. */
+  heartbeats?: HeartbeatOutput[];
 }

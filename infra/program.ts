@@ -18,7 +18,8 @@ import { ProbeRegion } from "./components/probes";
 import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
 import { dashboardUsage } from "./plan/dashboard";
 import { alarmNamePrefix } from "./plan/names";
-import { planStage } from "./plan/stage";
+import { allAlarms, planStage, type StagePlan } from "./plan/stage";
+import { ALARM_MEASURES } from "./plan/alarms";
 
 /** The functions the program deploys, bundled by scripts/bundle.ts from functions/<name>/index.ts. */
 export type FunctionName = "probe" | "recorder" | "canary-hook";
@@ -63,6 +64,18 @@ function canaryOutput(fn: CanaryFunction, region: string): pulumi.Output<CanaryF
     deploymentGroup: fn.deploymentGroup.deploymentGroupName,
     hookFunctionName: fn.hook.name,
   });
+}
+
+/** The alarms `verify` fails on, and the heartbeat of each probe region (the plan's own alarm specs). */
+export function verifyOutputs(plan: StagePlan): Pick<StackOutputs, "selfAlarms" | "heartbeats"> {
+  const alarms = allAlarms(plan);
+  return {
+    selfAlarms: alarms.filter((spec) => ALARM_MEASURES[spec.kind] === "webhealth").map((spec) => ({ name: spec.alarmName, region: spec.region, kind: spec.kind })),
+    heartbeats: plan.probeHealthAlarms.map((spec, index) => {
+      const metric = spec.metric;
+      return { probeRegion: plan.probes[index].region, namespace: metric.namespace, metricName: metric.metricName, dimensions: metric.dimensions, periodSeconds: metric.period };
+    }),
+  };
 }
 
 /**
@@ -151,6 +164,7 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
     canaryFunctions: pulumi.output(canaryFunctions),
     estimatedMonthlyCostUsd: estimatedMonthlyCostUsd(usage),
     estimatedMonthlyCostLineItemsUsd: costLineItemsUsd(usage),
+    ...(verifyOutputs(plan) as Required<ReturnType<typeof verifyOutputs>>),
   };
 }
 

@@ -44,15 +44,25 @@ export function readStackConfig(stage: string, root = PROJECT_ROOT): Record<stri
     const known = listStages(root);
     throw new StackFileError(`--stack: no stack file Pulumi.${stage}.yaml (known stages: ${known.join(", ") || "none"})`);
   }
+  return readStackConfigFile(file, `Pulumi.${stage}.yaml`);
+}
+
+/**
+ * The `config:` map of any stack file (Pulumi's `--config-file`): `label` names it in messages.
+ * https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/ (`--config-file`)
+ */
+export function readStackConfigFile(file: string, label = path.basename(file)): Record<string, unknown> {
   let document: unknown;
   try {
     document = yaml.load(fs.readFileSync(file, "utf8"));
   } catch (error) {
-    throw new StackFileError(`Pulumi.${stage}.yaml: not valid YAML (${(error as Error).message.split("\n")[0]})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR") throw new StackFileError(`${label}: no such stack file`);
+    throw new StackFileError(`${label}: not valid YAML (${(error as Error).message.split("\n")[0]})`);
   }
   const config = (document as { config?: unknown } | null)?.config ?? {};
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new StackFileError(`Pulumi.${stage}.yaml: config must be a map of keys to values`);
+    throw new StackFileError(`${label}: config must be a map of keys to values`);
   }
   return config as Record<string, unknown>;
 }

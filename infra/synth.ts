@@ -1,8 +1,14 @@
 /**
  * The synth engine: runs the Pulumi program under Pulumi's mocks (no CLI, no engine, no AWS) and
- * returns the resource plan as plain JSON: `{ stack, resources: [{ type, name, inputs }], outputs,
- * estimatedMonthlyCostUsd }`. Used in-process by the tests and the policy checks, and by
+ * returns the resource plan as plain JSON: `{ stack, resources: [{ type, name, inputs, options }],
+ * outputs, estimatedMonthlyCostUsd }`. Used in-process by the tests and the policy checks, and by
  * `npm run synth`.
+ *
+ * Mocks never see resource options, so the program runs inside a Pulumi stack
+ * (`runInPulumiStack`, as the language host runs it) with a stack transformation that records every
+ * resource's options as the program passed them; protect and provider are read back from the
+ * resource after Pulumi applied its inheritance (protect from the parent, provider from the
+ * parent's providers).
  *
  * Pulumi's runtime is a process-wide singleton, but `setMocks` resets it (monitor, stack, config
  * is replaced with `setAllConfig`) and the program keeps no module-level state, so repeated
@@ -20,6 +26,26 @@ import { REDACTED } from "../functions/common/secrets";
 export const MOCK_ACCOUNT_ID = "123456789012";
 export { REDACTED };
 
+/**
+ * The resource options that change what `pulumi up` and `pulumi destroy` do, as the engine receives
+ * them. Other resources are named `<type>::<logical name>` (components and the stack included).
+ */
+export interface SynthOptions {
+  /** Pulumi refuses to delete the resource (inherited from the parent when not set). */
+  protect: boolean;
+  /** `pulumi destroy` and replacements leave the resource in AWS. */
+  retainOnDelete: boolean;
+  /** Input properties whose changes Pulumi does not apply. */
+  ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
+  /** Explicit dependencies (a component stands for all its children). */
+  dependsOn: string[];
+  /** The parent resource: a component, or the stack (`pulumi:pulumi:Stack::<project>-<stack>`). */
+  parent: string;
+  /** The explicit provider the resource is created with (none for providers themselves). */
+  provider?: string;
+}
+
 export interface SynthResource {
   /** The Pulumi type token, e.g. `aws:cloudwatch/metricAlarm:MetricAlarm`. */
   type: string;
@@ -27,6 +53,7 @@ export interface SynthResource {
   name: string;
   /** The resource's inputs as plain JSON: Outputs resolved, secrets redacted, archives summarised. */
   inputs: Record<string, unknown>;
+  options: SynthOptions;
 }
 
 export interface SynthDocument {
@@ -75,6 +102,16 @@ async function toPlain(value: unknown): Promise<unknown> {
   return value;
 }
 
+/**
+ * Pulumi's auto-naming of a resource the program leaves unnamed (IAM roles, role policies, Lambda
+ * permission statement ids): the logical name, a dash and 7 random hex digits
+ * (pulumi-terraform-bridge's AutoName). Synth derives the digits from the name, so runs repeat.
+ * https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming
+ */
+export function autoName(logicalName: string): string {
+  return `${logicalName}-${crypto.createHash("sha256").update(logicalName).digest("hex").slice(0, 7)}`;
+}
+
 function regionOfProvider(provider: string | undefined): string | undefined {
   // A provider reference is `<urn>::<id>`; the mocks give providers the id `provider-<region>`.
   const id = provider?.split("::").pop();
@@ -103,8 +140,10 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
       const keyId = crypto.createHash("sha256").update(name).digest("hex").slice(0, 32);
       return { keyId, arn: arn("kms", `key/${keyId}`) };
     }
-    case "aws:iam/role:Role":
-      return { name: `${physical}-mock`, arn: `arn:aws:iam::${account}:role/${physical}-mock` };
+    case "aws:iam/role:Role": {
+      const roleName = (inputs.name as string | undefined) ?? autoName(name);
+      return { name: roleName, arn: `arn:aws:iam::${account}:role/${roleName}` };
+    }
     case "aws:cloudwatch/eventRule:EventRule":
       return { name: physical, arn: arn("events", `rule/${physical}`) };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
@@ -157,6 +196,55 @@ export function synthesizeProgram(
   return run;
 }
 
+/** What a stack transformation sees of one resource. */
+interface Constructed {
+  resource: pulumi.Resource;
+  type: string;
+  name: string;
+  opts: pulumi.ResourceOptions;
+}
+
+/** The Resource fields Pulumi sets after applying inheritance (internal, stable across 3.x). */
+interface ResourceInternals {
+  __pulumiType?: string;
+  __name?: string;
+  __protect?: boolean;
+  __prov?: pulumi.ProviderResource;
+  __parentResource?: pulumi.Resource;
+}
+
+function optionsKey(type: string, name: string): string {
+  return `${type}::${name}`;
+}
+
+/** `<type>::<name>` of a resource the program created. */
+function resourceRef(resource: pulumi.Resource | undefined): string | undefined {
+  if (!resource) return undefined;
+  const internals = resource as unknown as ResourceInternals;
+  return internals.__pulumiType && internals.__name ? optionsKey(internals.__pulumiType, internals.__name) : undefined;
+}
+
+async function dependencyRefs(dependsOn: pulumi.ResourceOptions["dependsOn"]): Promise<string[]> {
+  const resolved = await (pulumi.output(dependsOn as pulumi.Input<unknown>) as unknown as { promise(): Promise<unknown> }).promise();
+  const list = resolved === undefined ? [] : Array.isArray(resolved) ? resolved : [resolved];
+  return list.map((resource) => resourceRef(resource as pulumi.Resource) ?? String(resource));
+}
+
+async function recordedOptions(constructed: Constructed): Promise<SynthOptions> {
+  const internals = constructed.resource as unknown as ResourceInternals;
+  const options: SynthOptions = {
+    protect: internals.__protect === true,
+    retainOnDelete: constructed.opts.retainOnDelete === true,
+    ignoreChanges: [...(constructed.opts.ignoreChanges ?? [])],
+    deleteBeforeReplace: (constructed.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
+    dependsOn: await dependencyRefs(constructed.opts.dependsOn),
+    parent: resourceRef(internals.__parentResource) ?? "",
+  };
+  const provider = resourceRef(internals.__prov);
+  if (provider) options.provider = provider;
+  return options;
+}
+
 /**
  * Bookkeeping the Pulumi SDK does for every resource and promise that mocks have no use for, off
  * while a program runs under them. Measured on a 1,000-target stage (heap snapshots and CPU
@@ -181,6 +269,11 @@ function withoutSdkBookkeeping(): () => void {
   };
 }
 
+/** The URN's own resolution: once it resolves, Pulumi has registered the resource and applied its options. */
+function registeredUrn(resource: pulumi.Resource): Promise<string> {
+  return (resource.urn as unknown as { promise(): Promise<string> }).promise();
+}
+
 async function runUnderMocks(stack: string, config: Record<string, unknown>, program: () => unknown): Promise<SynthResult> {
   const homeRegion = typeof config["aws:region"] === "string" ? config["aws:region"] : "us-east-1";
   const seen: Array<{ type: string; name: string; inputs: Record<string, unknown>; provider?: string }> = [];
@@ -195,7 +288,8 @@ async function runUnderMocks(stack: string, config: Record<string, unknown>, pro
         seen.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         const region = regionOfProvider(args.provider) ?? homeRegion;
         const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs, region) };
-        return { id: `${args.name}-id`, state };
+        // A role's id is its name (what aws.iam.RolePolicy's `role` receives); other ids are opaque.
+        return { id: args.type === "aws:iam/role:Role" ? String(state.name) : `${args.name}-id`, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         switch (args.token) {
@@ -216,8 +310,24 @@ async function runUnderMocks(stack: string, config: Record<string, unknown>, pro
 
   const restore = withoutSdkBookkeeping();
   const resolved: Record<string, unknown> = {};
+  // Each resource's options, read once Pulumi registered it: the resource itself is not kept (a
+  // stage of 10,000 targets has 30,000 alarms, and the program lets each go once registered).
+  const constructed = new Map<string, Promise<SynthOptions>>();
   try {
-    const outputs = (await program()) as Record<string, pulumi.Input<unknown>>;
+    let outputs: Record<string, pulumi.Input<unknown>> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation(({ resource, type, name, opts }) => {
+        // The transformation runs inside the constructor, before the resource has its URN: read it a tick later.
+        const options = Promise.resolve()
+          .then(() => registeredUrn(resource))
+          .then(() => recordedOptions({ resource, type, name, opts }));
+        options.catch(() => undefined); // a failed registration fails the program; reported there
+        constructed.set(optionsKey(type, name), options);
+        return undefined;
+      });
+      outputs = (await program()) as Record<string, pulumi.Input<unknown>>;
+      return undefined;
+    });
     for (const [key, value] of Object.entries(outputs)) {
       const plain = await outputPromise(value);
       resolved[key] = (await isSecretOutput(value)) ? REDACTED : await toPlain(plain);
@@ -229,12 +339,23 @@ async function runUnderMocks(stack: string, config: Record<string, unknown>, pro
 
   const records: SynthRecord[] = [];
   for (const resource of seen) {
-    records.push({ type: resource.type, name: resource.name, inputs: (await toPlain(resource.inputs)) as Record<string, unknown>, region: regionOfProvider(resource.provider) });
+    const key = optionsKey(resource.type, resource.name);
+    const options = constructed.get(key);
+    if (!options) throw new Error(`synth: ${key} was registered without passing the stack transformation`);
+    records.push({
+      type: resource.type,
+      name: resource.name,
+      inputs: (await toPlain(resource.inputs)) as Record<string, unknown>,
+      options: await options,
+      region: regionOfProvider(resource.provider),
+    });
   }
   records.sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type.localeCompare(b.type)));
+  const duplicate = records.find((record, index) => index > 0 && records[index - 1].type === record.type && records[index - 1].name === record.name);
+  if (duplicate) throw new Error(`synth: two resources are both ${optionsKey(duplicate.type, duplicate.name)}`);
   const document: SynthDocument = {
     stack,
-    resources: records.map(({ type, name, inputs }) => ({ type, name, inputs })),
+    resources: records.map(({ type, name, inputs, options }) => ({ type, name, inputs, options })),
     outputs: resolved,
     estimatedMonthlyCostUsd: resolved.estimatedMonthlyCostUsd as number,
   };

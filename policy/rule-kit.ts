@@ -13,8 +13,11 @@ export interface PolicyResource {
   name: string;
   /** The resource's inputs, camelCase as in @pulumi/aws. */
   props: Record<string, unknown>;
-  /** Resource options; only `ignoreChanges` is read. Absent in synth output (mocks don't see options). */
-  opts?: { ignoreChanges?: readonly string[] };
+  /**
+   * Resource options as the rules read them. The engine sends `ignoreChanges` and `protect` to a
+   * policy pack (not `retainOnDelete`); synth output records all three (`options` of each resource).
+   */
+  opts?: { ignoreChanges?: readonly string[]; protect?: boolean; retainOnDelete?: boolean };
   /** Set by the policy pack when the resource comes from the engine; unused by the rules. */
   urn?: string;
 }

@@ -3,7 +3,8 @@
  * for `pulumi preview --policy-pack policy`; `tests/policy` runs them over fake resources and over
  * every stage's synth output. Each rule is documented in the README ("Policies").
  */
-import { LAMBDA_RUNTIME, LIVE_ALIAS } from "../functions/common/contract";
+import { CLOUDWATCH_LIMITS, EVENTBRIDGE_LIMITS } from "../functions/common/aws-limits";
+import { HUMAN_FILTER_POLICY, HUMAN_FILTER_POLICY_SCOPE, HUMAN_PROTOCOLS, LAMBDA_RUNTIME, LIVE_ALIAS } from "../functions/common/contract";
 import { CHECK_STATISTICS, TARGET_METRICS } from "../functions/common/metrics";
 import { actionMatches, DOCUMENT_TYPES, documentsOf, parseDocument, wildcardReason } from "./iam-documents";
 import {
@@ -46,19 +47,14 @@ export const REQUIRED_ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_
 export { LAMBDA_RUNTIME };
 export const LAMBDA_ARCHITECTURE = "arm64";
 
-/** The constant `input` of an EventBridge target is limited to 8,192 characters.
- * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html */
-export const EVENT_TARGET_INPUT_LIMIT = 8192;
+/** The constant `input` of an EventBridge target (functions/common/aws-limits.ts). */
+export const EVENT_TARGET_INPUT_LIMIT = EVENTBRIDGE_LIMITS.targetInputMaxLength;
 
-/** CloudWatch alarm limits. https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
- * and https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html */
+/** CloudWatch alarm limits (functions/common/aws-limits.ts). */
 export const ALARM_LIMITS = {
-  /** Period x EvaluationPeriods for alarms with a period under one hour. */
-  maxShortEvaluationSeconds: 86_400,
-  /** Period x EvaluationPeriods for any alarm. */
-  maxEvaluationSeconds: 604_800,
-  /** Metrics (not expressions) one metric-math alarm may read. */
-  maxMathMetrics: 10,
+  maxShortEvaluationSeconds: CLOUDWATCH_LIMITS.maxShortEvaluationSeconds,
+  maxEvaluationSeconds: CLOUDWATCH_LIMITS.maxEvaluationSeconds,
+  maxMathMetrics: CLOUDWATCH_LIMITS.maxMathMetrics,
 } as const;
 
 /** Services that invoke our functions asynchronously and must hit the live alias. */
@@ -433,8 +429,8 @@ export const eventTargetInputWithinLimit: ResourceRule = {
       report(`input is ${input.length} characters, more than EventBridge's ${EVENT_TARGET_INPUT_LIMIT}`);
     }
     const template = text(get(props.inputTransformer, "inputTemplate"));
-    if (template !== undefined && template.length > EVENT_TARGET_INPUT_LIMIT) {
-      report(`inputTransformer.inputTemplate is ${template.length} characters, more than EventBridge's ${EVENT_TARGET_INPUT_LIMIT}`);
+    if (template !== undefined && template.length > EVENTBRIDGE_LIMITS.inputTemplateMaxLength) {
+      report(`inputTransformer.inputTemplate is ${template.length} characters, more than EventBridge's ${EVENTBRIDGE_LIMITS.inputTemplateMaxLength}`);
     }
   },
 };
@@ -483,6 +479,26 @@ export const snsLambdaSubscriptionLiveAliasWithDlq: ResourceRule = {
         if (!text(target)) report("redrivePolicy must name a deadLetterTargetArn: SNS drops a message it cannot deliver after its retries");
       },
     ]);
+  },
+};
+
+export const humanSubscriptionDropsTests: ResourceRule = {
+  name: "human-subscription-drops-verify-test",
+  description: `Every SNS subscription that reaches people (${HUMAN_PROTOCOLS.join(", ")}) has the filter policy that drops verify's test notification, on the message body.`,
+  resourceTypes: [TYPES.topicSubscription],
+  validate({ props }, report) {
+    if (!(HUMAN_PROTOCOLS as readonly string[]).includes(text(props.protocol) ?? "")) return;
+    let policy: unknown;
+    try {
+      policy = typeof props.filterPolicy === "string" ? JSON.parse(props.filterPolicy) : props.filterPolicy;
+    } catch {
+      policy = undefined;
+    }
+    if (JSON.stringify(policy) !== JSON.stringify(HUMAN_FILTER_POLICY) || props.filterPolicyScope !== HUMAN_FILTER_POLICY_SCOPE) {
+      report(
+        `filterPolicy must be ${JSON.stringify(HUMAN_FILTER_POLICY)} with filterPolicyScope ${HUMAN_FILTER_POLICY_SCOPE} (humanSubscriptionArgs), or every deploy's verify pages this subscriber with a test; got ${shown(props.filterPolicy)} / ${shown(props.filterPolicyScope)}`,
+      );
+    }
   },
 };
 
@@ -541,6 +557,25 @@ export const eventTargetHasPermission: StackRule = {
   },
 };
 
+/** The resources that hold a stage's data or its route to people: protected together. */
+export const STATEFUL_TYPES: readonly string[] = [TYPES.table, TYPES.kmsKey, TYPES.topic];
+
+export const protectedDataStays: StackRule = {
+  name: "protected-data-stays",
+  description:
+    "In a stage that protects its data (its DynamoDB table has deletion protection), every DynamoDB table, KMS key and SNS topic has the protect option, and retainOnDelete where the options say (synth records it; the engine does not send it to policy packs), so neither `pulumi destroy` nor a replacement deletes the alarm history, its key or the topic.",
+  validateStack(resources, report) {
+    const protectsData = resources.some((resource) => resource.type === TYPES.table && resource.props.deletionProtectionEnabled === true);
+    if (!protectsData) return;
+    for (const resource of resources.filter((candidate) => STATEFUL_TYPES.includes(candidate.type))) {
+      if (resource.opts?.protect !== true) report("protect must be true: the stage protects its data (deletionProtectionEnabled on its table), and Pulumi would delete this resource on destroy or replace", resource);
+      if (resource.opts && "retainOnDelete" in resource.opts && resource.opts.retainOnDelete !== true) {
+        report("retainOnDelete must be true: the stage protects its data, so destroying the stack must leave this resource in AWS", resource);
+      }
+    }
+  },
+};
+
 export const RESOURCE_RULES: readonly ResourceRule[] = [
   liveAliasIgnoresCodeDeployFields,
   deploymentGroupSafeRollout,
@@ -558,10 +593,11 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   eventTargetInputWithinLimit,
   lambdaPermissionQualifiedByAlias,
   snsLambdaSubscriptionLiveAliasWithDlq,
+  humanSubscriptionDropsTests,
   lambdaRuntimeAndArchitecture,
 ];
 
-export const STACK_RULES: readonly StackRule[] = [eventTargetHasPermission];
+export const STACK_RULES: readonly StackRule[] = [eventTargetHasPermission, protectedDataStays];
 
 /** One violation found by `checkResources`. */
 export interface Violation {

@@ -18,6 +18,8 @@ export interface FunctionBundle {
   /** The bundled JavaScript: deterministic for the same sources, so unchanged code means no new version. */
   code: string;
   sizeBytes: number;
+  /** The project's source files in the bundle (repository-relative, dependencies excluded). */
+  sources: string[];
 }
 
 export function bundleFunction(name: string): FunctionBundle {
@@ -36,9 +38,13 @@ export function bundleFunction(name: string): FunctionBundle {
     legalComments: "none",
     external: PROVIDED_BY_RUNTIME,
     logLevel: "silent",
+    metafile: true,
     // Paths in the bundle are relative to the repository, so the code hash is the same on every machine.
     absWorkingDir: path.resolve(FUNCTIONS_DIR, ".."),
   });
   const code = result.outputFiles[0].text;
-  return { name, code, sizeBytes: Buffer.byteLength(code) };
+  const sources = Object.keys(result.metafile.inputs)
+    .filter((input) => !input.includes("node_modules/"))
+    .sort();
+  return { name, code, sizeBytes: Buffer.byteLength(code), sources };
 }

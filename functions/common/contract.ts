@@ -53,3 +53,30 @@ export const BUNDLE_TARGET = "node24";
 
 /** The name of the alias that CodeDeploy moves between versions. */
 export const LIVE_ALIAS = "live";
+
+/**
+ * How `verify`'s test alarm notification is marked, and the filter policy every human-facing
+ * subscription of the alarm topic carries so the test never reaches a person (the recorder's
+ * subscription has none: it records the test, and the driver deletes the item).
+ *
+ * The mark is both a message attribute (for subscribers that read attributes, e.g. a Lambda) and a
+ * property of the message body, and the filter works on the body: an attribute filter policy only
+ * accepts messages that carry attributes, even `"exists": false` ("only matches if at least one
+ * attribute is present"), and CloudWatch's own alarm notifications carry none, so an attribute
+ * filter would drop every real alarm.
+ * https://docs.aws.amazon.com/sns/latest/dg/attribute-key-matching.html
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html
+ */
+export const TEST_NOTIFICATION = {
+  /** The message attribute (String "true") and the body property (true) that mark a test. */
+  marker: "WebhealthTest",
+} as const;
+
+/** SNS `FilterPolicyScope` of a human-facing subscription: the policy applies to the message body. */
+export const HUMAN_FILTER_POLICY_SCOPE = "MessageBody";
+
+/** The filter policy of a human-facing subscription: drops messages whose body carries the test marker. */
+export const HUMAN_FILTER_POLICY: Readonly<Record<string, ReadonlyArray<{ exists: boolean }>>> = { [TEST_NOTIFICATION.marker]: [{ exists: false }] };
+
+/** The subscription protocols that reach people (e-mail, SMS, webhooks such as chat or paging relays): each must carry HUMAN_FILTER_POLICY. */
+export const HUMAN_PROTOCOLS = ["email", "email-json", "sms", "http", "https"] as const;

@@ -3,6 +3,8 @@
  * file and the probe Lambda's event, so a target that passes in one place passes everywhere.
  */
 import { z } from "zod";
+import { CLOUDWATCH_LIMITS } from "./aws-limits";
+import { dimensionTextProblem } from "./cloudwatch-values";
 
 /** Defaults applied when a target leaves a field out. */
 export const TARGET_DEFAULTS = {
@@ -18,9 +20,8 @@ export const TARGET_LIMITS = {
   maxTimeoutMs: 60_000,
   maxRetries: 3,
   maxNameLength: 128,
-  /** CloudWatch dimension values are limited to 1,024 characters; the URL is the `Url` dimension.
-   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html */
-  maxUrlLength: 1024,
+  /** The normalised URL is the `Url` dimension: at most a dimension value's 1,024 characters. */
+  maxUrlLength: CLOUDWATCH_LIMITS.dimensionValueMaxLength,
 } as const;
 
 /** A type error that says "is required" when the field is missing and what was expected otherwise. */
@@ -28,24 +29,41 @@ function expected(what: string) {
   return (issue: { input?: unknown }) => (issue.input === undefined ? "is required" : `must be ${what}`);
 }
 
-const httpUrl = z
-  .string({ error: expected("a string") })
-  .max(TARGET_LIMITS.maxUrlLength, { error: `must be at most ${TARGET_LIMITS.maxUrlLength} characters` })
-  .superRefine((value, ctx) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be an absolute URL" });
-      return;
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      ctx.addIssue({ code: "custom", message: "must be http or https" });
-    } else if (parsed.username || parsed.password) {
-      // Credentials in the URL would end up in metric dimensions, logs and alarm names.
-      ctx.addIssue({ code: "custom", message: "must not contain credentials" });
-    }
-  });
+/**
+ * A target URL, normalised once to its WHATWG serialisation (lower-case scheme and host, punycode
+ * host, percent-encoded path and query, default port dropped, `/` for an empty path), so one URL
+ * has one spelling everywhere: `HTTPS://Example.com` and `https://example.com/` are the same target.
+ * The normalised form is the `Url` dimension, so its length and characters are checked there.
+ */
+const httpUrl = z.string({ error: expected("a string") }).transform((value, ctx) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be an absolute URL" });
+    return z.NEVER;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    ctx.addIssue({ code: "custom", message: "must be http or https" });
+    return z.NEVER;
+  }
+  if (parsed.username || parsed.password) {
+    // Credentials in the URL would end up in metric dimensions, logs and alarm names.
+    ctx.addIssue({ code: "custom", message: "must not contain credentials" });
+    return z.NEVER;
+  }
+  const normalised = parsed.href;
+  if (normalised.length > TARGET_LIMITS.maxUrlLength) {
+    ctx.addIssue({ code: "custom", message: `must be at most ${TARGET_LIMITS.maxUrlLength} characters once normalised (is ${normalised.length})` });
+    return z.NEVER;
+  }
+  const problem = dimensionTextProblem(normalised);
+  if (problem) {
+    ctx.addIssue({ code: "custom", message: `cannot be a CloudWatch dimension value: ${problem}` });
+    return z.NEVER;
+  }
+  return normalised;
+});
 
 const validRegex = z.string({ error: expected("a string") }).superRefine((value, ctx) => {
   try {
@@ -105,7 +123,7 @@ export const TargetSchema = z.strictObject(
 export type Target = z.infer<typeof TargetSchema>;
 export type TargetExpectations = z.infer<typeof ExpectSchema>;
 
-/** A non-empty list of targets whose URLs are unique: the URL is the metric dimension and alarm key. */
+/** A non-empty list of targets whose (normalised) URLs are unique: the URL is the metric dimension and alarm key. */
 export const TargetListSchema = z
   .array(TargetSchema, { error: expected("a list of targets") })
   .min(1, { error: "must contain at least one target" })

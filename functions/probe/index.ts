@@ -155,7 +155,7 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
     let publishError: PublishError | undefined;
     try {
       client ??= (dependencies.createClient ?? createCloudWatchClient)(settings.metricsRegion);
-      published = await publishDatums(client, settings.namespace, datums, { ...dependencies.publish, deadline: started + remainingMs - RETURN_MARGIN_MS });
+      published = await publishDatums(client, settings.namespace, datums, { log, ...dependencies.publish, deadline: started + remainingMs - RETURN_MARGIN_MS });
     } catch (error) {
       if (!(error instanceof PublishError)) throw error;
       publishError = error;

@@ -13,6 +13,7 @@ import {
   probeDimensions,
   targetDimensions,
 } from "../common/metrics";
+import { checkDatums } from "./datum-check";
 import type { ProbeResult } from "./result";
 
 /** PutMetricData accepts at most 1,000 datums and 1 MB per request.
@@ -126,6 +127,10 @@ export interface PublishOptions {
   random?: () => number;
   /** `performance.now()` time after which no retry is started (the Lambda must return before its timeout). */
   deadline?: number;
+  /** Writes one log line per datum refused before sending (default console.log). */
+  log?: (line: string) => void;
+  /** The time datums are checked against (injectable for tests). */
+  now?: () => Date;
 }
 
 export interface PublishReport {
@@ -155,12 +160,19 @@ export function backoffDelay(retry: number, random: () => number): number {
 }
 
 /**
- * Publishes every batch in order. A batch that keeps failing does not stop the others; at the end
- * a PublishError lists what failed, so the invocation fails visibly instead of silently losing data.
+ * Publishes every batch in order. A datum CloudWatch would reject is refused first and logged with
+ * its reason (datum-check.ts), so it cannot fail the request of every other datum. A batch that
+ * keeps failing does not stop the others; at the end a PublishError lists what failed, so the
+ * invocation fails visibly instead of silently losing data.
  */
-export async function publishDatums(client: CloudWatchClient, namespace: string, datums: readonly MetricDatum[], options: PublishOptions = {}): Promise<PublishReport> {
+export async function publishDatums(client: CloudWatchClient, namespace: string, all: readonly MetricDatum[], options: PublishOptions = {}): Promise<PublishReport> {
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const { valid: datums, refused } = checkDatums(all, (options.now ?? (() => new Date()))());
+  for (const { datum, reason } of refused) {
+    log(JSON.stringify({ type: "datum-refused", metricName: datum.MetricName, dimensions: datum.Dimensions, value: datum.Value, timestamp: datum.Timestamp, reason }));
+  }
   const report: PublishReport = { requests: 0, datums: 0, retries: 0 };
   const causes: unknown[] = [];
   for (const batch of batchDatums(datums, namespace)) {

@@ -140,7 +140,14 @@ export class CanaryFunction extends pulumi.ComponentResource {
         role: hookRole.id,
         policy: policyDocument([
           ...logStatements(partition, region, accountId, hookLogGroupName),
-          { Sid: "ReportHookStatus", Effect: "Allow", Action: ["codedeploy:PutLifecycleEventHookExecutionStatus", "codedeploy:GetDeployment"], Resource: groupArn },
+          { Sid: "ReadDeployment", Effect: "Allow", Action: ["codedeploy:GetDeployment"], Resource: groupArn },
+          // The IAM Service Authorization Reference lists no resource type for this action: a statement
+          // naming a deployment group matches nothing, the hook's report would be denied and every
+          // canary would wait out the hook timeout and fail. Only "*" grants it (its own statement,
+          // so the other hook permissions stay scoped); the call can only report on a lifecycle
+          // event CodeDeploy handed to this hook.
+          // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodedeploy.html
+          { Sid: "ReportHookStatus", Effect: "Allow", Action: ["codedeploy:PutLifecycleEventHookExecutionStatus"], Resource: "*" },
           { Sid: "ReadRevision", Effect: "Allow", Action: ["codedeploy:GetApplicationRevision"], Resource: applicationArn },
           // Only versions of this function: the hook invokes the version being deployed, never the alias or $LATEST.
           { Sid: "InvokeNewVersion", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: pulumi.interpolate`${this.function.arn}:*` },

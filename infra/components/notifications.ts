@@ -6,8 +6,18 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { HUMAN_FILTER_POLICY, HUMAN_FILTER_POLICY_SCOPE } from "../../functions/common/contract";
 import { STATEFUL_RESOURCES } from "../plan/names";
 import { policyDocument } from "./policy";
+
+/**
+ * The arguments of a subscription that reaches people: the filter policy that drops `verify`'s test
+ * notification. Every human-facing subscription (the e-mail ones today; chat or paging relays
+ * later) is created through this, so none can miss it.
+ */
+export function humanSubscriptionArgs(topicArn: pulumi.Input<string>, protocol: string, endpoint: pulumi.Input<string>): aws.sns.TopicSubscriptionArgs {
+  return { topic: topicArn, protocol, endpoint, filterPolicy: JSON.stringify(HUMAN_FILTER_POLICY), filterPolicyScope: HUMAN_FILTER_POLICY_SCOPE };
+}
 
 /** What the account may do to administer the key (PutKeyPolicy included, so it can never lock itself out). */
 export const KEY_ADMIN_ACTIONS = [
@@ -103,7 +113,7 @@ export class Notifications extends pulumi.ComponentResource {
       child,
     );
     args.notifyEmails.forEach((email, index) => {
-      new aws.sns.TopicSubscription(`alarm-email-${index}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, child);
+      new aws.sns.TopicSubscription(`alarm-email-${index}`, humanSubscriptionArgs(this.topic.arn, "email", email), child);
     });
     this.registerOutputs({ topicArn: this.topic.arn, keyArn: this.key.arn });
   }

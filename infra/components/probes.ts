@@ -45,7 +45,7 @@ export function probeEnvironment(config: StageConfig, region: string): Record<st
   return environment;
 }
 
-export function shardRuleName(prefix: string, index: number): string {
+export function shardRuleName(prefix: string, index: number | "*"): string {
   return `${prefix}-probe-${index}`;
 }
 
@@ -57,7 +57,7 @@ export function shardRuleName(prefix: string, index: number): string {
  * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
  */
 export function shardRuleArnPattern(partition: string, region: string, accountId: string, prefix: string): string {
-  return `arn:${partition}:events:${region}:${accountId}:rule/${shardRuleName(prefix, 0).replace(/0$/, "*")}`;
+  return `arn:${partition}:events:${region}:${accountId}:rule/${shardRuleName(prefix, "*")}`;
 }
 
 export class ProbeRegion extends pulumi.ComponentResource {
@@ -137,8 +137,10 @@ export class ProbeRegion extends pulumi.ComponentResource {
       return rule;
     });
 
-    // EventBridge sends undeliverable events to the queue only if the queue policy lets these rules do it
-    // (a pattern, like the permission: an SQS policy is limited to 8 KB, too little to list hundreds of rules).
+    // EventBridge sends undeliverable events to the queue only if the queue policy lets these rules
+    // do it. One ARN pattern for every shard rule of the stage in this region, like the permission:
+    // a queue policy holds at most 10 conditions and 8,192 bytes (RESOURCE_POLICY_LIMITS), which a
+    // list of rule ARNs outgrows past ten shards.
     new aws.sqs.QueuePolicy(
       `${name}-failures-policy`,
       {

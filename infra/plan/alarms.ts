@@ -5,6 +5,7 @@
  * functions/common/metrics.ts, exactly what the probe publishes: `Url` per target (every region
  * writes the same metric), none (or `Region`) for the heartbeat.
  */
+import { CLOUDWATCH_LIMITS } from "../../functions/common/aws-limits";
 import {
   CHECK_STATISTICS,
   PROBE_METRICS,
@@ -20,6 +21,22 @@ import type { StageConfig } from "../config";
 import { alarmNamePrefix, targetKey } from "./names";
 
 export type AlarmKind = "availability" | "latency" | "certificate" | "probe-health" | "function-errors" | "function-duration" | "dead-letters";
+
+/**
+ * What each kind of alarm measures: webhealth itself (a failed deploy, a dead probe, lost alarm
+ * notifications: `verify` fails on these) or a monitored target (reported, never a deploy
+ * failure: an outage of a monitored site is when people most need to ship a monitoring change).
+ * A new kind must be classified here (the Record makes that a type error otherwise).
+ */
+export const ALARM_MEASURES: Record<AlarmKind, "webhealth" | "target"> = {
+  availability: "target",
+  latency: "target",
+  certificate: "target",
+  "probe-health": "webhealth",
+  "function-errors": "webhealth",
+  "function-duration": "webhealth",
+  "dead-letters": "webhealth",
+};
 
 export interface MetricRef {
   namespace: string;
@@ -98,6 +115,21 @@ export function quorumPercentThreshold(quorum: number, regions: number): number 
   return Math.round((100 * quorum) / regions * 100 - 50) / 100;
 }
 
+/**
+ * A per-target alarm description that fits PutMetricAlarm's 1,024 characters whatever the URL (the
+ * schema accepts URLs of 1,024 characters): when the whole text would not fit, the URL is cut with
+ * an ellipsis, keeping its scheme, host and the start of its path. The alarm stays identifiable:
+ * its name carries the target's key, and its dimensions the full URL.
+ */
+export function targetDescription(url: string, describe: (url: string) => string): string {
+  const max = CLOUDWATCH_LIMITS.alarmDescriptionMaxLength;
+  const full = describe(url);
+  if (full.length <= max) return full;
+  const room = max - (full.length - url.length) - 1;
+  const shortened = describe(`${url.slice(0, Math.max(room, 0))}…`);
+  return shortened.length <= max ? shortened : `${shortened.slice(0, max - 1)}…`;
+}
+
 function latencyThreshold(target: Target, config: StageConfig): number {
   return target.latencyMs ?? config.alarms.defaultLatencyMs;
 }
@@ -132,7 +164,10 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
       ...base,
       logicalName: `${key}-availability`,
       alarmName: `${prefix}${key}-availability`,
-      description: `${target.url}: ${who} failed in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (a period with no sample at all counts as down: a dead probe must not look healthy)`,
+      description: targetDescription(
+        target.url,
+        (url) => `${url}: ${who} failed in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (a period with no sample at all counts as down: a dead probe must not look healthy)`,
+      ),
       kind: "availability",
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold,
@@ -145,7 +180,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
       ...base,
       logicalName: `${key}-latency`,
       alarmName: `${prefix}${key}-latency`,
-      description: `${target.url}: ${who} passed slower than ${latencyMs} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
+      description: targetDescription(target.url, (url) => `${url}: ${who} passed slower than ${latencyMs} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`),
       kind: "latency",
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold,
@@ -161,7 +196,7 @@ export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
         ...base,
         logicalName: `${key}-certificate`,
         alarmName: `${prefix}${key}-certificate`,
-        description: `The TLS certificate of ${target.url} expires in less than ${alarms.certificateDays} days (checked once a day)`,
+        description: targetDescription(target.url, (url) => `The TLS certificate of ${url} expires in less than ${alarms.certificateDays} days (checked once a day)`),
         kind: "certificate",
         comparisonOperator: "LessThanThreshold",
         threshold: alarms.certificateDays,

@@ -6,6 +6,7 @@
  * region and nothing is paid to ship it home).
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
  */
+import { CLOUDWATCH_LIMITS } from "../../functions/common/aws-limits";
 import { CHECK_STATISTICS, PHASE_METRICS, PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions, type MetricDimension } from "../../functions/common/metrics";
 import { phaseTimingsQuery, probeLogGroupName, recentResultsQuery } from "../../functions/common/probe-log";
 import type { StageConfig } from "../config";
@@ -18,8 +19,8 @@ export const ALARMS_PER_WIDGET = 100;
 /** CloudWatch quotas: up to 500 metrics per dashboard widget and 2,500 per dashboard across all
  * widgets (metrics read by metric math included). The plan's worst case (100 graphed targets from
  * 10 regions) lists 2,100. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html */
-export const MAX_METRICS_PER_WIDGET = 500;
-export const MAX_METRICS_PER_DASHBOARD = 2_500;
+export const MAX_METRICS_PER_WIDGET = CLOUDWATCH_LIMITS.maxMetricsPerWidget;
+export const MAX_METRICS_PER_DASHBOARD = CLOUDWATCH_LIMITS.maxMetricsPerDashboard;
 /** A conservative 100 widgets per dashboard (CloudWatch's quota is 500), so the page stays usable:
  * alarm widgets are capped so a stage of any size stays under it. The monitor's own alarms come
  * first, then availability, latency and certificates. */

@@ -3,6 +3,7 @@
  * tables) that people and the driver look up, and the stable keys that Pulumi logical names use.
  */
 import { createHash } from "node:crypto";
+import { LAMBDA_LIMITS } from "../../functions/common/aws-limits";
 import type { Target } from "../../functions/common/targets";
 import { PROJECT_NAME } from "../stack-files";
 
@@ -38,9 +39,8 @@ export const STATEFUL_RESOURCES = {
  * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForLambda.html */
 export const HOOK_NAME_PREFIX = "CodeDeployHook_";
 
-/** Lambda function names are at most 64 characters.
- * https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html */
-export const MAX_FUNCTION_NAME_LENGTH = 64;
+/** Lambda function names are at most 64 characters (functions/common/aws-limits.ts). */
+export const MAX_FUNCTION_NAME_LENGTH = LAMBDA_LIMITS.functionNameMaxLength;
 
 export function functionName(stage: string, role: string): string {
   return `${stagePrefix(stage)}-${role}`;

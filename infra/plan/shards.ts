@@ -20,12 +20,12 @@
  * ceil(n/32) x 10 + 5 <= 60 allows 5 waves = 160 targets per shard; in practice the 8,192
  * characters bind first at about 60-100 targets, depending on URL lengths.
  */
+import { EVENTBRIDGE_LIMITS, LAMBDA_LIMITS } from "../../functions/common/aws-limits";
 import { parseTargets, TARGET_DEFAULTS, type Target } from "../../functions/common/targets";
 import { ENGINE_DEFAULTS } from "../../functions/probe/probe";
 
-/** https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_InputTransformer.html (InputTemplate:
- * maximum length of 8192, like a target's constant Input). */
-export const EVENTBRIDGE_INPUT_LIMIT = 8192;
+/** EventBridge's limit on a target's input template (functions/common/aws-limits.ts). */
+export const EVENTBRIDGE_INPUT_LIMIT = EVENTBRIDGE_LIMITS.inputTemplateMaxLength;
 
 /** The input transformer's one variable: the scheduled event's `time` (ISO 8601). */
 export const INPUT_PATHS = { time: "$.time" } as const;
@@ -43,8 +43,8 @@ export function probeInputTemplate(eventJson: string): string {
   const escaped = eventJson.replace(/</g, "\\u003c").replace(/>/g, "\\u003e");
   return `{"time":${TIME_PLACEHOLDER},${escaped.slice(1)}`;
 }
-/** Lambda's maximum timeout. https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html */
-export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/** Lambda's maximum timeout (functions/common/aws-limits.ts). */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = LAMBDA_LIMITS.maxTimeoutSeconds;
 /** Cold start, config parsing and publishing the metrics after the last probe. */
 export const PROBE_START_MARGIN_MS = 5_000;
 /** Room for the shard numbers in the input while packing (index and count written in full afterwards). */

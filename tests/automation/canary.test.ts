@@ -13,10 +13,25 @@ import {
 import { GetAliasCommand, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
 import { lambdaAppSpec } from "../../automation/canary";
 import { VERIFY_TAG } from "../../automation/verify";
-import { mocks, run, stageOutputs, testRuntime, useAwsMocks } from "./fakes";
+import { createHash } from "node:crypto";
+import { FakeStack, mocks, run, stageOutputs, testRuntime as baseRuntime, useAwsMocks } from "./fakes";
 
-const probe = stageOutputs("beta").canaryFunctions["probe-us-east-1"];
-const LABEL = "probe-us-east-1 (webhealth-beta-probe:live)";
+// Names from the program's synth of the fixture beta stage; these tests shift its probe alone.
+const outputs = stageOutputs("beta");
+const probe = outputs.canaryFunctions["probe-us-east-1"];
+const LABEL = `probe-us-east-1 (${probe.functionName}:live)`;
+const FN = probe.functionName;
+const GROUP = `${probe.codeDeployApplication}/${probe.deploymentGroup}`;
+
+/** A beta stack whose only canary function is the probe (the multi-function cases are in scenarios.test.ts). */
+function testRuntime() {
+  return baseRuntime({ stacks: [new FakeStack("beta", { ...outputs, canaryFunctions: { "probe-us-east-1": probe } })] });
+}
+
+/** The one-outcome report `up` appends to a failed canary of its only function. */
+function finalVersions(version: string): string {
+  return ["beta: no function was shifted by this up", "final versions (live alias, GetAlias):", `  probe-us-east-1: version ${version} (its canary failed)`].join("\n");
+}
 
 
 function lifecycle(...events: Array<[string, string]>) {
@@ -41,7 +56,7 @@ function scriptDeployment(finalStatus: "Succeeded" | "Stopped" | "Failed") {
               rollbackInfo: { rollbackMessage: "Deployment d-NEW was rolled back: alarm activated" },
             },
     });
-  mocks.codeDeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: ["webhealth-beta-probe:live"] });
+  mocks.codeDeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: [`${FN}:live`] });
   const last: Array<[string, string]> =
     finalStatus === "Succeeded"
       ? [["BeforeAllowTraffic", "Succeeded"], ["AllowTraffic", "Succeeded"], ["AfterAllowTraffic", "Skipped"]]
@@ -62,8 +77,8 @@ describe("deploy driver: CodeDeploy canary shift", () => {
     // Assess
     expect(content).to.equal(
       '{"version":0.0,"Resources":[{"probeuseast1":{"Type":"AWS::Lambda::Function","Properties":' +
-        '{"Name":"webhealth-beta-probe","Alias":"live","CurrentVersion":"6","TargetVersion":"7"}}}],' +
-        '"Hooks":[{"BeforeAllowTraffic":"CodeDeployHook_webhealth-beta-probe"}]}',
+        `{"Name":"${FN}","Alias":"live","CurrentVersion":"6","TargetVersion":"7"}}}],` +
+        `"Hooks":[{"BeforeAllowTraffic":"${probe.hookFunctionName}"}]}`,
     );
     expect(JSON.parse(content).Resources[0].probeuseast1.Properties.TargetVersion).to.equal("7");
   });
@@ -92,17 +107,23 @@ describe("deploy driver: CodeDeploy canary shift", () => {
     expect(code, t.err()).to.equal(0);
     const list = mocks.codeDeploy.commandCalls(ListDeploymentsCommand)[0].args[0].input;
     expect(list).to.deep.equal({
-      applicationName: "webhealth-beta",
-      deploymentGroupName: "webhealth-beta-probe",
+      applicationName: probe.codeDeployApplication,
+      deploymentGroupName: probe.deploymentGroup,
       includeOnlyStatuses: ["Created", "Queued", "InProgress", "Baking", "Ready"],
     });
     const create = mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input;
-    expect(create.applicationName).to.equal("webhealth-beta");
-    expect(create.deploymentGroupName).to.equal("webhealth-beta-probe");
+    expect(create.applicationName).to.equal(probe.codeDeployApplication);
+    expect(create.deploymentGroupName).to.equal(probe.deploymentGroup);
+    // An up's canary keeps the group's alarms and traffic-shifting config (only rollbacks override them).
+    expect(create.overrideAlarmConfiguration).to.equal(undefined);
+    expect(create.deploymentConfigName).to.equal(undefined);
     expect(create.revision).to.deep.equal({
       revisionType: "AppSpecContent",
       // The content's SHA-256 in hex (sha256sum of the AppSpec above).
-      appSpecContent: { content: lambdaAppSpec("probe-us-east-1", probe, "6", "7"), sha256: "4cce55e3ebc43e8b57d44ac78f79e0f0033fa2c1e85a0934ac3dfe11aa4d2a24" },
+      appSpecContent: {
+        content: lambdaAppSpec("probe-us-east-1", probe, "6", "7"),
+        sha256: createHash("sha256").update(lambdaAppSpec("probe-us-east-1", probe, "6", "7"), "utf8").digest("hex"),
+      },
     });
     const canary = t.out().slice(t.out().indexOf("== canary beta\n"));
     expect(canary).to.equal(
@@ -148,6 +169,7 @@ describe("deploy driver: CodeDeploy canary shift", () => {
         "  rollback: Deployment d-NEW was rolled back: alarm activated",
         "  alarm in ALARM: webhealth-beta-probe-errors: Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0).",
         '  the stack state records the new version; fix forward with a new commit (see "Incident operations" in the README)',
+        finalVersions("6"),
         "",
       ].join("\n"),
     );
@@ -171,7 +193,7 @@ describe("deploy driver: CodeDeploy canary shift", () => {
           errorInformation: { code: "HOOK_EXECUTION_FAILURE", message: "The deployment failed because of a failed BeforeAllowTraffic lifecycle event hook" },
         },
       });
-    mocks.codeDeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: ["webhealth-beta-probe:live"] });
+    mocks.codeDeploy.on(ListDeploymentTargetsCommand).resolves({ targetIds: [`${FN}:live`] });
     mocks.codeDeploy.on(GetDeploymentTargetCommand).resolves({
       deploymentTarget: {
         lambdaTarget: {
@@ -195,6 +217,7 @@ describe("deploy driver: CodeDeploy canary shift", () => {
         "  the live alias is back on version 6, the version it had before; the new version serves no traffic",
         "  why: HOOK_EXECUTION_FAILURE: The deployment failed because of a failed BeforeAllowTraffic lifecycle event hook",
         '  the stack state records the new version; fix forward with a new commit (see "Incident operations" in the README)',
+        finalVersions("6"),
         "",
       ].join("\n"),
     );
@@ -211,8 +234,8 @@ describe("deploy driver: CodeDeploy canary shift", () => {
     // Assess
     expect(code).to.equal(1);
     expect(t.err()).to.equal(
-      `error: ${LABEL}: deployment d-OTHER is already in progress in webhealth-beta/webhealth-beta-probe; refusing to start another (CodeDeploy runs one per group). ` +
-        "Wait for it, or stop it: aws deploy stop-deployment --region us-east-1 --deployment-id d-OTHER --auto-rollback-enabled\n",
+      `error: ${LABEL}: deployment d-OTHER is already in progress in ${GROUP}; refusing to start another (CodeDeploy runs one per group). ` +
+        `Wait for it, or stop it: aws deploy stop-deployment --region us-east-1 --deployment-id d-OTHER --auto-rollback-enabled\n${finalVersions("6")}\n`,
     );
     expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)).to.have.length(0);
   });
@@ -229,7 +252,8 @@ describe("deploy driver: CodeDeploy canary shift", () => {
     expect(t.err()).to.equal(
       `error: ${LABEL}: the alias routes 10% to version 7 besides version 6, and no deployment is running ` +
         "(a deployment stopped without rollback leaves it so; CodeDeploy cannot deploy to it). Put it on one version first: " +
-        "aws lambda update-alias --region us-east-1 --function-name webhealth-beta-probe --name live --function-version 6 --routing-config AdditionalVersionWeights={}\n",
+        `aws lambda update-alias --region us-east-1 --function-name ${FN} --name live --function-version 6 --routing-config AdditionalVersionWeights={}\n` +
+        ["beta: no function was shifted by this up", "final versions (live alias, GetAlias):", "  probe-us-east-1: version 6 (10% to version 7) (its canary failed)", ""].join("\n"),
     );
     expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)).to.have.length(0);
   });
@@ -250,7 +274,7 @@ describe("deploy driver: CodeDeploy canary shift", () => {
     expect(t.err()).to.contain(
       `error: ${LABEL}: deployment d-NEW failed\n` +
         "  the live alias is on version 6 but still routes 10% to version 7: put it on one version " +
-        "(aws lambda update-alias --region us-east-1 --function-name webhealth-beta-probe --name live --function-version 6 --routing-config AdditionalVersionWeights={})\n",
+        `(aws lambda update-alias --region us-east-1 --function-name ${FN} --name live --function-version 6 --routing-config AdditionalVersionWeights={})\n`,
     );
   });
 
@@ -282,9 +306,9 @@ describe("deploy driver: CodeDeploy canary shift", () => {
         .resolvesOnce({ deployments: ids.slice(0, 1), nextToken: "page-2" })
         .resolves({ deployments: ids.slice(1) });
       for (const [deploymentId, currentVersion, targetVersion] of deployments) {
-        mocks.codeDeploy.on(ListDeploymentTargetsCommand, { deploymentId }).resolves({ targetIds: ["webhealth-beta-probe:live"] });
+        mocks.codeDeploy.on(ListDeploymentTargetsCommand, { deploymentId }).resolves({ targetIds: [`${FN}:live`] });
         mocks.codeDeploy.on(GetDeploymentTargetCommand, { deploymentId }).resolves({
-          deploymentTarget: { lambdaTarget: { lambdaFunctionInfo: { functionName: "webhealth-beta-probe", functionAlias: "live", currentVersion, targetVersion } } },
+          deploymentTarget: { lambdaTarget: { lambdaFunctionInfo: { functionName: FN, functionAlias: "live", currentVersion, targetVersion } } },
         });
       }
     }
@@ -308,10 +332,29 @@ describe("deploy driver: CodeDeploy canary shift", () => {
       expect(code, t.err()).to.equal(0);
       const content = mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input.revision?.appSpecContent?.content;
       expect(content).to.equal(lambdaAppSpec("probe-us-east-1", probe, "7", "5"));
+      // During an incident the alarm that is firing must not stop the rollback: alarms off, all at once.
+      const create = mocks.codeDeploy.commandCalls(CreateDeploymentCommand)[0].args[0].input;
+      expect(create.overrideAlarmConfiguration).to.deep.equal({ enabled: false });
+      expect(create.deploymentConfigName).to.equal("CodeDeployDefault.LambdaAllAtOnce");
       expect(mocks.codeDeploy.commandCalls(ListDeploymentsCommand).map((call) => call.args[0].input.nextToken)).to.deep.equal([undefined, "page-2", undefined]);
       expect(mocks.lambda.commandCalls(ListVersionsByFunctionCommand).map((call) => call.args[0].input.Marker)).to.deep.equal([undefined, "page2"]);
       expect(t.out()).to.contain(`${LABEL}: deployment d-NEW succeeded, live is on version 5\n`);
       expect(t.out()).to.contain("rollback of beta done. The stack still records the newer versions");
+    });
+
+    it("takes back the stage's last verify before moving any alias, so the rolled-back commit cannot promote", async () => {
+      // Prepare: beta passed verify at abc1234 (the commit being rolled back); the rollback's deployment fails.
+      const t = testRuntime();
+      t.stacks.get("beta")?.tags.set(VERIFY_TAG, JSON.stringify({ sha: "abc1234", passed: true, at: "2026-11-26T10:00:00.000Z" }));
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
+      scriptDeployment("Failed");
+      // Act
+      const code = await run(t, ["rollback", "--stage", "beta", "--version", "5"]);
+      // Assess
+      expect(code).to.equal(1);
+      const record = JSON.parse(t.stacks.get("beta")?.tags.get(VERIFY_TAG) as string);
+      expect(record).to.deep.equal({ sha: "abc1234", passed: false, at: record.at, rolledBack: true });
+      expect(new Date(record.at).toISOString()).to.equal(record.at);
     });
 
     it("rolls back further after a rollback, not forward again", async () => {
@@ -371,8 +414,8 @@ describe("deploy driver: CodeDeploy canary shift", () => {
       // Assess
       expect(code).to.equal(1);
       expect(t.err()).to.equal(
-        "error: probe-us-east-1: webhealth-beta-probe has no version before 2 that served its live alias through a succeeded CodeDeploy deployment; " +
-          "name one with --version (aws lambda list-versions-by-function --region us-east-1 --function-name webhealth-beta-probe)\n",
+        `error: probe-us-east-1: ${FN} has no version before 2 that served its live alias through a succeeded CodeDeploy deployment; ` +
+          `name one with --version (aws lambda list-versions-by-function --region us-east-1 --function-name ${FN})\n`,
       );
       expect(mocks.codeDeploy.commandCalls(CreateDeploymentCommand)).to.have.length(0);
     });

@@ -129,8 +129,15 @@ describe("deploy driver: commands", () => {
       const code = await run(t, ["up", "--stage", "beta"]);
       // Assess
       expect(code, t.err()).to.equal(0);
-      expect(fakeStack(t).calls).to.deep.equal(["policyPacks=policy", "preview", `setTag ${VERIFY_TAG}`, "up", "outputs"]);
-      expect(JSON.parse(fakeStack(t).tags.get(VERIFY_TAG) as string)).to.deep.equal({ sha: "abc1234", passed: false, at: "2026-11-26T10:03:41.123Z", deployed: true });
+      // The record says deployed before up starts, and when every alias was live after the canaries.
+      expect(fakeStack(t).calls).to.deep.equal(["policyPacks=policy", "preview", `setTag ${VERIFY_TAG}`, "up", "outputs", `setTag ${VERIFY_TAG}`]);
+      expect(JSON.parse(fakeStack(t).tags.get(VERIFY_TAG) as string)).to.deep.equal({
+        sha: "abc1234",
+        passed: false,
+        at: "2026-11-26T10:03:41.123Z",
+        deployed: true,
+        liveAt: "2026-11-26T10:03:41.123Z",
+      });
       expect(t.out()).to.contain("== up beta\nup beta done\n== canary beta\n");
     });
 
@@ -262,6 +269,10 @@ describe("deploy driver: commands", () => {
         [record("old5678", true), "beta's last verify was at old5678 (2026-11-26T10:00:00.000Z), not at this commit abc1234"],
         [record("abc1234", false), "beta's last verify at abc1234 failed (2026-11-26T10:00:00.000Z)"],
         [JSON.stringify({ sha: "abc1234", passed: false, at: "2026-11-26T10:00:00.000Z", deployed: true }), "beta was deployed at abc1234 (2026-11-26T10:00:00.000Z) and not verified since"],
+        [
+          JSON.stringify({ sha: "abc1234", passed: false, at: "2026-11-26T10:00:00.000Z", rolledBack: true }),
+          "beta was rolled back from abc1234 (2026-11-26T10:00:00.000Z): fix forward with a new commit, deployed and verified on beta",
+        ],
         [record("abc1234", true), undefined],
       ];
       for (const [tag, expected] of cases) {
@@ -291,36 +302,60 @@ describe("deploy driver: commands", () => {
       // Act
       const code = await run(t, ["promote", "--to", "gamma", "--bake", "0"]);
       // Assess
-      expect(fakeStack(t, "gamma").calls).to.deep.equal(["policyPacks=policy", "preview", `setTag ${VERIFY_TAG}`, "up", "outputs", "outputs", `setTag ${VERIFY_TAG}`]);
+      expect(fakeStack(t, "gamma").calls).to.deep.equal(["policyPacks=policy", "preview", `setTag ${VERIFY_TAG}`, "up", "outputs", `setTag ${VERIFY_TAG}`, "outputs", `setTag ${VERIFY_TAG}`]);
       expect(code).to.equal(1);
       expect(t.out()).to.contain("beta passed verify at abc1234 (2026-11-26T10:00:00.000Z): promoting to gamma\n");
-      expect(t.err()).to.contain('probe-us-east-1 (webhealth-gamma-probe:live): the self-test invocation failed (Unhandled): {"errorMessage":"boom"}');
+      expect(t.err()).to.contain(`probe-us-east-1 (${stageOutputs("gamma").canaryFunctions["probe-us-east-1"].functionName}:live): the self-test invocation failed (Unhandled): {"errorMessage":"boom"}`);
       expect(JSON.parse(fakeStack(t, "gamma").tags.get(VERIFY_TAG) as string)).to.deep.equal({ sha: "abc1234", passed: false, at: "2026-11-26T10:03:41.123Z" });
     });
   });
 
   describe("outputs and destroy", () => {
-    it("prints the outputs as JSON with --json", async () => {
-      // Prepare
+    it("prints the outputs as JSON with --json, each function with the version its live alias serves", async () => {
+      // Prepare: the probe's canary was rolled back (live serves 6, the stack published 7); the recorder is on 7.
       const t = testRuntime();
+      const outputs = stageOutputs("beta");
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
+      mocks.lambda.on(GetAliasCommand, { FunctionName: outputs.canaryFunctions["probe-us-east-1"].functionName }).resolves({ FunctionVersion: "6" });
       // Act
       const code = await run(t, ["outputs", "--stage", "beta", "--json"]);
       // Assess
-      expect(code).to.equal(0);
-      expect(JSON.parse(t.out())).to.deep.equal(stageOutputs("beta"));
+      expect(code, t.err()).to.equal(0);
+      expect(JSON.parse(t.out())).to.deep.equal({
+        ...outputs,
+        canaryFunctions: {
+          "probe-us-east-1": { ...outputs.canaryFunctions["probe-us-east-1"], liveVersion: "6" },
+          recorder: { ...outputs.canaryFunctions.recorder, liveVersion: "7" },
+        },
+      });
     });
 
-    it("prints the outputs for people without --json", async () => {
+    it("prints the outputs for people without --json: the version live really serves (GetAlias), not the latest published", async () => {
       // Prepare
       const t = testRuntime();
+      const probe = stageOutputs("beta").canaryFunctions["probe-us-east-1"];
+      mocks.lambda.on(GetAliasCommand).resolves({ FunctionVersion: "7" });
+      mocks.lambda.on(GetAliasCommand, { FunctionName: probe.functionName }).resolves({ FunctionVersion: "6", RoutingConfig: { AdditionalVersionWeights: { "7": 0.1 } } });
       // Act
       const code = await run(t, ["outputs", "--stage", "beta"]);
       // Assess
       expect(code).to.equal(0);
-      expect(t.out()).to.contain("estimatedMonthlyCostUsd  4.25\n");
+      expect(t.out()).to.contain(`estimatedMonthlyCostUsd  ${stageOutputs("beta").estimatedMonthlyCostUsd.toFixed(2)}\n`);
       expect(t.out()).to.contain(
-        "  probe-us-east-1: webhealth-beta-probe:live -> version 7 (us-east-1, webhealth-beta/webhealth-beta-probe, hook CodeDeployHook_webhealth-beta-probe)\n",
+        `  probe-us-east-1: ${probe.functionName}:live -> version 6 (10% to version 7) (published: 7; us-east-1, ${probe.codeDeployApplication}/${probe.deploymentGroup}, hook ${probe.hookFunctionName})\n`,
       );
+    });
+
+    it("still prints the outputs when GetAlias fails, saying so on stderr", async () => {
+      // Prepare
+      const t = testRuntime();
+      mocks.lambda.on(GetAliasCommand).rejects(Object.assign(new Error("not authorized to perform: lambda:GetAlias"), { name: "AccessDeniedException", $metadata: {} }));
+      // Act
+      const code = await run(t, ["outputs", "--stage", "beta", "--json"]);
+      // Assess
+      expect(code).to.equal(0);
+      expect(JSON.parse(t.out()).canaryFunctions.recorder.liveVersion).to.equal(null);
+      expect(t.err()).to.contain(`warning: recorder: could not read the live alias of ${stageOutputs("beta").canaryFunctions.recorder.functionName} (GetAlias): AWS AccessDeniedException: not authorized to perform: lambda:GetAlias\n`);
     });
 
     it("says the stage was never deployed when it has no outputs", async () => {

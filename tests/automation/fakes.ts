@@ -2,8 +2,6 @@
  * Test doubles for the deploy driver: a fake Pulumi stack, a Runtime with a virtual clock (sleeps
  * advance it at once), stack files in a temporary folder, and the stack outputs of a stage.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
@@ -13,6 +11,9 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { mockClient } from "aws-sdk-client-mock";
 import type { StackOutputs } from "../../infra/outputs";
+import { readStackConfig } from "../../infra/stack-files";
+import { FIXTURE_STACKS } from "../fixtures/stacks";
+import { fixtureOutputs } from "./stage-fixture";
 import { parseArgs } from "../../automation/args";
 import { execute } from "../../automation/commands";
 import { POLICY_PACK_PATH, StackLockedError, type DeployStack, type OperationHooks, type PreviewOptions } from "../../automation/engine";
@@ -63,42 +64,17 @@ export function lambdaPayload(text: string): InvokeCommandOutput["Payload"] {
   return Buffer.from(text) as unknown as InvokeCommandOutput["Payload"];
 }
 
-export const TARGETS = [
-  { url: "https://example.com/", name: "example" },
-  { url: "https://example.org/health", name: "org" },
-];
+/** The targets of the fixture stage files (tests/fixtures/stacks): what verify sends the probe. */
+export const TARGETS = (readStackConfig("beta", FIXTURE_STACKS)["webhealth:targets"] as Array<Record<string, unknown>>).map((target) => ({ ...target }));
 
-/** A project root with Pulumi.<stage>.yaml for beta, gamma and prod. */
+/** The tests' own stage files, as the driver's project root. */
 export function stackFilesRoot(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "webhealth-deploy-"));
-  for (const stage of ["beta", "gamma", "prod"]) {
-    const targets = TARGETS.map((t) => `    - url: ${t.url}\n      name: ${t.name}\n`).join("");
-    fs.writeFileSync(path.join(root, `Pulumi.${stage}.yaml`), `config:\n  aws:region: us-east-1\n  webhealth:targets:\n${targets}`);
-  }
-  return root;
+  return FIXTURE_STACKS;
 }
 
+/** The stack outputs of a fixture stage, from the program's synth (see stage-fixture.ts). */
 export function stageOutputs(stage = "beta"): StackOutputs {
-  return {
-    stage,
-    homeRegion: "us-east-1",
-    topicArn: `arn:aws:sns:us-east-1:123456789012:webhealth-${stage}-alarms`,
-    alarmTableName: `webhealth-${stage}-alarms`,
-    dashboardUrl: `https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=webhealth-${stage}`,
-    alarmNamePrefix: `webhealth-${stage}-`,
-    canaryFunctions: {
-      "probe-us-east-1": {
-        region: "us-east-1",
-        functionName: `webhealth-${stage}-probe`,
-        alias: "live",
-        version: "7",
-        codeDeployApplication: `webhealth-${stage}`,
-        deploymentGroup: `webhealth-${stage}-probe`,
-        hookFunctionName: `CodeDeployHook_webhealth-${stage}-probe`,
-      },
-    },
-    estimatedMonthlyCostUsd: 4.25,
-  };
+  return fixtureOutputs(stage);
 }
 
 /** A resource step event as the engine streams it. */

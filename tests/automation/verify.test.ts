@@ -1,16 +1,39 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { expect } from "chai";
-import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import { PublishCommand } from "@aws-sdk/client-sns";
+import { ListSubscriptionsByTopicCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { buildLedgerItem } from "../../functions/recorder/item";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
-import { formatVerifyRecord, STACK_TAG_VALUE_MAX, VERIFY_TAG, verifyNotification } from "../../automation/verify";
+import { formatVerifyRecord, STACK_TAG_VALUE_MAX, stageTargets, VERIFY_TAG, verifyNotification } from "../../automation/verify";
+import { readStackConfig } from "../../infra/stack-files";
+import { FIXTURE_STACKS } from "../fixtures/stacks";
 import { FakeStack, lambdaPayload, mocks, run, stageOutputs, START, TARGETS, testRuntime, useAwsMocks, type TestRuntime } from "./fakes";
 
-const LABEL = "probe-us-east-1 (webhealth-beta-probe:live)";
+function fixtureTargets(stage: string): Array<Record<string, unknown>> {
+  return readStackConfig(stage, FIXTURE_STACKS)["webhealth:targets"] as Array<Record<string, unknown>>;
+}
+
+const OUTPUTS = stageOutputs("beta");
+const LABEL = `probe-us-east-1 (${OUTPUTS.canaryFunctions["probe-us-east-1"].functionName}:live)`;
 const ALARM_NAME = "webhealth-verify-beta-r4nd0m";
 const LEDGER_KEY = { alarmName: { S: ALARM_NAME }, changedAt: { S: "2026-11-26T10:03:41.123Z" } };
+const TABLE = OUTPUTS.alarmTableName;
+
+/**
+ * The warm-up finds data at once: every heartbeat has a datapoint after the deployment and no
+ * alarm waits for data (the scenarios in scenarios.test.ts play the warm-up out over time).
+ */
+function warm() {
+  mocks.cloudWatch.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: Array<{ Id: string }> }) => ({
+    MetricDataResults: input.MetricDataQueries.map((query) => ({ Id: query.Id, Timestamps: [new Date("2030-01-01T00:00:00Z")], Values: [2] })),
+  }));
+  mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+  mocks.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
+}
 
 
 function probeAnswers(checks: Array<{ name: string; passed: boolean; detail?: string }>) {
@@ -20,8 +43,8 @@ function probeAnswers(checks: Array<{ name: string; passed: boolean; detail?: st
 
 const ALL_CHECKS = [
   { name: "loopback", passed: true },
-  { name: "https://example.com/", passed: true, detail: "200 in 120 ms" },
-  { name: "https://example.org/health", passed: false, detail: "503" },
+  { name: "https://www.wikipedia.org/", passed: true, detail: "200 in 120 ms" },
+  { name: "https://registry.npmjs.org/-/ping", passed: false, detail: "503" },
 ];
 
 /** The recorder writes the item after `afterPolls` looks. */
@@ -45,29 +68,33 @@ describe("deploy driver: verify", () => {
     probeAnswers(ALL_CHECKS);
     mocks.sns.on(PublishCommand).resolves({ MessageId: "m-1" });
     recorderWrites(2);
-    mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+    warm();
     // Act
     const code = await run(t, ["verify", "--stage", "beta", "--bake", "2m"]);
     // Assess
     expect(code, t.err()).to.equal(0);
     const invoke = mocks.lambda.commandCalls(InvokeCommand)[0].args[0].input;
-    expect(invoke.FunctionName).to.equal("webhealth-beta-probe");
+    expect(invoke.FunctionName).to.equal(OUTPUTS.canaryFunctions["probe-us-east-1"].functionName);
     expect(invoke.Qualifier).to.equal("live");
     expect(JSON.parse(Buffer.from(invoke.Payload as Uint8Array).toString("utf8"))).to.deep.equal({ selfTest: true, targets: TARGETS });
     const publish = mocks.sns.commandCalls(PublishCommand)[0].args[0].input;
-    expect(publish.TopicArn).to.equal("arn:aws:sns:us-east-1:123456789012:webhealth-beta-alarms");
+    expect(publish.TopicArn).to.equal(OUTPUTS.topicArn);
     expect(JSON.parse(publish.Message as string)).to.deep.equal(verifyNotification(stageOutputs("beta"), ALARM_NAME, START));
+    // Marked as a test twice: the attribute for subscribers that read attributes, the body property for the filter policies.
+    expect(publish.MessageAttributes).to.deep.equal({ WebhealthTest: { DataType: "String", StringValue: "true" } });
+    expect(JSON.parse(publish.Message as string).WebhealthTest).to.equal(true);
     expect(mocks.dynamodb.commandCalls(GetItemCommand)).to.have.length(3);
-    expect(mocks.dynamodb.commandCalls(GetItemCommand)[0].args[0].input).to.deep.equal({ TableName: "webhealth-beta-alarms", Key: LEDGER_KEY, ConsistentRead: true });
-    expect(mocks.dynamodb.commandCalls(DeleteItemCommand)[0].args[0].input).to.deep.equal({ TableName: "webhealth-beta-alarms", Key: LEDGER_KEY });
-    const describe = mocks.cloudWatch.commandCalls(DescribeAlarmsCommand);
-    expect(describe[0].args[0].input).to.deep.equal({ AlarmNamePrefix: "webhealth-beta-", StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"], NextToken: undefined });
-    // 2 ledger polls of 2 s, then the bake: looks at 0, 30, 60, 90, 120 s.
+    expect(mocks.dynamodb.commandCalls(GetItemCommand)[0].args[0].input).to.deep.equal({ TableName: TABLE, Key: LEDGER_KEY, ConsistentRead: true });
+    expect(mocks.dynamodb.commandCalls(DeleteItemCommand)[0].args[0].input).to.deep.equal({ TableName: TABLE, Key: LEDGER_KEY });
+    const describe = mocks.cloudWatch.commandCalls(DescribeAlarmsCommand).filter((call) => call.args[0].input.StateValue === "ALARM");
+    expect(describe[0].args[0].input).to.deep.equal({ AlarmNamePrefix: "webhealth-beta-", StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"], MaxRecords: 100, NextToken: undefined });
+    // 2 ledger polls of 2 s, a warm-up that finds data at once, then the bake: looks at 0, 30, 60, 90, 120 s.
     expect(describe).to.have.length(5);
     expect(t.slept()).to.equal(2 * 2_000 + 120_000);
-    expect(t.out()).to.contain(`${LABEL}: https://example.com/ ok: 200 in 120 ms\n`);
-    expect(t.out()).to.contain(`${LABEL}: https://example.org/health FAILING (reported, not a deploy failure): 503\n`);
-    expect(t.out()).to.contain("bake: no alarm fired in 2m\nverify of beta passed at abc1234\n");
+    expect(t.out()).to.contain(`${LABEL}: https://www.wikipedia.org/ ok: 200 in 120 ms\n`);
+    expect(t.out()).to.contain(`${LABEL}: https://registry.npmjs.org/-/ping FAILING (reported, not a deploy failure): 503\n`);
+    expect(t.out()).to.contain("bake: 30s left, watching 6 webhealth alarm(s) in us-east-1: none in ALARM; no target alarm in ALARM\n");
+    expect(t.out()).to.contain("bake: no webhealth alarm fired in 2m\nverify of beta passed at abc1234\n");
     expect(verifyRecord(t)).to.deep.equal({ sha: "abc1234", passed: true, at: "2026-11-26T10:05:45.123Z" });
   });
 
@@ -101,7 +128,7 @@ describe("deploy driver: verify", () => {
     [
       "a target without a result",
       () => probeAnswers(ALL_CHECKS.slice(0, 2)),
-      `error: verify of beta failed at abc1234:\n  ${LABEL}: no result for target https://example.org/health\n`,
+      `error: verify of beta failed at abc1234:\n  ${LABEL}: no result for target https://registry.npmjs.org/-/ping\n`,
     ],
     [
       "a failing loopback check",
@@ -129,7 +156,7 @@ describe("deploy driver: verify", () => {
       // Assess
       expect(code).to.equal(1);
       expect(t.err()).to.equal(expected);
-      expect(mocks.sns.calls()).to.have.length(0);
+      expect(mocks.sns.commandCalls(PublishCommand)).to.have.length(0);
       expect(verifyRecord(t)).to.deep.equal({ sha: "abc1234", passed: false, at: "2026-11-26T10:03:41.123Z" });
     });
   }
@@ -146,7 +173,7 @@ describe("deploy driver: verify", () => {
     expect(code).to.equal(1);
     expect(t.err()).to.equal(
       "error: verify of beta failed at abc1234:\n" +
-        `  notification: no ledger item for ${ALARM_NAME} at 2026-11-26T10:03:41.123Z in webhealth-beta-alarms after 1m: check the recorder's subscription to the topic and its logs (and its dead-letter queue)\n`,
+        `  notification: no ledger item for ${ALARM_NAME} at 2026-11-26T10:03:41.123Z in ${TABLE} after 1m: check the recorder's subscription to the topic and its logs (and its dead-letter queue)\n`,
     );
     expect(mocks.dynamodb.commandCalls(GetItemCommand)).to.have.length(31);
     expect(mocks.dynamodb.commandCalls(DeleteItemCommand)).to.have.length(0);
@@ -154,61 +181,61 @@ describe("deploy driver: verify", () => {
     expect(verifyRecord(t).passed).to.equal(false);
   });
 
-  it("fails fast when an alarm of the stage goes into ALARM during the bake, naming it", async () => {
+  it("fails fast when a webhealth alarm goes into ALARM during the bake, naming it", async () => {
     // Prepare
     const t = testRuntime();
     probeAnswers(ALL_CHECKS);
     mocks.sns.on(PublishCommand).resolves({ MessageId: "m-1" });
     recorderWrites(0);
+    warm();
     mocks.cloudWatch
-      .on(DescribeAlarmsCommand)
+      .on(DescribeAlarmsCommand, { StateValue: "ALARM" })
       .resolvesOnce({ MetricAlarms: [] })
       .resolvesOnce({ MetricAlarms: [] })
-      .resolves({ MetricAlarms: [{ AlarmName: "webhealth-beta-availability-example", StateReason: "Threshold Crossed: 2 out of the last 3 datapoints were less than the threshold (1.0)." }] });
+      .resolves({ MetricAlarms: [{ AlarmName: "webhealth-beta-probe-health", StateReason: "Threshold Crossed: 2 out of the last 3 datapoints were less than the threshold (2.0)." }] });
     // Act
     const code = await run(t, ["verify", "--stage", "beta", "--bake", "30m"]);
     // Assess
     expect(code).to.equal(1);
     expect(t.err()).to.equal(
       "error: verify of beta failed at abc1234:\n" +
-        "  bake: alarm webhealth-beta-availability-example is in ALARM after 1m: Threshold Crossed: 2 out of the last 3 datapoints were less than the threshold (1.0).\n",
+        "  bake: alarm webhealth-beta-probe-health is in ALARM after 1m: Threshold Crossed: 2 out of the last 3 datapoints were less than the threshold (2.0).\n",
     );
-    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)).to.have.length(3);
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand, { StateValue: "ALARM" })).to.have.length(3);
     expect(t.slept()).to.equal(60_000);
     expect(verifyRecord(t).passed).to.equal(false);
   });
 
   it("bakes the alarms of every probe region too: a probe's alias alarms sit in its own region", async () => {
-    // Prepare: a second probe in eu-west-1, whose errors alarm is in ALARM there.
-    const outputs = stageOutputs("beta");
-    const home = outputs.canaryFunctions["probe-us-east-1"];
-    const euProbe = { ...home, region: "eu-west-1", functionName: "webhealth-beta-probe-eu-west-1", deploymentGroup: "webhealth-beta-probe-eu-west-1" };
-    const t = testRuntime({ stacks: [new FakeStack("beta", { ...outputs, canaryFunctions: { ...outputs.canaryFunctions, "probe-eu-west-1": euProbe } })] });
+    // Prepare: gamma probes from us-east-1 and eu-west-1; the eu-west-1 probe's errors alarm is in ALARM there.
+    const gamma = stageOutputs("gamma");
+    const euErrors = gamma.selfAlarms?.find((alarm) => alarm.region === "eu-west-1" && alarm.kind === "function-errors")?.name as string;
+    const t = testRuntime({ stacks: [new FakeStack("gamma", gamma)] });
     const regions: string[] = [];
     const clients = t.runtime.aws;
     t.runtime.aws = (region) => {
       regions.push(region);
       return clients(region);
     };
-    probeAnswers(ALL_CHECKS);
+    probeAnswers([{ name: "loopback", passed: true }, ...(fixtureTargets("gamma").map((target) => ({ name: target.url as string, passed: true })))]);
     mocks.sns.on(PublishCommand).resolves({});
     recorderWrites(0);
+    warm();
     mocks.cloudWatch
-      .on(DescribeAlarmsCommand)
+      .on(DescribeAlarmsCommand, { StateValue: "ALARM" })
       .resolvesOnce({ MetricAlarms: [] })
-      .resolves({ MetricAlarms: [{ AlarmName: "webhealth-beta-probe-eu-west-1-errors", StateReason: "Threshold Crossed: 1 datapoint [1.0] was greater than the threshold (0.0)." }] });
+      .resolves({ MetricAlarms: [{ AlarmName: euErrors, StateReason: "Threshold Crossed: 1 datapoint [1.0] was greater than the threshold (0.0)." }] });
     // Act
-    const code = await run(t, ["verify", "--stage", "beta", "--bake", "5m"]);
+    const code = await run(t, ["verify", "--stage", "gamma", "--bake", "5m"]);
     // Assess
     expect(code).to.equal(1);
-    expect(t.out()).to.contain("bake: watching alarms webhealth-beta-* in us-east-1, eu-west-1 for 5m\n");
+    expect(t.out()).to.contain(`bake: watching ${gamma.selfAlarms?.length} webhealth alarm(s) webhealth-gamma-* in us-east-1, eu-west-1 for 5m; target alarms are reported, not judged\n`);
     expect(regions.slice(-2)).to.deep.equal(["us-east-1", "eu-west-1"]);
-    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)).to.have.length(2);
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand, { StateValue: "ALARM" })).to.have.length(2);
     expect(t.err()).to.equal(
-      "error: verify of beta failed at abc1234:\n" +
-        "  bake: alarm webhealth-beta-probe-eu-west-1-errors (eu-west-1) is in ALARM after 0ms: Threshold Crossed: 1 datapoint [1.0] was greater than the threshold (0.0).\n",
+      "error: verify of gamma failed at abc1234:\n" +
+        `  bake: alarm ${euErrors} (eu-west-1) is in ALARM after 0ms: Threshold Crossed: 1 datapoint [1.0] was greater than the threshold (0.0).\n`,
     );
-    expect(verifyRecord(t).passed).to.equal(false);
   });
 
   it("reads every page of alarms during the bake", async () => {
@@ -217,16 +244,17 @@ describe("deploy driver: verify", () => {
     probeAnswers(ALL_CHECKS);
     mocks.sns.on(PublishCommand).resolves({});
     recorderWrites(0);
+    warm();
     mocks.cloudWatch
-      .on(DescribeAlarmsCommand)
+      .on(DescribeAlarmsCommand, { StateValue: "ALARM" })
       .resolvesOnce({ MetricAlarms: [], NextToken: "page-2" })
-      .resolves({ CompositeAlarms: [{ AlarmName: "webhealth-beta-probe-dead", StateReason: "composite" }] });
+      .resolves({ CompositeAlarms: [{ AlarmName: "webhealth-beta-recorder-dead-letters", StateReason: "composite" }] });
     // Act
     const code = await run(t, ["verify", "--stage", "beta", "--bake", "0"]);
     // Assess
     expect(code).to.equal(1);
-    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)[1].args[0].input.NextToken).to.equal("page-2");
-    expect(t.err()).to.contain("bake: alarm webhealth-beta-probe-dead is in ALARM after 0ms: composite\n");
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand, { StateValue: "ALARM" })[1].args[0].input.NextToken).to.equal("page-2");
+    expect(t.err()).to.contain("bake: alarm webhealth-beta-recorder-dead-letters is in ALARM after 0ms: composite\n");
   });
 
   it("records a failure when an AWS call fails, so an earlier pass at the same commit stops counting", async () => {
@@ -250,7 +278,7 @@ describe("deploy driver: verify", () => {
     probeAnswers(ALL_CHECKS);
     mocks.sns.on(PublishCommand).resolves({});
     recorderWrites(0);
-    mocks.cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    warm();
     t.onSleep((slept) => {
       if (slept >= 90_000) t.interrupt();
     });
@@ -258,7 +286,19 @@ describe("deploy driver: verify", () => {
     const code = await run(t, ["verify", "--stage", "beta", "--bake", "1h"]);
     // Assess
     expect(code).to.equal(130);
-    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand)).to.have.length(3);
+    expect(mocks.cloudWatch.commandCalls(DescribeAlarmsCommand, { StateValue: "ALARM" })).to.have.length(3);
     expect((t.stacks.get("beta") as FakeStack).tags.has(VERIFY_TAG)).to.equal(false);
+  });
+});
+
+describe("deploy driver: verify reads the stage file through the one config parser", () => {
+  it("reads targets that `pulumi config set` stored as a JSON string", () => {
+    // Prepare
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "verify-strings-"));
+    fs.writeFileSync(path.join(root, "Pulumi.beta.yaml"), `config:\n  aws:region: us-east-1\n  webhealth:targets: '[{"url":"https://example.com/","name":"example"}]'\n`);
+    // Act
+    const targets = stageTargets("beta", root);
+    // Assess
+    expect(targets).to.deep.equal([{ url: "https://example.com/", name: "example" }]);
   });
 });

@@ -4,13 +4,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import * as yaml from "js-yaml";
-import { STAGE_ORDER } from "../../automation/args";
 import { PULUMI_CLI_VERSION } from "../../automation/engine";
 import { formatFinding, lintActionMetadata, lintLocalActionCalls, lintWorkflows, localActionFiles, workflowFiles } from "../../scripts/lint-workflows";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** The stage jobs of the shipped pipeline (the workflow is checked as shipped, not against the stage files). */
+const STAGE_ORDER = ["beta", "gamma", "prod"] as const;
 
 interface Step {
+  id?: string;
   uses?: string;
   run?: string;
   if?: string;
@@ -23,7 +25,7 @@ interface Job {
   environment?: string;
   concurrency?: { group: string; "cancel-in-progress": boolean };
   permissions?: Record<string, string>;
-  strategy?: { matrix: Record<string, string[]> };
+  strategy?: { matrix: Record<string, string[]> | string };
   env?: Record<string, string>;
   steps: Step[];
 }
@@ -118,7 +120,7 @@ describe("GitHub Actions workflows", function () {
       expect(setupAction.runs.using).to.equal("composite");
       expect(steps.map((step) => step.uses ?? step.run?.split("\n")[0])).to.deep.equal([
         "actions/setup-node@v4",
-        "npm ci",
+        "npm ci --loglevel=warn",
         'curl -fsSL https://get.pulumi.com | sh -s -- --version "$PULUMI_VERSION"',
         "aws-actions/configure-aws-credentials@v4",
       ]);
@@ -163,7 +165,7 @@ describe("GitHub Actions workflows", function () {
     it("chains unit tests -> beta -> gamma -> prod, each stage in its environment, one never-cancelled concurrency group per stage", () => {
       expect(deploy.jobs.beta.needs).to.equal("unit-tests");
       expect(deploy.jobs.gamma.needs).to.equal("beta");
-      expect(deploy.jobs.prod.needs).to.equal("gamma");
+      expect(deploy.jobs.prod.needs).to.deep.equal(["gamma", "prod-approval"]);
       for (const stage of STAGE_ORDER) {
         const job = deploy.jobs[stage];
         expect(job.environment, stage).to.equal(stage);
@@ -195,17 +197,39 @@ describe("GitHub Actions workflows", function () {
     });
   });
 
+  describe("the prod approval gate", () => {
+    const deploy = workflow("deploy.yml");
+
+    it("runs a job before prod that reads the prod environment with actions: read and fails without required reviewers", () => {
+      const gate = deploy.jobs["prod-approval"];
+      expect(gate.needs).to.equal("unit-tests");
+      expect(gate.environment).to.equal(undefined);
+      expect(gate.permissions).to.deep.equal({ actions: "read", contents: "read" });
+      expect(gate.steps.map((step) => step.run ?? step.uses)).to.deep.equal([
+        "actions/checkout@v4",
+        SETUP_ACTION,
+        "node -r ts-node/register/transpile-only scripts/pipeline.ts require-reviewers prod",
+      ]);
+      expect(gate.steps[2].env).to.deep.equal({ GITHUB_TOKEN: "${{ github.token }}" });
+      expect(deploy.jobs.prod.needs).to.include("prod-approval");
+    });
+  });
+
   describe("the pull request workflow (pull-request.yml)", () => {
     const pr = workflow("pull-request.yml");
 
     it("checks, tests, then previews every stage with the read-only role", () => {
-      expect(pr.jobs.check.steps.map((step) => step.run ?? step.uses)).to.deep.equal(["actions/checkout@v4", SETUP_ACTION, "npm run check", "npm test"]);
+      expect(pr.jobs.check.steps.slice(0, 4).map((step) => step.run ?? step.uses)).to.deep.equal(["actions/checkout@v4", SETUP_ACTION, "npm run check", "npm test"]);
       expect(pr.jobs.preview.needs).to.equal("check");
-      expect(pr.jobs.preview.strategy?.matrix.stage).to.deep.equal([...STAGE_ORDER]);
+      // The matrix is every stage file, from the check job (scripts/pipeline.ts preview-matrix).
+      expect(pr.jobs.preview.strategy?.matrix).to.equal("${{ fromJSON(needs.check.outputs.matrix) }}");
+      expect((pr.jobs.check as Job & { outputs?: Record<string, string> }).outputs).to.deep.equal({ matrix: "${{ steps.stages.outputs.matrix }}" });
+      expect(pr.jobs.check.steps.at(-1)).to.deep.include({ id: "stages", run: 'node -r ts-node/register/transpile-only scripts/pipeline.ts preview-matrix >> "$GITHUB_OUTPUT"' });
       expect(pr.jobs.preview.permissions).to.deep.equal({ "id-token": "write", contents: "read" });
+      // Each stage's own read-only role, with the one shared role as the fallback of a one-account setup.
       expect(setupStep(pr.jobs.preview).with).to.deep.equal({
         pulumi: "true",
-        "role-to-assume": "${{ secrets.AWS_PREVIEW_ROLE_ARN }}",
+        "role-to-assume": "${{ secrets[matrix.role-secret] || secrets.AWS_PREVIEW_ROLE_ARN }}",
         "role-session-name": "webhealth-preview-${{ matrix.stage }}-${{ github.run_id }}",
       });
       expect(pr.jobs.preview.env?.PULUMI_BACKEND_URL).to.equal("${{ secrets.PULUMI_BACKEND_URL }}");

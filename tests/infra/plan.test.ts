@@ -5,7 +5,7 @@ import { phaseTimingsQuery, recentResultsQuery } from "../../functions/common/pr
 import { ALARMS_PER_WIDGET, DASHBOARD_TARGET_LIMIT, MAX_METRICS_PER_DASHBOARD, MAX_METRICS_PER_WIDGET, MAX_WIDGETS, planDashboard } from "../../infra/plan/dashboard";
 import { targetKey } from "../../infra/plan/names";
 import { allAlarms, planStage, probeSelfTestEvent } from "../../infra/plan/stage";
-import { readStackConfig } from "../../infra/stack-files";
+import { fixtureConfig } from "../fixtures/stacks";
 
 const CONTEXT = { accountId: "123456789012", partition: "aws" };
 
@@ -26,7 +26,7 @@ describe("infra plan: names, self-tests, dashboard", () => {
   });
 
   it("graphs every target of a small stage from the alarms' own metric, and each region's phases and failures from its logs", () => {
-    const config = loadStageConfig("gamma", readStackConfig("gamma"));
+    const config = loadStageConfig("gamma", fixtureConfig("gamma"));
     const plan = planStage(config);
     const { body, metricCount, logWidgetsPerRegion } = planDashboard(config, plan, CONTEXT);
     const alarmWidget = body.widgets.find((widget) => widget.type === "alarm");

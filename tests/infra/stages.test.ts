@@ -7,7 +7,6 @@ import { LIVE_ALIAS } from "../../functions/common/contract";
 import { parseTargets } from "../../functions/common/targets";
 import { readSelfTestEvent } from "../../functions/canary-hook/self-test";
 import { parseProbeEvent } from "../../functions/probe/event";
-import { LIVE_ALIAS_OPTIONS } from "../../infra/components/canary-function";
 import { loadStageConfig } from "../../infra/config";
 import { costLineItemsUsd, estimatedMonthlyCostUsd, estimateUsage } from "../../infra/cost";
 import { dashboardUsage } from "../../infra/plan/dashboard";
@@ -15,8 +14,7 @@ import { INPUT_PATHS } from "../../infra/plan/shards";
 import { renderInputTemplate } from "./support/eventbridge";
 import { STATEFUL_RESOURCES } from "../../infra/plan/names";
 import { planStage } from "../../infra/plan/stage";
-import { statefulResourceOptions } from "../../infra/program";
-import { readStackConfig } from "../../infra/stack-files";
+import { fixtureConfig } from "../fixtures/stacks";
 import { MOCK_ACCOUNT_ID, synthesize, type SynthRecord, type SynthResult } from "../../infra/synth";
 
 const T = {
@@ -35,7 +33,7 @@ const T = {
   provider: "pulumi:providers:aws",
 };
 
-const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostLineItemsUsd", "estimatedMonthlyCostUsd", "homeRegion", "stage", "topicArn"];
+const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostLineItemsUsd", "estimatedMonthlyCostUsd", "heartbeats", "homeRegion", "selfAlarms", "stage", "topicArn"];
 
 function countsByType(result: SynthResult): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -87,7 +85,7 @@ describe("infra program: every stage file under mocks", function () {
   const results: Record<string, SynthResult> = {};
 
   before(async () => {
-    for (const stage of ["beta", "gamma", "prod"]) results[stage] = await synthesize(stage);
+    for (const stage of ["beta", "gamma", "prod"]) results[stage] = await synthesize(stage, fixtureConfig(stage));
   });
 
   it("beta: one region, 2 https targets, 1 email", () => {
@@ -124,11 +122,30 @@ describe("infra program: every stage file under mocks", function () {
       const name = `webhealth-prod-${role}`;
       return { region, functionName: name, alias: LIVE_ALIAS, version: "1", codeDeployApplication: name, deploymentGroup: name, hookFunctionName: `CodeDeployHook_${name}` };
     }
+    // What verify judges (webhealth's own alarms, each in its region) and the heartbeat it waits for per probe region.
+    const self = (name: string, region: string, kind: string) => ({ name: `webhealth-prod-${name}`, region, kind });
+    expect(outputs.selfAlarms).to.deep.equal([
+      self("probe-health-us-east-1", "us-east-1", "probe-health"),
+      self("probe-health-eu-west-1", "us-east-1", "probe-health"),
+      self("probe-health-ap-southeast-2", "us-east-1", "probe-health"),
+      self("probe-us-east-1-errors", "us-east-1", "function-errors"),
+      self("probe-us-east-1-duration", "us-east-1", "function-duration"),
+      self("probe-eu-west-1-errors", "eu-west-1", "function-errors"),
+      self("probe-eu-west-1-duration", "eu-west-1", "function-duration"),
+      self("probe-ap-southeast-2-errors", "ap-southeast-2", "function-errors"),
+      self("probe-ap-southeast-2-duration", "ap-southeast-2", "function-duration"),
+      self("recorder-errors", "us-east-1", "function-errors"),
+      self("recorder-duration", "us-east-1", "function-duration"),
+      self("recorder-dead-letters", "us-east-1", "dead-letters"),
+    ]);
+    expect(outputs.heartbeats).to.deep.equal(
+      ["us-east-1", "eu-west-1", "ap-southeast-2"].map((region) => ({ probeRegion: region, namespace: "WebHealth", metricName: "TargetsProbed", dimensions: { Region: region }, periodSeconds: 60 })),
+    );
   });
 
   it("exports the cost of the plan it deployed", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
-      const config = loadStageConfig(stage, readStackConfig(stage));
+      const config = loadStageConfig(stage, fixtureConfig(stage));
       const plan = planStage(config);
       const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
       expect(results[stage].document.estimatedMonthlyCostUsd, stage).to.equal(estimatedMonthlyCostUsd(usage));
@@ -162,13 +179,16 @@ describe("infra program: every stage file under mocks", function () {
         variables: { METRICS_NAMESPACE: "WebHealth", METRICS_REGION: "us-east-1", METRICS_REGION_DIMENSION: "eu-west-1", PHASE_METRICS: "false", PROBE_CONCURRENCY: "32" },
       },
     });
-    for (const alias of ofType(results.gamma, T.alias)) expect(alias.inputs).to.deep.include({ name: LIVE_ALIAS, functionVersion: "1" });
-    expect(LIVE_ALIAS_OPTIONS).to.deep.equal({ ignoreChanges: ["functionVersion", "routingConfig"] });
+    for (const alias of ofType(results.gamma, T.alias)) {
+      expect(alias.inputs).to.deep.include({ name: LIVE_ALIAS, functionVersion: "1" });
+      // The options the program really passed (recorded by synth), not a constant it exports.
+      expect(alias.options.ignoreChanges, alias.name).to.deep.equal(["functionVersion", "routingConfig"]);
+    }
   });
 
   it("schedules every shard at the live alias, never retrying into the next minute", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
-      const config = loadStageConfig(stage, readStackConfig(stage));
+      const config = loadStageConfig(stage, fixtureConfig(stage));
       for (const target of ofType(results[stage], T.eventTarget)) {
         const region = target.region as string;
         expect(target.inputs.arn).to.equal(`arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:webhealth-${stage}-probe-${region}:live`);
@@ -264,7 +284,7 @@ describe("infra program: every stage file under mocks", function () {
       const notifying = alarms.filter((alarm) => !canaryAlarms.has(alarm.inputs.name as string));
       // Besides the per-target alarms: probe health (one per probe region) and the recorder's dead letters.
       expect(notifying.map((alarm) => alarm.name).filter((name) => /probe-health|dead-letters/.test(name)).length, stage).to.equal(
-        loadStageConfig(stage, readStackConfig(stage)).probeRegions.length + 1,
+        loadStageConfig(stage, fixtureConfig(stage)).probeRegions.length + 1,
       );
       for (const alarm of notifying) {
         expect({ name: alarm.name, alarmActions: alarm.inputs.alarmActions, okActions: alarm.inputs.okActions, actionsEnabled: alarm.inputs.actionsEnabled }, stage).to.deep.equal({
@@ -332,12 +352,14 @@ describe("infra program: every stage file under mocks", function () {
     ]);
   });
 
-  it("grants no wildcard action; only PutMetricData has a * resource, limited by namespace", () => {
+  it("grants no wildcard action; * resources only for actions without resource-level permissions, alone in their statement", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
       for (const policy of ofType(results[stage], T.rolePolicy)) {
         for (const statement of JSON.parse(policy.inputs.policy as string).Statement) {
           for (const action of statement.Action) expect(action, policy.name).to.not.include("*");
-          if (statement.Resource === "*") expect(statement).to.deep.include({ Action: ["cloudwatch:PutMetricData"], Condition: { StringEquals: { "cloudwatch:namespace": "WebHealth" } } });
+          if (statement.Resource !== "*") continue;
+          if (statement.Sid === "PublishOwnMetrics") expect(statement).to.deep.include({ Action: ["cloudwatch:PutMetricData"], Condition: { StringEquals: { "cloudwatch:namespace": "WebHealth" } } });
+          else expect(statement).to.deep.equal({ Sid: "ReportHookStatus", Effect: "Allow", Action: ["codedeploy:PutLifecycleEventHookExecutionStatus"], Resource: "*" });
         }
       }
     }
@@ -364,8 +386,11 @@ describe("infra program: every stage file under mocks", function () {
       deletionProtectionEnabled: true,
     });
     expect(table("beta").deletionProtectionEnabled).to.equal(false);
-    expect(statefulResourceOptions(true)).to.deep.equal({ protect: true, retainOnDelete: true });
-    expect(statefulResourceOptions(false)).to.deep.equal({ protect: false, retainOnDelete: false });
+    for (const { type, name } of Object.values(STATEFUL_RESOURCES)) {
+      const options = (stage: string) => ({ protect: named(results[stage], type, name).options.protect, retainOnDelete: named(results[stage], type, name).options.retainOnDelete });
+      expect(options("prod"), `prod ${name}`).to.deep.equal({ protect: true, retainOnDelete: true });
+      expect(options("beta"), `beta ${name}`).to.deep.equal({ protect: false, retainOnDelete: false });
+    }
   });
 
   it("lets the recorder write the ledger and keep what it could not record, nothing else", () => {
@@ -415,7 +440,14 @@ describe("infra program: every stage file under mocks", function () {
       },
     ]);
     const subscriptions = ofType(results.beta, T.subscription).map((record) => record.inputs);
-    expect(subscriptions).to.deep.include({ topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`, protocol: "email", endpoint: "beta-alerts@example.com" });
+    // People's subscriptions drop verify's test notification (a filter on the message body).
+    expect(subscriptions).to.deep.include({
+      topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
+      protocol: "email",
+      endpoint: "beta-alerts@example.com",
+      filterPolicy: '{"WebhealthTest":[{"exists":false}]}',
+      filterPolicyScope: "MessageBody",
+    });
     expect(subscriptions).to.deep.include({
       topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
       protocol: "lambda",

@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { generatedTargets } from "../../infra/cost";
 import { runProgram } from "../../infra/program";
-import { PROJECT_ROOT, readStackConfig } from "../../infra/stack-files";
+import { PROJECT_ROOT } from "../../infra/stack-files";
+import { FIXTURE_STACKS, fixtureConfig } from "../fixtures/stacks";
 import { REDACTED, synthesize, synthesizeProgram } from "../../infra/synth";
 
 function runCli(args: string[]) {
@@ -24,16 +26,23 @@ describe("infra synth engine", function () {
       const topic = new aws.sns.Topic("t", { name: "plain", displayName: pulumi.secret("hidden") });
       return { arn: topic.arn, token: pulumi.secret("s3cr3t") };
     });
-    expect(document.resources).to.deep.equal([{ type: "aws:sns/topic:Topic", name: "t", inputs: { displayName: REDACTED, name: "plain" } }]);
+    expect(document.resources).to.deep.equal([
+      {
+        type: "aws:sns/topic:Topic",
+        name: "t",
+        inputs: { displayName: REDACTED, name: "plain" },
+        options: { protect: false, retainOnDelete: false, ignoreChanges: [], deleteBeforeReplace: false, dependsOn: [], parent: "pulumi:pulumi:Stack::webhealth-beta" },
+      },
+    ]);
     expect(document.outputs).to.deep.equal({ arn: "arn:aws:sns:us-east-1:123456789012:plain", token: REDACTED });
   });
 
   it("runs the real entry point (infra/index.ts) with the same result as the program function", async () => {
-    const config = readStackConfig("beta");
+    const config = fixtureConfig("beta");
     // The entry point runs the program when it is loaded, so it must load inside the mocked run.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const viaIndex = await synthesizeProgram("beta", config, () => require("../../infra/index"));
-    const viaSynth = await synthesize("beta");
+    const viaSynth = await synthesize("beta", config);
     expect(viaIndex.document).to.deep.equal(viaSynth.document);
   });
 
@@ -86,9 +95,30 @@ describe("infra synth engine", function () {
     expect((caught as Error).message).to.equal("invalid stack configuration:\nwebhealth:targets[0].retries: must be at most 3");
   });
 
+  it("records each resource's options as the program passed them, with Pulumi's inheritance applied", async () => {
+    const { document } = await synthesizeProgram("beta", { "aws:region": "us-east-1" }, () => {
+      const provider = new aws.Provider("west", { region: "us-west-2" });
+      const parent = new pulumi.ComponentResource("test:index:Group", "group", {}, { provider, protect: true });
+      const first = new aws.sns.Topic("first", {}, { parent, retainOnDelete: true, ignoreChanges: ["displayName"], deleteBeforeReplace: true });
+      new aws.sqs.Queue("second", {}, { parent, protect: false, dependsOn: [first, parent] });
+      return {};
+    });
+    const options = Object.fromEntries(document.resources.map((resource) => [resource.name, resource.options]));
+    expect(options.first).to.deep.equal({
+      protect: true,
+      retainOnDelete: true,
+      ignoreChanges: ["displayName"],
+      deleteBeforeReplace: true,
+      dependsOn: [],
+      parent: "test:index:Group::group",
+      provider: "pulumi:providers:aws::west",
+    });
+    expect(options.second).to.deep.include({ protect: false, retainOnDelete: false, dependsOn: ["aws:sns/topic:Topic::first", "test:index:Group::group"], provider: "pulumi:providers:aws::west" });
+  });
+
   it("gives the same document on repeated runs in one process", async () => {
-    const first = await synthesize("gamma");
-    const second = await synthesize("gamma");
+    const first = await synthesize("gamma", fixtureConfig("gamma"));
+    const second = await synthesize("gamma", fixtureConfig("gamma"));
     expect(second.document).to.deep.equal(first.document);
   });
 
@@ -126,17 +156,18 @@ describe("infra synth engine", function () {
   });
 
   describe("npm run synth", () => {
+    const BETA_FILE = path.join(FIXTURE_STACKS, "Pulumi.beta.yaml");
+
     it("--json prints the same document as the engine", async () => {
-      const result = runCli(["--stack", "beta", "--json"]);
+      const result = runCli(["--stack", "beta", "--config-file", BETA_FILE, "--json"]);
       expect(result.status, result.stderr).to.equal(0);
-      expect(JSON.parse(result.stdout)).to.deep.equal((await synthesize("beta")).document);
+      expect(JSON.parse(result.stdout)).to.deep.equal((await synthesize("beta", fixtureConfig("beta"))).document);
     });
 
     it("prints a readable summary without --json: alarms with their statistics, the cost and its line items", async () => {
-      const synthesizedBeta = await synthesize("beta");
-      const result = runCli(["--stack", "beta"]);
+      const { document } = await synthesize("beta", fixtureConfig("beta"));
+      const result = runCli(["--stack", "beta", "--config-file", BETA_FILE]);
       expect(result.status, result.stderr).to.equal(0);
-      const { document } = synthesizedBeta;
       expect(result.stdout).to.include(`stack beta: ${document.resources.length} resources\n`);
       expect(result.stdout).to.include(
         "  https://www.wikipedia.org/\n    availability: Check PR(5000000:20000000) >= 99.5 (2 of 3)\n    certificate: CertificateDaysRemaining Minimum < 14 (1 of 1)\n    latency: Check PR(1500:5000000) >= 99.5 (3 of 5)\n",
@@ -144,26 +175,65 @@ describe("infra synth engine", function () {
       expect(result.stdout).to.include(`estimated monthly cost: $${document.estimatedMonthlyCostUsd.toFixed(2)}\n  alarmLedger    $0.00\n  alarms         $`);
     });
 
-    it("exits 2 with the key and the reason on stderr and nothing on stdout for bad config", () => {
-      const file = path.join(PROJECT_ROOT, "Pulumi.synthbad.yaml");
-      fs.writeFileSync(file, "config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ftp://example.com/\n  webhealth:probeRegions: [us-east-1, us-east-1]\n");
-      try {
-        const result = runCli(["--stack", "synthbad", "--json"]);
-        expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).to.deep.equal({
-          status: 2,
-          stdout: "",
-          stderr: "webhealth:targets[0].url: must be http or https\nwebhealth:probeRegions[1]: duplicates probeRegions[0]\n",
-        });
-      } finally {
-        fs.rmSync(file, { force: true });
-      }
+    it("reads what `pulumi config set` writes: strings for every value, secure: ciphertext in webhealth:secrets, never shown", async () => {
+      // Prepare: a stage file as `pulumi config set` (strings) and `pulumi config set --secret --path` leave it.
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "synth-config-")), "Pulumi.strings.yaml");
+      const ciphertext = "v1:Qk9HVVMtQ0lQSEVSVEVYVA==";
+      fs.writeFileSync(
+        file,
+        [
+          "config:",
+          "  aws:region: eu-west-1",
+          "  webhealth:phaseMetrics: \"false\"",
+          "  webhealth:probeConcurrency: \"16\"",
+          "  webhealth:protectData: \"true\"",
+          "  webhealth:notifyEmails: '[\"ops@example.com\"]'",
+          "  webhealth:targets: '[{\"url\":\"https://example.com/\",\"name\":\"example\"}]'",
+          "  webhealth:secrets:",
+          "    apiToken:",
+          `      secure: ${ciphertext}`,
+          "    plainToken: pl41n-t0ken-value",
+          "",
+        ].join("\n"),
+      );
+      // Act
+      const result = runCli(["--stack", "strings", "--config-file", file, "--json"]);
+      // Assess
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stderr).to.equal("");
+      const document = JSON.parse(result.stdout) as { resources: Array<{ type: string; inputs: Record<string, unknown> }> };
+      const probe = document.resources.find((r) => r.type === "aws:lambda/function:Function" && (r.inputs.name as string) === "webhealth-strings-probe-eu-west-1");
+      const variables = (probe?.inputs.environment as { variables: Record<string, string> }).variables;
+      expect([variables.PHASE_METRICS, variables.PROBE_CONCURRENCY]).to.deep.equal(["false", "16"]);
+      const table = document.resources.find((r) => r.type === "aws:dynamodb/table:Table");
+      expect(table?.inputs.deletionProtectionEnabled).to.equal(true);
+      const subscriptions = document.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.protocol === "email");
+      expect(subscriptions.map((s) => s.inputs.endpoint)).to.deep.equal(["ops@example.com"]);
+      expect(result.stdout).to.not.include(ciphertext);
+      expect(result.stdout).to.not.include("pl41n-t0ken-value");
     });
 
-    it("exits 2 for an unknown stack or a missing --stack", () => {
-      const unknown = runCli(["--stack", "nope"]);
-      expect([unknown.status, unknown.stdout, unknown.stderr]).to.deep.equal([2, "", "--stack: no stack file Pulumi.nope.yaml (known stages: beta, gamma, prod)\n"]);
+    it("exits 2 with the key and the reason on stderr and nothing on stdout for bad config", () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "synth-bad-")), "Pulumi.synthbad.yaml");
+      fs.writeFileSync(file, "config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ftp://example.com/\n  webhealth:probeRegions: [us-east-1, us-east-1]\n  webhealth:namespace:\n    secure: v1:c2VjcmV0\n");
+      const result = runCli(["--stack", "synthbad", "--config-file", file, "--json"]);
+      expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).to.deep.equal({
+        status: 2,
+        stdout: "",
+        stderr:
+          "webhealth:namespace: is a secret (secure:), but only webhealth:secrets holds secrets: set it in plain text, or keep the value in webhealth:secrets and refer to it by name\n" +
+          "webhealth:targets[0].url: must be http or https\nwebhealth:probeRegions[1]: duplicates probeRegions[0]\n",
+      });
+    });
+
+    it("exits 2 for an unknown stack, a missing config file or a missing --stack", () => {
+      const unknown = runCli(["--stack", "no-such-stage"]);
+      expect([unknown.status, unknown.stdout]).to.deep.equal([2, ""]);
+      expect(unknown.stderr).to.match(/^--stack: no stack file Pulumi\.no-such-stage\.yaml \(known stages: [a-z0-9, -]*\)\n$/);
+      const noFile = runCli(["--stack", "beta", "--config-file", path.join(FIXTURE_STACKS, "Pulumi.none.yaml")]);
+      expect([noFile.status, noFile.stdout, noFile.stderr]).to.deep.equal([2, "", "Pulumi.none.yaml: no such stack file\n"]);
       const missing = runCli(["--json"]);
-      expect([missing.status, missing.stdout, missing.stderr]).to.deep.equal([2, "", "--stack: is required\nusage: npm run synth -- --stack <stage> [--json]\n"]);
+      expect([missing.status, missing.stdout, missing.stderr]).to.deep.equal([2, "", "--stack: is required\nusage: npm run synth -- --stack <stage> [--config-file <Pulumi.<stage>.yaml>] [--json]\n"]);
     });
   });
 });

@@ -22,18 +22,23 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
     loaded._compile(bundle.code, filename);
     const { handler } = loaded.exports as { handler: (event: unknown, context: unknown) => Promise<SelfTestReport> };
 
-    const logged: unknown[] = [];
-    const originalLog = console.log;
-    console.log = (...args: unknown[]) => void logged.push(...args);
+    // The handler writes its JSON lines to stdout itself (one log event each, no runtime prefix).
+    const logged: string[] = [];
+    const originalWrite = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
     let report: SelfTestReport;
     try {
       report = await handler({ selfTest: true }, { getRemainingTimeInMillis: () => 30_000 });
     } finally {
-      console.log = originalLog;
+      process.stdout.write = originalWrite;
     }
 
     expect(report.passed).to.equal(true);
     expect(report.checks.map((check) => check.name)).to.deep.equal(["loopback"]);
-    expect(JSON.parse(logged[0] as string)).to.include({ type: "self-test", passed: true });
+    expect(logged[0].endsWith("\n")).to.equal(true);
+    expect(JSON.parse(logged[0])).to.include({ type: "self-test", passed: true });
   });
 });

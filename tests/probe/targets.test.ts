@@ -44,7 +44,10 @@ describe("the target schema (config, CLI file and Lambda event share it)", () =>
     ["an ftp URL, in third place", [{ url: "https://a.example/" }, { url: "https://b.example/" }, { url: "ftp://c.example/" }], ["targets[2].url: must be http or https"]],
     ["a relative URL", [{ url: "/health" }], ["targets[0].url: must be an absolute URL"]],
     ["credentials in the URL", [{ url: "https://user:secret@example.com/" }], ["targets[0].url: must not contain credentials"]],
-    ["a URL longer than a CloudWatch dimension value", [{ url: `https://example.com/${"x".repeat(1024)}` }], ["targets[0].url: must be at most 1024 characters"]],
+    ["a URL longer than a CloudWatch dimension value", [{ url: `https://example.com/${"x".repeat(1024)}` }], ["targets[0].url: must be at most 1024 characters once normalised (is 1044)"]],
+    // The limit is measured on the normalised form: 335 characters of "é" become 2,010 once percent-encoded.
+    ["a URL that grows past the limit once normalised", [{ url: `https://example.com/${"é".repeat(335)}` }], ["targets[0].url: must be at most 1024 characters once normalised (is 2030)"]],
+    ["two spellings of one URL", [{ url: "HTTPS://Example.com" }, { url: "https://example.com:443/" }], ["targets[1].url: duplicates targets[0].url"]],
     ["the same URL twice", [{ url: "https://a.example/" }, { url: "https://a.example/" }], ["targets[1].url: duplicates targets[0].url"]],
     ["an empty name", [{ url: "https://a.example/", name: "" }], ["targets[0].name: must not be empty"]],
     ["a fractional latency threshold", [{ url: "https://a.example/", latencyMs: 1.5 }], ["targets[0].latencyMs: must be a whole number"]],

@@ -17,6 +17,7 @@ import { PublishCommand } from "@aws-sdk/client-sns";
 import type { SelfTestReport } from "../../../functions/common/contract";
 import { DEFAULT_NAMESPACE, PROBE_METRICS } from "../../../functions/common/metrics";
 import type { StackOutputs } from "../../../infra/outputs";
+import { readConfigValue } from "../../../infra/config";
 import { readStackConfig } from "../../../infra/stack-files";
 import { pulumiStacks } from "../../../automation/engine";
 import { awsClients } from "../../../automation/runtime";
@@ -40,7 +41,7 @@ describe(`integration: the deployed ${stage ?? "(no stage)"} stage`, function ()
 
   it("runs the probe on its schedule: the TargetsProbed heartbeat has data in the last 10 minutes", async () => {
     // Prepare
-    const namespace = (readStackConfig(stage as string)["webhealth:namespace"] as string | undefined) ?? DEFAULT_NAMESPACE;
+    const namespace = (readConfigValue("namespace", readStackConfig(stage as string)["webhealth:namespace"]) as string | undefined) ?? DEFAULT_NAMESPACE;
     const cloudWatch = aws(outputs.homeRegion).cloudWatch;
     const { Metrics } = await cloudWatch.send(new ListMetricsCommand({ Namespace: namespace, MetricName: PROBE_METRICS.targetsProbed }));
     expect(Metrics ?? [], `no ${namespace}/${PROBE_METRICS.targetsProbed} metric at all`).to.not.be.empty;

@@ -1,0 +1,378 @@
+/**
+ * Every access the deployed stage depends on, as IAM requests to simulate against the synthesised
+ * policies with `@cloud-copilot/iam-simulate`: the SDK calls each function's code sends
+ * (function-calls.ts) on exactly the resources they target with the condition context they carry,
+ * what Lambda does with a function's role (its logs, its failure destination), what AWS services
+ * do on our behalf (CloudWatch publishing to the encrypted topic, EventBridge and SNS invoking the
+ * live aliases and writing the dead-letter queues, CodeDeploy shifting an alias), and each role's
+ * trust. Next to each allowed request, a neighbouring one the policies must refuse.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import { bundleFunction, FUNCTIONS_DIR } from "../../scripts/bundle";
+import { autoName, MOCK_ACCOUNT_ID, type SynthRecord, type SynthResult } from "../../infra/synth";
+import { LIVE_ALIAS, PROBE_ENV, RECORDER_ENV } from "../../functions/common/contract";
+import { sdkCallsOf } from "./function-calls";
+import { permissionFunctionArn, permissionStatement } from "./plan-policies";
+
+const ACCOUNT = MOCK_ACCOUNT_ID;
+type Policy = { Version?: string; Statement: unknown[] };
+
+export interface AccessCase {
+  /** What is being proven, e.g. `probe-us-east-1: cloudwatch:PutMetricData`. */
+  label: string;
+  principal: string;
+  action: string;
+  resource: string;
+  context: Record<string, string | string[]>;
+  identityPolicies: Array<{ name: string; policy: Policy }>;
+  resourcePolicy?: Policy;
+  expect: "Allowed" | "Denied";
+}
+
+export interface AccessResult {
+  result: string;
+  errors?: string;
+}
+
+/** Runs one case; `result` is iam-simulate's overall result (`Allowed`, `ImplicitlyDenied`, ...) or `error`. */
+export async function simulate(access: AccessCase): Promise<AccessResult> {
+  const simulation: Simulation = {
+    request: { principal: access.principal, action: access.action, resource: { resource: access.resource, accountId: ACCOUNT }, contextVariables: access.context },
+    identityPolicies: access.identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: access.resourcePolicy,
+  };
+  const response = await runSimulation(simulation, {});
+  if (response.resultType === "error") {
+    // Some actions take resource types whose ARN formats are the same text (a Lambda alias and a
+    // version: `function:<name>:<qualifier>`); iam-simulate refuses to pick one. For those the
+    // identity statements are matched directly: an Allow naming the action and the resource,
+    // without conditions (none of ours has any there).
+    if (response.errors.message.includes("multiple.resource.types") && !access.resourcePolicy) return { result: identityAllows(access) ? "Allowed" : "ImplicitlyDenied" };
+    return { result: "error", errors: response.errors.message };
+  }
+  return { result: response.overallResult };
+}
+
+const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+
+function identityAllows(access: AccessCase): boolean {
+  return access.identityPolicies.some(({ policy }) =>
+    (policy.Statement as Array<{ Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }>).some(
+      (statement) =>
+        statement.Effect === "Allow" &&
+        statement.Condition === undefined &&
+        ([] as string[]).concat(statement.Action).some((action) => new RegExp(glob(action).source, "i").test(access.action)) &&
+        ([] as string[]).concat(statement.Resource).some((resource) => glob(resource).test(access.resource)),
+    ),
+  );
+}
+
+const parse = (value: unknown): Policy => (typeof value === "string" ? JSON.parse(value) : value) as Policy;
+const arn = (service: string, region: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+
+/** The code a function record runs, recognised by its archive's hash (`probe`, `recorder`, `canary-hook`). */
+function codeOf(record: SynthRecord, hashes: Map<string, string>): string | undefined {
+  const archive = (record.inputs.code as { archive?: Record<string, { sha256?: string }> } | undefined)?.archive;
+  return archive ? hashes.get(archive["index.js"]?.sha256 ?? "") : undefined;
+}
+
+interface CanaryOutput {
+  region: string;
+  functionName: string;
+  alias: string;
+  codeDeployApplication: string;
+  deploymentGroup: string;
+  hookFunctionName: string;
+}
+
+/** The function a call runs in, with what its call targets are derived from. */
+interface FunctionContext {
+  record: SynthRecord;
+  region: string;
+  environment: Record<string, string>;
+  /** For a pre-traffic hook: the canary function it tests. */
+  serves?: CanaryOutput;
+}
+
+interface CallTarget {
+  resource: string;
+  context?: Record<string, string>;
+  /** A neighbouring request the role must not be allowed (absent for actions granted on "*"). */
+  refused?: { resource: string; context?: Record<string, string> };
+}
+
+/**
+ * For each function's code and each SDK call it sends, the request AWS authorises: the resource
+ * and condition context of the call as the code makes it. A call found in the code and missing
+ * here fails the tests: add how it targets its resource, then grant it.
+ */
+export const CALL_TARGETS: Record<string, Record<string, (fn: FunctionContext) => CallTarget[]>> = {
+  probe: {
+    // PutMetricData has no resource; the namespace is the request's cloudwatch:namespace (functions/probe/publish.ts).
+    "cloudwatch:PutMetricData": ({ environment }) => [
+      { resource: "*", context: { "cloudwatch:namespace": environment[PROBE_ENV.namespace] }, refused: { resource: "*", context: { "cloudwatch:namespace": "AWS/EC2" } } },
+    ],
+  },
+  recorder: {
+    // The ledger table named by ALARM_TABLE_NAME, in the recorder's region (functions/recorder/config.ts).
+    "dynamodb:PutItem": ({ environment, region }) => [
+      { resource: arn("dynamodb", region, `table/${environment[RECORDER_ENV.tableName]}`), refused: { resource: arn("dynamodb", region, "table/another-table") } },
+    ],
+    "dynamodb:DescribeTable": ({ environment, region }) => [
+      { resource: arn("dynamodb", region, `table/${environment[RECORDER_ENV.tableName]}`), refused: { resource: arn("dynamodb", region, "table/another-table") } },
+    ],
+  },
+  "canary-hook": {
+    // GetDeployment is authorised on the deployment's group; GetApplicationRevision on its application.
+    "codedeploy:GetDeployment": ({ serves, region }) => [
+      {
+        resource: arn("codedeploy", region, `deploymentgroup:${serves!.codeDeployApplication}/${serves!.deploymentGroup}`),
+        refused: { resource: arn("codedeploy", region, "deploymentgroup:another-app/another-group") },
+      },
+    ],
+    "codedeploy:GetApplicationRevision": ({ serves, region }) => [
+      { resource: arn("codedeploy", region, `application:${serves!.codeDeployApplication}`), refused: { resource: arn("codedeploy", region, "application:another-app") } },
+    ],
+    // No resource-level permissions: the request is authorised on "*".
+    "codedeploy:PutLifecycleEventHookExecutionStatus": () => [{ resource: "*" }],
+    // The hook invokes `<function>:<TargetVersion>`, a published version of the function it tests.
+    "lambda:InvokeFunction": ({ serves, region }) => [
+      { resource: arn("lambda", region, `function:${serves!.functionName}:2`), refused: { resource: arn("lambda", region, "function:another-function:2") } },
+    ],
+  },
+};
+
+/** The actions CodeDeploy performs with a deployment group's service role for a Lambda deployment
+ * (the scoped equivalent of AWSCodeDeployRoleForLambda, infra/components/canary-function.ts).
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForLambda.html */
+const CODEDEPLOY_ACTIONS = ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig", "lambda:InvokeFunction", "cloudwatch:DescribeAlarms"];
+
+/** Every function of the repository: each `functions/<name>/index.ts` (common/ is shared code). */
+export const FUNCTION_NAMES = fs
+  .readdirSync(FUNCTIONS_DIR)
+  .filter((name) => fs.existsSync(path.join(FUNCTIONS_DIR, name, "index.ts")))
+  .sort();
+
+let code: { hashes: Map<string, string>; callsByCode: Map<string, ReturnType<typeof sdkCallsOf>> } | undefined;
+
+/** Each function's bundle hash (to recognise it in the plan) and its SDK calls, computed once. */
+function functionCode() {
+  code ??= {
+    hashes: new Map(FUNCTION_NAMES.map((name) => [createHash("sha256").update(bundleFunction(name).code).digest("hex"), name])),
+    callsByCode: new Map(FUNCTION_NAMES.map((name) => [name, sdkCallsOf(name)])),
+  };
+  return code;
+}
+
+export interface StageAccess {
+  cases: AccessCase[];
+  /** Per role: the actions its identity policies grant that nothing in the stage needs. */
+  unneededGrants: string[];
+  /** SDK calls found in a function's code with no entry in CALL_TARGETS. */
+  untargetedCalls: string[];
+  /** Roles no function or deployment group uses. */
+  unusedRoles: string[];
+}
+
+/** Builds every access case of a synthesised stage. */
+export function stageAccess(result: SynthResult, homeRegion: string): StageAccess {
+  const { records } = result;
+  const ofType = (type: string) => records.filter((record) => record.type === type);
+  const { hashes, callsByCode } = functionCode();
+  const canaries = Object.values((result.document.outputs.canaryFunctions ?? {}) as Record<string, CanaryOutput>);
+
+  const roleName = (roleArn: string) => roleArn.split("/").pop()!;
+  const rolePolicies = (name: string) =>
+    ofType("aws:iam/rolePolicy:RolePolicy")
+      .filter((policy) => policy.inputs.role === name)
+      .map((policy) => ({ name: policy.name, policy: parse(policy.inputs.policy) }));
+  const queuePolicyOf = (queueArn: string): Policy | undefined => {
+    const [, , , region, account, name] = queueArn.split(":");
+    const policy = ofType("aws:sqs/queuePolicy:QueuePolicy").find((record) => record.inputs.queueUrl === `https://sqs.${region}.amazonaws.com/${account}/${name}`);
+    return policy ? parse(policy.inputs.policy) : undefined;
+  };
+  const functionPolicy = (functionArn: string): Policy => ({
+    Version: "2012-10-17",
+    Statement: ofType("aws:lambda/permission:Permission")
+      .filter((permission) => permissionFunctionArn(permission, homeRegion) === functionArn)
+      .map((permission) => permissionStatement(permission, homeRegion)),
+  });
+
+  const roles = new Map(ofType("aws:iam/role:Role").map((record) => [String(record.inputs.name ?? autoName(record.name)), record]));
+  const trustOf = (role: string) => parse(roles.get(role)?.inputs.assumeRolePolicy ?? { Statement: [] });
+
+  const cases: AccessCase[] = [];
+  const needed = new Map<string, Set<string>>();
+  const need = (role: string, action: string) => needed.set(role, new Set([...(needed.get(role) ?? []), action.toLowerCase()]));
+  const untargetedCalls: string[] = [];
+  const usedRoles = new Set<string>();
+
+  // The functions: their code's SDK calls, their logs and failure destinations, their trust.
+  for (const fn of ofType("aws:lambda/function:Function")) {
+    const code = codeOf(fn, hashes);
+    const region = fn.region ?? homeRegion;
+    const role = roleName(String(fn.inputs.role));
+    usedRoles.add(role);
+    const principal = `arn:aws:iam::${ACCOUNT}:role/${role}`;
+    const identityPolicies = rolePolicies(role);
+    const environment = (fn.inputs.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {};
+    const name = String(fn.inputs.name);
+    const context: FunctionContext = { record: fn, region, environment, serves: canaries.find((canary) => canary.hookFunctionName === name) };
+    const grantCase = (label: string, action: string, target: CallTarget, resourcePolicy?: Policy) => {
+      cases.push({ label, principal, action, resource: target.resource, context: target.context ?? {}, identityPolicies, resourcePolicy, expect: "Allowed" });
+      if (target.refused) {
+        cases.push({ label: `${label} (refused: ${target.refused.resource}${target.refused.context ? ` ${JSON.stringify(target.refused.context)}` : ""})`, principal, action, resource: target.refused.resource, context: target.refused.context ?? {}, identityPolicies, resourcePolicy, expect: "Denied" });
+      }
+    };
+    if (!code) untargetedCalls.push(`${name} runs code that matches no functions/<name>/index.ts bundle`);
+    for (const call of code ? (callsByCode.get(code) ?? []) : []) {
+      need(role, call.action);
+      const targets = CALL_TARGETS[code!]?.[call.action];
+      if (!targets) {
+        untargetedCalls.push(`${code}: ${call.action} (${call.command} in ${call.file}) has no entry in CALL_TARGETS (tests/contracts/access.ts)`);
+        continue;
+      }
+      for (const target of targets(context)) grantCase(`${name}: ${call.action} (${call.command})`, call.action, target);
+    }
+    const logGroup = String((fn.inputs.loggingConfig as { logGroup?: string } | undefined)?.logGroup ?? `/aws/lambda/${name}`);
+    for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
+      need(role, action);
+      grantCase(`${name}: Lambda writes its logs (${action})`, action, {
+        resource: arn("logs", region, `log-group:${logGroup}:log-stream:2026/12/01/[$LATEST]0123456789abcdef`),
+        refused: { resource: arn("logs", region, "log-group:/aws/lambda/another-function:log-stream:2026/12/01/[$LATEST]0123456789abcdef") },
+      });
+    }
+    cases.push({ label: `${name}: lambda.amazonaws.com assumes ${role}`, principal: "lambda.amazonaws.com", action: "sts:AssumeRole", resource: principal, context: {}, identityPolicies: [], resourcePolicy: trustOf(role), expect: "Allowed" });
+  }
+
+  // Lambda sends a failed asynchronous invocation to the alias's on-failure destination with the function's role.
+  for (const config of ofType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")) {
+    const fn = ofType("aws:lambda/function:Function").find((record) => record.inputs.name === config.inputs.functionName && record.region === config.region)!;
+    const role = roleName(String(fn.inputs.role));
+    const destination = (config.inputs.destinationConfig as { onFailure?: { destination: string } } | undefined)?.onFailure?.destination;
+    if (!destination) continue;
+    need(role, "sqs:SendMessage");
+    const principal = `arn:aws:iam::${ACCOUNT}:role/${role}`;
+    const base = { principal, action: "sqs:SendMessage", context: {}, identityPolicies: rolePolicies(role), resourcePolicy: queuePolicyOf(destination) };
+    cases.push({ ...base, label: `${fn.inputs.name}: Lambda keeps a failed invocation in ${destination}`, resource: destination, expect: "Allowed" });
+    cases.push({ ...base, label: `${fn.inputs.name}: no other queue (refused)`, resource: destination.replace(/:[^:]+$/, ":another-queue"), expect: "Denied" });
+  }
+
+  // CloudWatch alarms publish to the encrypted topic: the topic policy and the key policy.
+  const topicPolicy = ofType("aws:sns/topicPolicy:TopicPolicy")[0];
+  const key = ofType("aws:kms/key:Key")[0];
+  const topic = ofType("aws:sns/topic:Topic")[0];
+  if (topicPolicy && topic) {
+    const topicArn = String(topicPolicy.inputs.arn);
+    const notifying = ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((alarm) => ((alarm.inputs.alarmActions as string[] | undefined) ?? []).includes(topicArn));
+    for (const alarm of notifying) {
+      const alarmArn = arn("cloudwatch", alarm.region ?? homeRegion, `alarm:${alarm.inputs.name}`);
+      cases.push({
+        label: `alarm ${alarm.inputs.name}: CloudWatch publishes to the topic`,
+        principal: "cloudwatch.amazonaws.com",
+        action: "sns:Publish",
+        resource: topicArn,
+        context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": alarmArn },
+        identityPolicies: [],
+        resourcePolicy: parse(topicPolicy.inputs.policy),
+        expect: "Allowed",
+      });
+    }
+    cases.push({
+      label: "an alarm of another stage or account cannot publish (refused)",
+      principal: "cloudwatch.amazonaws.com",
+      action: "sns:Publish",
+      resource: topicArn,
+      context: { "aws:SourceAccount": "210987654321", "aws:SourceArn": `arn:aws:cloudwatch:${homeRegion}:210987654321:alarm:someone-else` },
+      identityPolicies: [],
+      resourcePolicy: parse(topicPolicy.inputs.policy),
+      expect: "Denied",
+    });
+    if (key) {
+      // The topic names its key by ARN (kmsMasterKeyId).
+      const keyArn = String(topic.inputs.kmsMasterKeyId);
+      for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
+        cases.push({ label: `CloudWatch uses the topic's key (${action})`, principal: "cloudwatch.amazonaws.com", action, resource: keyArn, context: {}, identityPolicies: [], resourcePolicy: parse(key.inputs.policy), expect: "Allowed" });
+      }
+      cases.push({ label: "another service cannot use the topic's key (refused)", principal: "s3.amazonaws.com", action: "kms:Decrypt", resource: keyArn, context: {}, identityPolicies: [], resourcePolicy: parse(key.inputs.policy), expect: "Denied" });
+    }
+  }
+
+  // EventBridge invokes the live alias and keeps what it cannot deliver in the dead-letter queue.
+  for (const target of ofType("aws:cloudwatch/eventTarget:EventTarget")) {
+    const region = target.region ?? homeRegion;
+    const ruleArn = arn("events", region, `rule/${target.inputs.rule}`);
+    const otherRule = arn("events", region, "rule/another-rule");
+    const aliasArn = String(target.inputs.arn);
+    const invoke = { principal: "events.amazonaws.com", action: "lambda:InvokeFunction", resource: aliasArn, identityPolicies: [], resourcePolicy: functionPolicy(aliasArn) };
+    cases.push({ ...invoke, label: `rule ${target.inputs.rule} (${region}): EventBridge invokes ${aliasArn}`, context: { "aws:SourceArn": ruleArn, "aws:SourceAccount": ACCOUNT }, expect: "Allowed" });
+    cases.push({ ...invoke, label: `another rule cannot invoke ${aliasArn} (refused)`, context: { "aws:SourceArn": otherRule, "aws:SourceAccount": ACCOUNT }, expect: "Denied" });
+    const deadLetters = (target.inputs.deadLetterConfig as { arn?: string } | undefined)?.arn;
+    if (deadLetters) {
+      const send = { principal: "events.amazonaws.com", action: "sqs:SendMessage", resource: deadLetters, identityPolicies: [], resourcePolicy: queuePolicyOf(deadLetters) };
+      cases.push({ ...send, label: `rule ${target.inputs.rule} (${region}): EventBridge keeps undeliverable events in ${deadLetters}`, context: { "aws:SourceArn": ruleArn, "aws:SourceAccount": ACCOUNT }, expect: "Allowed" });
+      cases.push({ ...send, label: `another rule cannot write ${deadLetters} (refused)`, context: { "aws:SourceArn": otherRule, "aws:SourceAccount": ACCOUNT }, expect: "Denied" });
+    }
+  }
+
+  // SNS invokes the recorder's live alias and keeps what it cannot deliver in the recorder's dead-letter queue.
+  for (const subscription of ofType("aws:sns/topicSubscription:TopicSubscription").filter((record) => record.inputs.protocol === "lambda")) {
+    const topicArn = String(subscription.inputs.topic);
+    const otherTopic = topicArn.replace(/:[^:]+$/, ":another-topic");
+    const endpoint = String(subscription.inputs.endpoint);
+    const invoke = { principal: "sns.amazonaws.com", action: "lambda:InvokeFunction", resource: endpoint, identityPolicies: [], resourcePolicy: functionPolicy(endpoint) };
+    cases.push({ ...invoke, label: `SNS invokes ${endpoint}`, context: { "aws:SourceArn": topicArn, "aws:SourceAccount": ACCOUNT }, expect: "Allowed" });
+    cases.push({ ...invoke, label: `another topic cannot invoke ${endpoint} (refused)`, context: { "aws:SourceArn": otherTopic, "aws:SourceAccount": ACCOUNT }, expect: "Denied" });
+    const redrive = subscription.inputs.redrivePolicy ? (JSON.parse(String(subscription.inputs.redrivePolicy)) as { deadLetterTargetArn?: string }).deadLetterTargetArn : undefined;
+    if (redrive) {
+      const send = { principal: "sns.amazonaws.com", action: "sqs:SendMessage", resource: redrive, identityPolicies: [], resourcePolicy: queuePolicyOf(redrive) };
+      cases.push({ ...send, label: `SNS keeps undeliverable notifications in ${redrive}`, context: { "aws:SourceArn": topicArn, "aws:SourceAccount": ACCOUNT }, expect: "Allowed" });
+      cases.push({ ...send, label: `another topic cannot write ${redrive} (refused)`, context: { "aws:SourceArn": otherTopic, "aws:SourceAccount": ACCOUNT }, expect: "Denied" });
+    }
+  }
+
+  // CodeDeploy shifts each live alias with the deployment group's role, invokes the hook, polls the alarms.
+  for (const group of ofType("aws:codedeploy/deploymentGroup:DeploymentGroup")) {
+    const region = group.region ?? homeRegion;
+    const role = roleName(String(group.inputs.serviceRoleArn));
+    usedRoles.add(role);
+    const canary = canaries.find((candidate) => candidate.deploymentGroup === group.inputs.deploymentGroupName && candidate.region === region);
+    if (!canary) continue;
+    const principal = `arn:aws:iam::${ACCOUNT}:role/${role}`;
+    const identityPolicies = rolePolicies(role);
+    const base = { principal, context: {}, identityPolicies };
+    const aliasArn = arn("lambda", region, `function:${canary.functionName}:${LIVE_ALIAS}`);
+    cases.push({ ...base, label: `${canary.deploymentGroup}: codedeploy.amazonaws.com assumes ${role}`, principal: "codedeploy.amazonaws.com", action: "sts:AssumeRole", resource: principal, identityPolicies: [], resourcePolicy: trustOf(role), expect: "Allowed" });
+    for (const action of ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"]) {
+      cases.push({ ...base, label: `${canary.deploymentGroup}: CodeDeploy ${action} on the live alias`, action, resource: aliasArn, expect: "Allowed" });
+    }
+    cases.push({ ...base, label: `${canary.deploymentGroup}: CodeDeploy cannot move another function's alias (refused)`, action: "lambda:UpdateAlias", resource: arn("lambda", region, `function:another-function:${LIVE_ALIAS}`), expect: "Denied" });
+    cases.push({ ...base, label: `${canary.deploymentGroup}: CodeDeploy invokes the hook`, action: "lambda:InvokeFunction", resource: arn("lambda", region, `function:${canary.hookFunctionName}`), expect: "Allowed" });
+    cases.push({ ...base, label: `${canary.deploymentGroup}: CodeDeploy invokes no other function (refused)`, action: "lambda:InvokeFunction", resource: arn("lambda", region, "function:another-function"), expect: "Denied" });
+    for (const alarm of ((group.inputs.alarmConfiguration as { alarms?: string[] } | undefined)?.alarms ?? [])) {
+      cases.push({ ...base, label: `${canary.deploymentGroup}: CodeDeploy polls alarm ${alarm}`, action: "cloudwatch:DescribeAlarms", resource: arn("cloudwatch", region, `alarm:${alarm}`), expect: "Allowed" });
+    }
+    for (const action of CODEDEPLOY_ACTIONS) need(role, action);
+  }
+
+  // Nothing more: every action a role's policies grant is one something in the stage needs.
+  const unneededGrants: string[] = [];
+  for (const record of ofType("aws:iam/rolePolicy:RolePolicy")) {
+    const role = String(record.inputs.role);
+    const wanted = needed.get(role) ?? new Set<string>();
+    for (const statement of parse(record.inputs.policy).Statement as Array<{ Action: string | string[] }>) {
+      for (const action of ([] as string[]).concat(statement.Action)) {
+        if (!wanted.has(action.toLowerCase())) {
+          unneededGrants.push(`${record.name} (role ${role}) grants ${action}, which no call of the stage needs`);
+        }
+      }
+    }
+  }
+  const unusedRoles = [...roles.keys()].filter((role) => !usedRoles.has(role));
+  return { cases, unneededGrants, untargetedCalls, unusedRoles };
+}

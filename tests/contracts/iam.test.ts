@@ -1,0 +1,151 @@
+/**
+ * IAM at the level of AWS's own reference: every policy document of every proven stage against
+ * the IAM Service Authorization Reference, and every access the stage depends on simulated
+ * against the synthesised policies (iam-simulate), with a refused neighbour next to each.
+ */
+import { expect } from "chai";
+import { actionExists, arnMatchesFormat, conditionKeyApplies, expandAction, policyDocumentProblems, resourceProblem } from "./iam";
+import { CALL_TARGETS, FUNCTION_NAMES, simulate, stageAccess, type AccessCase } from "./access";
+import { sdkCallsInSource, sdkCallsOf } from "./function-calls";
+import { planPolicies } from "./plan-policies";
+import { provenStages, synthOf } from "./stages";
+
+describe("contracts: IAM", function () {
+  this.timeout(120_000);
+
+  describe("the reference helpers (tests/contracts/iam.ts)", () => {
+    it("knows which actions exist, wildcards included", async () => {
+      expect(await actionExists("codedeploy:PutLifecycleEventHookExecutionStatus")).to.equal(true);
+      expect(await actionExists("codedeploy:PutLifecycleHookStatus")).to.equal(false);
+      expect(await actionExists("nosuchservice:Get")).to.equal(false);
+      expect(await expandAction("kms:GenerateDataKey*")).to.deep.equal(["kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext"]);
+    });
+
+    it("knows which condition keys apply to an action", async () => {
+      expect(await conditionKeyApplies("cloudwatch:PutMetricData", "cloudwatch:namespace")).to.equal(true);
+      expect(await conditionKeyApplies("sqs:SendMessage", "cloudwatch:namespace")).to.equal(false);
+      expect(await conditionKeyApplies("sns:Publish", "aws:SourceArn")).to.equal(true);
+      expect(await conditionKeyApplies("kms:Decrypt", "kms:ViaService")).to.equal(true);
+      expect(await conditionKeyApplies("sns:Publish", "aws:NoSuchKey")).to.equal(false);
+    });
+
+    it("matches resource ARNs, IAM wildcards included, to an action's resource types", async () => {
+      const logStream = "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}";
+      expect(arnMatchesFormat("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:*", logStream)).to.equal(true);
+      expect(arnMatchesFormat("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f", logStream)).to.equal(false);
+      expect(arnMatchesFormat("arn:aws:iam::123456789012:role/r", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}")).to.equal(true);
+      expect(await resourceProblem("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/ledger")).to.equal(undefined);
+      expect(await resourceProblem("dynamodb:PutItem", "arn:aws:sqs:us-east-1:123456789012:queue")).to.match(/^"arn:aws:sqs:us-east-1:123456789012:queue" is not an ARN of a resource type of dynamodb:PutItem/);
+      expect(await resourceProblem("codedeploy:PutLifecycleEventHookExecutionStatus", "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:a/b")).to.equal(
+        'codedeploy:PutLifecycleEventHookExecutionStatus supports no resource-level permissions: only "Resource": "*" grants it, so "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:a/b" grants nothing',
+      );
+    });
+
+    it("reports a document's unknown actions, foreign condition keys and unusable resources", async () => {
+      const problems = await policyDocumentProblems(
+        {
+          Statement: [
+            { Sid: "Typo", Effect: "Allow", Action: "dynamodb:PutItems", Resource: "*" },
+            { Sid: "Key", Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:q", Condition: { StringEquals: { "cloudwatch:namespace": "x" } } },
+            // The defect the hook policy had: a wildcard-only action on a deployment group ARN.
+            { Sid: "Report", Effect: "Allow", Action: ["codedeploy:PutLifecycleEventHookExecutionStatus", "codedeploy:GetDeployment"], Resource: "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:a/b" },
+          ],
+        },
+        "identity",
+        "doc",
+      );
+      expect(problems).to.deep.equal([
+        "doc statement Typo: dynamodb:PutItems names no action of the IAM Service Authorization Reference",
+        "doc statement Key: condition key cloudwatch:namespace does not apply to sqs:SendMessage",
+        'doc statement Report: codedeploy:PutLifecycleEventHookExecutionStatus supports no resource-level permissions: only "Resource": "*" grants it, so "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:a/b" grants nothing',
+      ]);
+    });
+  });
+
+  describe("the SDK calls of each function, read from its code", () => {
+    it("finds every function's calls", () => {
+      const calls = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, sdkCallsOf(name).map((call) => call.action)]));
+      expect(calls).to.deep.equal({
+        "canary-hook": ["codedeploy:GetApplicationRevision", "codedeploy:GetDeployment", "codedeploy:PutLifecycleEventHookExecutionStatus", "lambda:InvokeFunction"],
+        probe: ["cloudwatch:PutMetricData"],
+        recorder: ["dynamodb:DescribeTable", "dynamodb:PutItem"],
+      });
+    });
+
+    it("sees a call added to a function's code, named or through a namespace import", () => {
+      const source = [
+        'import { SendMessageCommand } from "@aws-sdk/client-sqs";',
+        'import * as cw from "@aws-sdk/client-cloudwatch";',
+        'import { PutCommand as Put } from "@aws-sdk/lib-dynamodb";',
+        "export const go = (c: any) => Promise.all([c.send(new SendMessageCommand({})), c.send(new cw.GetMetricDataCommand({})), c.send(new Put({}))]);",
+      ].join("\n");
+      expect(sdkCallsInSource("functions/x/y.ts", source).map((call) => call.action)).to.deep.equal(["sqs:SendMessage", "cloudwatch:GetMetricData", "dynamodb:PutItem"]);
+    });
+
+    it("names a target for every call of every function", () => {
+      const missing = FUNCTION_NAMES.flatMap((name) => sdkCallsOf(name).filter((call) => !CALL_TARGETS[name]?.[call.action]).map((call) => `${name}: ${call.action}`));
+      expect(missing).to.deep.equal([]);
+    });
+
+    it("every call is an action of the IAM reference", async () => {
+      const unknown = [];
+      for (const name of FUNCTION_NAMES) for (const call of sdkCallsOf(name)) if (!(await actionExists(call.action))) unknown.push(call.action);
+      expect(unknown).to.deep.equal([]);
+    });
+  });
+
+  for (const stage of provenStages()) {
+    describe(stage.label, () => {
+      const home = String(stage.config["aws:region"]);
+
+      it("every policy document uses real actions, condition keys that apply and resources of the right type", async () => {
+        const policies = planPolicies((await synthOf(stage)).records, home);
+        expect(policies.map((policy) => policy.kind)).to.include.members(["trust", "identity", "resource"]);
+        const problems = (await Promise.all(policies.map((policy) => policyDocumentProblems(policy.document, policy.kind, policy.where)))).flat();
+        expect(problems).to.deep.equal([]);
+      });
+
+      it("allows every access the stage depends on and refuses its neighbours (iam-simulate)", async () => {
+        const access = stageAccess(await synthOf(stage), home);
+        expect(access.untargetedCalls, "calls without a target").to.deep.equal([]);
+        expect(access.unusedRoles, "roles nothing uses").to.deep.equal([]);
+        expect(access.unneededGrants, "grants nothing needs").to.deep.equal([]);
+        const wrong: string[] = [];
+        for (const each of access.cases) {
+          const { result, errors } = await simulate(each);
+          const ok = each.expect === "Allowed" ? result === "Allowed" : result !== "Allowed" && result !== "error";
+          if (!ok) wrong.push(`${each.label}: expected ${each.expect}, got ${result}${errors ? ` (${errors})` : ""}`);
+        }
+        expect(wrong).to.deep.equal([]);
+        // Each kind of access is there to prove (not vacuously empty).
+        const labels = access.cases.map((each) => each.label).join("\n");
+        for (const expected of ["cloudwatch:PutMetricData", "dynamodb:PutItem", "codedeploy:PutLifecycleEventHookExecutionStatus", "CloudWatch publishes to the topic", "CloudWatch uses the topic's key", "EventBridge invokes", "EventBridge keeps undeliverable events", "SNS invokes", "SNS keeps undeliverable notifications", "Lambda keeps a failed invocation", "assumes", "CodeDeploy lambda:UpdateAlias"]) {
+          expect(labels, expected).to.include(expected);
+        }
+      });
+    });
+  }
+
+  describe("the simulation fails what it must", () => {
+    it("denies the hook's status report granted on its deployment group (the defect this issue fixed)", async () => {
+      const access: AccessCase = {
+        label: "old grant",
+        principal: "arn:aws:iam::123456789012:role/hook",
+        action: "codedeploy:PutLifecycleEventHookExecutionStatus",
+        resource: "*",
+        context: {},
+        identityPolicies: [{ name: "p", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["codedeploy:PutLifecycleEventHookExecutionStatus"], Resource: "arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:a/b" }] } }],
+        expect: "Allowed",
+      };
+      expect((await simulate(access)).result).to.equal("ImplicitlyDenied");
+    });
+
+    it("reports a call added to a function without a grant", async () => {
+      const stage = provenStages()[0];
+      const access = stageAccess(await synthOf(stage), String(stage.config["aws:region"]));
+      const probe = access.cases.find((each) => each.action === "cloudwatch:PutMetricData")!;
+      // The probe's role, asked for a call its code does not make today.
+      expect((await simulate({ ...probe, action: "cloudwatch:GetMetricData", context: {} })).result).to.equal("ImplicitlyDenied");
+    });
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Every request `pulumi up` would send for every stage file and every generated extreme stage,
+ * validated against AWS's service models and the documented limits no model carries.
+ */
+import { expect } from "chai";
+import { CONFIG_LIMITS } from "../../infra/config";
+import { TARGET_LIMITS } from "../../functions/common/targets";
+import type { SynthRecord } from "../../infra/synth";
+import { constraintProblems, modelProblems, operationConstraints } from "./aws-models";
+import { MODEL_OPERATIONS, RESOURCE_REQUESTS, requestsFor, UnmappedResourceError, type ModelService } from "./aws-requests";
+import { documentedLimitProblems, extendedStatisticProblem, resourcePolicyProblems } from "./documented-limits";
+import { EXTREME_STAGES, LONGEST_STAGE, provenStages, synthOf } from "./stages";
+
+function record(type: string, inputs: Record<string, unknown>, name = "r"): SynthRecord {
+  return { type, name, inputs, options: { protect: false, retainOnDelete: false, ignoreChanges: [], deleteBeforeReplace: false, dependsOn: [], parent: "" } };
+}
+
+describe("contracts: every planned request against AWS's service models", function () {
+  this.timeout(120_000);
+
+  for (const stage of provenStages()) {
+    describe(stage.label, () => {
+      it("synthesises, and every resource type maps to the requests that create it", async () => {
+        const { records } = await synthOf(stage);
+        expect(records.length).to.be.greaterThan(20);
+        expect(records.filter((each) => !(each.type in RESOURCE_REQUESTS)).map((each) => each.type)).to.deep.equal([]);
+      });
+
+      it("sends only requests AWS's models accept (required members, types, lengths, ranges, patterns, enums)", async () => {
+        const { records } = await synthOf(stage);
+        const problems = records.flatMap((each) => requestsFor(each).flatMap((request) => modelProblems(request).map((problem) => `${each.type} ${each.name}: ${problem}`)));
+        expect(problems).to.deep.equal([]);
+      });
+
+      it("stays within the documented limits no model carries", async () => {
+        expect(documentedLimitProblems((await synthOf(stage)).records)).to.deep.equal([]);
+      });
+    });
+  }
+
+  describe("the generated extremes reach the edges of the schema", () => {
+    it("longest: the longest URL and stage name, the most probe regions, an hourly schedule", async () => {
+      const { stage, config } = EXTREME_STAGES.longest;
+      const urls = (config["webhealth:targets"] as Array<{ url: string }>).map((target) => target.url);
+      expect(stage.length).to.equal(CONFIG_LIMITS.maxStageNameLength);
+      expect(stage).to.equal(LONGEST_STAGE);
+      expect(Math.max(...urls.map((url) => url.length))).to.equal(TARGET_LIMITS.maxUrlLength);
+      expect((config["webhealth:probeRegions"] as string[]).length).to.equal(CONFIG_LIMITS.maxProbeRegions);
+      // The stage synthesises the long URLs unchanged (already normalised), so the requests above carry them.
+      const alarm = (await synthOf(provenStages().find((each) => each.label === "extreme:longest")!)).records.find(
+        (each) => each.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && (each.inputs.dimensions as Record<string, string> | undefined)?.Url === urls[0],
+      );
+      expect(alarm, "an alarm on the longest URL").to.not.equal(undefined);
+    });
+
+    it("thousand: 1,000 targets in more than ten shards", async () => {
+      const { records } = await synthOf(provenStages().find((each) => each.label === "extreme:thousand")!);
+      expect((EXTREME_STAGES.thousand.config["webhealth:targets"] as unknown[]).length).to.equal(1000);
+      expect(records.filter((each) => each.type === "aws:cloudwatch/eventRule:EventRule").length).to.be.greaterThan(10);
+    });
+
+    it("unusual: a 7-minute schedule", () => {
+      expect(EXTREME_STAGES.unusual.config["webhealth:schedule"]).to.equal("rate(7 minutes)");
+    });
+  });
+
+  describe("the checks themselves", () => {
+    it("fails on a resource type the mapping does not know", () => {
+      expect(() => requestsFor(record("aws:s3/bucket:Bucket", {}, "logs"))).to.throw(UnmappedResourceError, "aws:s3/bucket:Bucket (logs) is not mapped");
+    });
+
+    it("has the model constraints of every operation the mapping produces", () => {
+      const missing = Object.entries(MODEL_OPERATIONS).flatMap(([service, { operations }]) =>
+        operations.filter((operation) => operationConstraints(service as ModelService, operation) === undefined).map((operation) => `${service}:${operation}`),
+      );
+      expect(missing).to.deep.equal([]);
+    });
+
+    it("reports what AWS's model refuses, member by member", () => {
+      const problems = modelProblems({
+        service: "monitoring",
+        operation: "PutMetricAlarm",
+        params: { AlarmName: "a", AlarmDescription: "d".repeat(1025), EvaluationPeriods: 0, ComparisonOperator: "Above", Dimensions: [{ Name: "Url", Value: "u".repeat(1025) }], Extra: true },
+      });
+      expect(problems).to.deep.equal([
+        "monitoring:PutMetricAlarm Unexpected key 'Extra' found in params",
+        "monitoring:PutMetricAlarm AlarmDescription: 1025 characters, above the model's maximum 1024",
+        'monitoring:PutMetricAlarm ComparisonOperator: "Above" is not one of GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold, LessThanLowerOrGreaterThanUpperThreshold, LessThanLowerThreshold, GreaterThanUpperThreshold',
+        "monitoring:PutMetricAlarm Dimensions[0].Value: 1025 characters, above the model's maximum 1024",
+        "monitoring:PutMetricAlarm EvaluationPeriods: 0, below the model's minimum 1",
+      ]);
+      expect(modelProblems({ service: "lambda", operation: "CreateFunction", params: { FunctionName: "f", Code: {} } })).to.deep.equal(["lambda:CreateFunction Missing required key 'Role' in params"]);
+    });
+
+    it("checks patterns and map keys", () => {
+      expect(constraintProblems("Name", "has space", { pattern: "^[a-z]+$" })).to.deep.equal(['Name: "has space" does not match the model\'s pattern ^[a-z]+$']);
+      const request = requestsFor(record("aws:sqs/queue:Queue", { name: "q", messageRetentionSeconds: 60 }))[0];
+      (request.params.Attributes as Record<string, string>).NotAnAttribute = "1";
+      expect(modelProblems(request)).to.deep.include('sqs:CreateQueue Attributes{NotAnAttribute}: "NotAnAttribute" is not one of All, Policy, VisibilityTimeout, MaximumMessageSize, MessageRetentionPeriod, ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible, CreatedTimestamp, LastModifiedTimestamp, QueueArn, ApproximateNumberOfMessagesDelayed, DelaySeconds, ReceiveMessageWaitTimeSeconds, RedrivePolicy, FifoQueue, ContentBasedDeduplication, KmsMasterKeyId, KmsDataKeyReusePeriodSeconds, DeduplicationScope, FifoThroughputLimit, RedriveAllowPolicy, SqsManagedSseEnabled');
+    });
+
+    it("accepts the extended statistics PutMetricAlarm documents and refuses others", () => {
+      const accepted = ["p90", "p99.9", "tm90", "IQM", "PR(5000000:20000000)", "PR(1500:5000000)", "TM(10%:90%)"];
+      expect(accepted.map((statistic) => extendedStatisticProblem(statistic))).to.deep.equal(accepted.map(() => undefined));
+      expect(["PR(:5000000)", "TM(:5000000)", "PR(9:1)", "TM(5%:95%)", "average"].map((statistic) => extendedStatisticProblem(statistic))).to.deep.equal([
+        "PR(:5000000): PR(n:m) needs both bounds, n below m",
+        "TM(:5000000) is not an ExtendedStatistic PutMetricAlarm documents",
+        "PR(9:1): PR(n:m) needs both bounds, n below m",
+        "TM(5%:95%) is not an ExtendedStatistic PutMetricAlarm documents",
+        "average is not an ExtendedStatistic PutMetricAlarm documents",
+      ]);
+    });
+
+    it("maps an input transformer and finds a template over 8,192 characters or naming no variable", () => {
+      const target = (inputTemplate: string) =>
+        record("aws:cloudwatch/eventTarget:EventTarget", { rule: "r", targetId: "t", arn: "arn:aws:lambda:us-east-1:1:function:f:live", inputTransformer: { inputPaths: { time: "$.time" }, inputTemplate } }, "target");
+      const [request] = requestsFor(target('{"time":<time>}'));
+      expect((request.params.Targets as Array<Record<string, unknown>>)[0].InputTransformer).to.deep.equal({ InputPathsMap: { time: "$.time" }, InputTemplate: '{"time":<time>}' });
+      expect(modelProblems(request)).to.deep.equal([]);
+      expect(documentedLimitProblems([target('{"time":<time>}'), target(`{"time":<time>,"x":"${"y".repeat(8200)}"}`), target('{"body":"<title>"}')])).to.deep.equal([
+        "aws:cloudwatch/eventTarget:EventTarget target: InputTemplate is 8222 characters, over 8192",
+        "aws:cloudwatch/eventTarget:EventTarget target: InputTemplate has <title>, which is no variable",
+      ]);
+    });
+
+    it("finds documented limits: a long description, too many alarms, a large environment, a crowded queue policy", () => {
+      const statement = (index: number) => ({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: "q", Condition: { ArnEquals: { "aws:SourceArn": [`a${index}`, `b${index}`] } } });
+      const problems = documentedLimitProblems([
+        record("aws:cloudwatch/metricAlarm:MetricAlarm", { name: "a", alarmDescription: "d".repeat(1100), evaluationPeriods: 1500, period: 60, comparisonOperator: "GreaterThanThreshold", threshold: 1 }, "alarm"),
+        record("aws:codedeploy/deploymentGroup:DeploymentGroup", { appName: "a", deploymentGroupName: "g", serviceRoleArn: "r", alarmConfiguration: { enabled: true, alarms: Array.from({ length: 11 }, (_, index) => `alarm-${index}`) } }, "group"),
+        record("aws:lambda/function:Function", { name: "f", role: "r", environment: { variables: { BIG: "x".repeat(4100) } } }, "fn"),
+        record("aws:sqs/queuePolicy:QueuePolicy", { queueUrl: "u", policy: JSON.stringify({ Statement: Array.from({ length: 6 }, (_, index) => statement(index)) }) }, "policy"),
+      ]);
+      expect(problems).to.deep.equal([
+        "aws:cloudwatch/metricAlarm:MetricAlarm alarm: period 60 x 1500 periods = 90000 s, over 86400 s",
+        "aws:cloudwatch/metricAlarm:MetricAlarm alarm: AlarmDescription is 1100 characters, over 1024",
+        "aws:codedeploy/deploymentGroup:DeploymentGroup group: 11 alarms, over 10",
+        "aws:lambda/function:Function fn: environment is 4110 bytes, over 4096",
+        "aws:sqs/queuePolicy:QueuePolicy policy: 12 condition values, over 10",
+      ]);
+      expect(resourcePolicyProblems("kms", "key", JSON.stringify({ Statement: [{ Sid: "x".repeat(33_000) }] }))).to.deep.equal(["key: the KMS policy is 33026 bytes, over 32768"]);
+    });
+  });
+});
