@@ -129,6 +129,21 @@ export const PROGRAM_ACTIONS: Record<string, readonly string[]> = {
   "aws:sns/topicSubscription:TopicSubscription": ["sns:Subscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"],
   "aws:sqs/queue:Queue": ["sqs:CreateQueue", "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:DeleteQueue", "sqs:ListQueueTags", "sqs:TagQueue", "sqs:UntagQueue"],
   "aws:sqs/queuePolicy:QueuePolicy": ["sqs:SetQueueAttributes", "sqs:GetQueueAttributes"],
+  // A stage's secrets (webhealth:secrets): SecureString parameters under the stage key, which SSM
+  // encrypts (PutParameter) and decrypts (the provider reads the value back) with the caller's KMS
+  // rights; the key policy lets IAM grant them through SSM only (infra/components/notifications.ts).
+  "aws:ssm/parameter:Parameter": [
+    "ssm:PutParameter",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:DescribeParameters",
+    "ssm:DeleteParameter",
+    "ssm:AddTagsToResource",
+    "ssm:RemoveTagsFromResource",
+    "ssm:ListTagsForResource",
+    "kms:Encrypt",
+    "kms:Decrypt",
+  ],
 };
 
 /**

@@ -2,7 +2,7 @@
  * Reads and checks the stack outputs (the contract in infra/outputs.ts) before the driver acts on
  * them: a missing or mistyped field fails with its path, never as an `undefined` deep in an AWS call.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CanaryFunctionOutput, HeartbeatOutput, SelfAlarmOutput, StackOutputs } from "../infra/outputs";
 import { validate, ValidationError } from "../functions/common/targets";
 import { DeployError, type DeployStack } from "./engine";

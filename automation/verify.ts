@@ -6,7 +6,7 @@ import { DescribeAlarmsCommand, GetMetricDataCommand, type CompositeAlarm, type 
 import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, PublishCommand, type Subscription } from "@aws-sdk/client-sns";
-import { z } from "zod";
+import * as z from "zod";
 import { HUMAN_FILTER_POLICY, HUMAN_FILTER_POLICY_SCOPE, HUMAN_PROTOCOLS, TEST_NOTIFICATION, type SelfTestReport } from "../functions/common/contract";
 import { LEDGER_ATTRIBUTES } from "../functions/common/ledger";
 import { DEFAULT_NAMESPACE, DIMENSIONS, PROBE_METRICS } from "../functions/common/metrics";

@@ -2,23 +2,28 @@
  * The benchmark's endpoint, run in its own process so that serving does not share the probe's
  * event loop: `/delay/<ms>` answers after a known delay, over HTTP and (given a certificate in
  * BENCH_TLS_KEY / BENCH_TLS_CERT) HTTPS. It reports its ports, and on request the most requests
- * it has had in flight at once, over IPC.
+ * it has had in flight at once and its own lag (how late its timers fired), over IPC.
  */
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 
 let inFlight = 0;
 let maxInFlight = 0;
+/** How much later than asked each delayed answer was written: the server's share of any timing error. */
+let lags: number[] = [];
 const BODY = Buffer.from("benchmark body\n");
 
 const handle: http.RequestListener = (request, response) => {
+  const arrived = performance.now();
   inFlight += 1;
   maxInFlight = Math.max(maxInFlight, inFlight);
   response.on("close", () => (inFlight -= 1));
   const match = /^\/delay\/(\d+)/.exec(request.url ?? "");
   const delay = match ? Number(match[1]) : 0;
   setTimeout(() => {
+    lags.push(performance.now() - arrived - delay);
     response.writeHead(200, { "content-type": "text/plain", "content-length": BODY.length });
     response.end(BODY);
   }, delay);
@@ -35,9 +40,10 @@ const listening = servers.map(
 Promise.all(listening).then(([port, tlsPort]) => process.send?.({ port, tlsPort }));
 
 process.on("message", (message: { command: string }) => {
-  if (message.command === "stats") process.send?.({ maxInFlight });
+  if (message.command === "stats") process.send?.({ maxInFlight, lags });
   if (message.command === "reset") {
     maxInFlight = 0;
+    lags = [];
     process.send?.({ reset: true });
   }
   if (message.command === "stop") {

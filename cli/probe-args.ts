@@ -1,29 +1,40 @@
 /** `npm run probe` options and targets: parsed and validated before anything is probed. */
-import * as fs from "node:fs";
-import { readConfigValue } from "../infra/config";
+import { CONFIG_DEFAULTS, readConfigValue } from "../infra/config";
 import { PROJECT_ROOT, readStackConfig, StackFileError } from "../infra/stack-files";
-import { parseTargets, TARGET_LIMITS, TargetSchema, validate, ValidationError, type Target } from "../functions/common/targets";
+import { isSecretName, secretEnvVarName, SECRET_NAME_RULE } from "../functions/common/secrets";
+import { parseTargets, secretReferences, TARGET_LIMITS, TargetSchema, validate, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../functions/probe/run";
-import { parseCommandLine, UsageError } from "./usage";
+import type { WarningThresholds } from "../functions/probe/warnings";
+import { parseCommandLine, readTextFile, UsageError } from "./usage";
 
-export const USAGE = `Usage: npm run probe -- [--stack <stage>] [--targets <file.json>] [--json] [--timeout <ms>] [--concurrency <n>] [--publish] [url ...]
+const MAX_CERTIFICATE_DAYS = 365;
+
+export const USAGE = `Usage: npm run probe -- [--stack <stage>] [--targets <file.json>] [--secrets <file.json>] [--json] [--strict]
+                      [--timeout <ms>] [--concurrency <n>] [--certificate-days <n>] [--publish] [url ...]
 
 Probes each target once and prints a table (or, with --json, one JSON object per target per line).
-  --stack <stage>        probe the targets of Pulumi.<stage>.yaml (config key webhealth:targets)
-  --targets <file.json>  probe the targets in a JSON file (a list of targets, same schema)
-  --json                 one JSON line per target, in input order
-  --timeout <ms>         timeout for every target (${TARGET_LIMITS.minTimeoutMs}-${TARGET_LIMITS.maxTimeoutMs}), overriding theirs
-  --concurrency <n>      targets probed at once (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})
-  --publish              publish the metrics to CloudWatch, like the probe Lambda
-  -h, --help             this help
-Exit status: 0 every target ok, 1 any target not ok, 2 bad input (nothing probed).`;
+  --stack <stage>          probe the targets of Pulumi.<stage>.yaml (config key webhealth:targets)
+  --targets <file.json>    probe the targets in a JSON file (a list of targets, same schema)
+  --secrets <file.json>    values of the secrets targets name: a JSON object of name -> value; without it
+                           (or for a name it lacks) WEBHEALTH_SECRET_<NAME> is read from the environment
+  --json                   one JSON line per target, in input order
+  --strict                 a warning (SLOW, CERTIFICATE) counts as not ok for the exit status
+  --timeout <ms>           timeout for every target (${TARGET_LIMITS.minTimeoutMs}-${TARGET_LIMITS.maxTimeoutMs}), overriding theirs
+  --concurrency <n>        targets probed at once (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})
+  --certificate-days <n>   warn CERTIFICATE below n days (1-${MAX_CERTIFICATE_DAYS}; default the stack's alarms.certificateDays, else ${CONFIG_DEFAULTS.alarms.certificateDays})
+  --publish                publish the metrics to CloudWatch, like the probe Lambda
+  -h, --help               this help
+Exit status: 0 every target ok, 1 any target not ok (with --strict: or warned), 2 bad input (nothing probed).`;
 
 export interface CliOptions {
   stack?: string;
   targetsFile?: string;
+  secretsFile?: string;
   json: boolean;
+  strict: boolean;
   timeoutMs?: number;
   concurrency: number;
+  certificateDays?: number;
   publish: boolean;
   urls: string[];
   help: boolean;
@@ -44,9 +55,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
     options: {
       stack: { type: "string" },
       targets: { type: "string" },
+      secrets: { type: "string" },
       json: { type: "boolean", default: false },
+      strict: { type: "boolean", default: false },
       timeout: { type: "string" },
       concurrency: { type: "string" },
+      "certificate-days": { type: "string" },
       publish: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -54,9 +68,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
   return {
     stack: values.stack,
     targetsFile: values.targets,
+    secretsFile: values.secrets,
     json: values.json ?? false,
+    strict: values.strict ?? false,
     timeoutMs: values.timeout === undefined ? undefined : wholeNumber("--timeout", values.timeout, TARGET_LIMITS.minTimeoutMs, TARGET_LIMITS.maxTimeoutMs),
     concurrency: values.concurrency === undefined ? DEFAULT_CONCURRENCY : wholeNumber("--concurrency", values.concurrency, 1, MAX_CONCURRENCY),
+    certificateDays: values["certificate-days"] === undefined ? undefined : wholeNumber("--certificate-days", values["certificate-days"], 1, MAX_CERTIFICATE_DAYS),
     publish: values.publish ?? false,
     urls: positionals,
     help: values.help ?? false,
@@ -73,6 +90,15 @@ export interface LoadedTargets {
   targets: Target[];
   /** The `aws:region` of the stack, when --stack was given and sets one. */
   stackRegion?: string;
+  /** The thresholds warnings judge by: the stack's alarm settings (or the defaults), then the options. */
+  thresholds: WarningThresholds;
+}
+
+/** `webhealth:alarms.<key>` of the stack when it is a whole number in range, else undefined (config validation reports it). */
+function stackAlarmSetting(config: Record<string, unknown> | undefined, key: "certificateDays" | "defaultLatencyMs", max: number): number | undefined {
+  const alarms = readConfigValue("alarms", config?.["webhealth:alarms"]);
+  const value = typeof alarms === "object" && alarms !== null ? (alarms as Record<string, unknown>)[key] : undefined;
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= max ? value : undefined;
 }
 
 export const STACK_TARGETS_KEY = "webhealth:targets";
@@ -81,8 +107,8 @@ export const STACK_TARGETS_KEY = "webhealth:targets";
 export function loadTargets(options: CliOptions, root = PROJECT_ROOT): LoadedTargets {
   const targets: Target[] = [];
   let stackRegion: string | undefined;
+  let config: Record<string, unknown> | undefined;
   if (options.stack !== undefined) {
-    let config: Record<string, unknown>;
     try {
       config = readStackConfig(options.stack, root);
     } catch (error) {
@@ -101,7 +127,7 @@ export function loadTargets(options: CliOptions, root = PROJECT_ROOT): LoadedTar
     const file = options.targetsFile;
     let text: string;
     try {
-      text = fs.readFileSync(file, "utf8");
+      text = readTextFile(file);
     } catch (error) {
       throw new UsageError(`--targets ${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
@@ -127,10 +153,65 @@ export function loadTargets(options: CliOptions, root = PROJECT_ROOT): LoadedTar
   }
   if (targets.length === 0) throw new UsageError("no targets: give --stack <stage>, --targets <file.json> or URLs (see --help)");
   const withTimeout = options.timeoutMs === undefined ? targets : targets.map((target) => ({ ...target, timeoutMs: options.timeoutMs }));
+  let combined: Target[];
   try {
     // Each source is valid on its own; together their URLs must still be unique.
-    return { targets: parseTargets(withTimeout, "targets"), stackRegion };
+    combined = parseTargets(withTimeout, "targets");
   } catch (error) {
     rethrowWithSource(error, "the combined target list (stack, then file, then URLs)");
   }
+  const thresholds: WarningThresholds = {
+    certificateDays: options.certificateDays ?? stackAlarmSetting(config, "certificateDays", MAX_CERTIFICATE_DAYS) ?? CONFIG_DEFAULTS.alarms.certificateDays,
+    defaultLatencyMs: stackAlarmSetting(config, "defaultLatencyMs", 600_000) ?? CONFIG_DEFAULTS.alarms.defaultLatencyMs,
+  };
+  return { targets: combined, stackRegion, thresholds };
+}
+
+/** The `--secrets` file: a JSON object of secret name -> value. Messages name the file and the key, never a value. */
+export function readSecretsFile(file: string): Map<string, string> {
+  let text: string;
+  try {
+    text = readTextFile(file);
+  } catch (error) {
+    throw new UsageError(`--secrets ${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the text around the error, which may be a secret.
+    throw new UsageError(`--secrets ${file}: not valid JSON`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`--secrets ${file}: must be a JSON object of secret names to values`);
+  const secrets = new Map<string, string>();
+  const problems: string[] = [];
+  for (const [name, secret] of Object.entries(value)) {
+    if (!isSecretName(name)) problems.push(`--secrets ${file}: ${JSON.stringify(name)}: must be ${SECRET_NAME_RULE}`);
+    else if (typeof secret !== "string") problems.push(`--secrets ${file}: ${name}: must be a string`);
+    else secrets.set(name, secret);
+  }
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  return secrets;
+}
+
+/**
+ * The value of every secret the targets name: from the --secrets file when it has the name, else from
+ * WEBHEALTH_SECRET_<NAME>. A secret found in neither is bad input naming the target and the secret.
+ */
+export function resolveLocalSecrets(targets: readonly Target[], fromFile: ReadonlyMap<string, string> | undefined, env: NodeJS.ProcessEnv): Map<string, string> {
+  const resolved = new Map<string, string>();
+  const problems: string[] = [];
+  targets.forEach((target, index) => {
+    for (const { name, header } of secretReferences(target)) {
+      const value = fromFile?.get(name) ?? env[secretEnvVarName(name)];
+      if (value !== undefined) resolved.set(name, value);
+      else {
+        problems.push(
+          `targets[${index}] (${target.name ?? target.url}): request.headers.${header}: secret "${name}" is not set: set ${secretEnvVarName(name)}${fromFile ? " or add it to the --secrets file" : " or give it in --secrets <file.json>"}`,
+        );
+      }
+    }
+  });
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  return resolved;
 }

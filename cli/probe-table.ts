@@ -6,6 +6,7 @@ const ms = (value: number | null) => (value === null ? "-" : value.toFixed(1));
 
 const COLUMNS: Array<{ title: string; cell: (result: ProbeResult) => string; right?: boolean }> = [
   { title: "URL", cell: (r) => r.url },
+  { title: "NAME", cell: (r) => r.name ?? "-" },
   { title: "OK", cell: (r) => (r.skipped ? "skip" : r.ok ? "yes" : "NO") },
   { title: "STATUS", cell: (r) => (r.status === null ? "-" : String(r.status)), right: true },
   { title: "TOTAL", cell: (r) => ms(r.timings.totalMs), right: true },
@@ -15,6 +16,9 @@ const COLUMNS: Array<{ title: string; cell: (result: ProbeResult) => string; rig
   { title: "TTFB", cell: (r) => ms(r.timings.ttfbMs), right: true },
   { title: "TRANSFER", cell: (r) => ms(r.timings.transferMs), right: true },
   { title: "CERT DAYS", cell: (r) => (r.tls ? String(r.tls.daysRemaining) : "-"), right: true },
+  { title: "REDIRECTS", cell: (r) => String(r.redirects), right: true },
+  { title: "ATTEMPTS", cell: (r) => String(r.attempts), right: true },
+  { title: "WARNINGS", cell: (r) => (r.warnings.length > 0 ? r.warnings.join(",") : "-") },
   { title: "ERROR", cell: (r) => (r.error ? `${r.error.code}: ${r.error.message.split("\n")[0]}` : "") },
 ];
 
@@ -32,6 +36,9 @@ export function formatTable(results: readonly ProbeResult[], loopDelay: EventLoo
       .trimEnd();
   const ok = results.filter((result) => result.ok).length;
   const skipped = results.filter((result) => result.skipped).length;
-  const tally = `${results.length} target${results.length === 1 ? "" : "s"}: ${ok} ok, ${results.length - ok - skipped} not ok${skipped ? `, ${skipped} skipped` : ""} (times in ms; event-loop delay p99 ${loopDelay.p99Ms.toFixed(1)})`;
+  const warned = results.filter((result) => result.warnings.length > 0).length;
+  const tally =
+    `${results.length} target${results.length === 1 ? "" : "s"}: ${ok} ok, ${results.length - ok - skipped} not ok${skipped ? `, ${skipped} skipped` : ""}` +
+    `${warned ? `, ${warned} with warnings` : ""} (times in ms; event-loop delay p99 ${loopDelay.p99Ms.toFixed(1)})`;
   return [line(COLUMNS.map((column) => column.title)), ...rows.map(line), tally].join("\n") + "\n";
 }

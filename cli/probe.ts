@@ -1,6 +1,7 @@
 /**
- * `npm run probe -- [--stack <stage>] [--targets <file.json>] [--json] [--timeout <ms>]
- *  [--concurrency <n>] [--publish] [url ...]`: the probe engine on this machine.
+ * `npm run probe -- [--stack <stage>] [--targets <file.json>] [--secrets <file.json>] [--json]
+ *  [--strict] [--timeout <ms>] [--concurrency <n>] [--certificate-days <n>] [--publish] [url ...]`:
+ *  the probe engine on this machine.
  */
 import { createCloudWatchClient } from "../functions/probe/index";
 import { publishDatums, targetDatums } from "../functions/probe/publish";
@@ -9,7 +10,7 @@ import { readProbeSettings } from "../functions/probe/settings";
 import { PROBE_ENV } from "../functions/common/contract";
 import { ValidationError } from "../functions/common/targets";
 import { PROJECT_ROOT } from "../infra/stack-files";
-import { loadTargets, parseCliArgs, USAGE } from "./probe-args";
+import { loadTargets, parseCliArgs, readSecretsFile, resolveLocalSecrets, USAGE } from "./probe-args";
 import { UsageError } from "./usage";
 import { formatTable } from "./probe-table";
 
@@ -27,7 +28,7 @@ export const EXIT = { ok: 0, notOk: 1, badInput: 2 } as const;
 
 /** Runs the CLI and resolves to its exit status; never calls process.exit, so piped output drains. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let options, loaded, settings, region;
+  let options, loaded, settings, region, secrets;
   try {
     options = parseCliArgs(argv);
     if (options.help) {
@@ -35,6 +36,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     loaded = loadTargets(options, io.root);
+    secrets = resolveLocalSecrets(loaded.targets, options.secretsFile === undefined ? undefined : readSecretsFile(options.secretsFile), io.env);
     // Publishing settings are checked before anything is probed, like every other input.
     settings = options.publish ? readProbeSettings(io.env) : undefined;
     // An explicit METRICS_REGION wins, then the stack's home region, then the ambient AWS_REGION.
@@ -48,9 +50,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
 
-  const { results, eventLoopDelay } = await probeAll(loaded.targets, { ...io.engine, concurrency: options.concurrency });
+  const progress = isTerminal(io.stderr) ? progressLine(io.stderr) : undefined;
+  const { results, eventLoopDelay } = await probeAll(loaded.targets, {
+    ...io.engine,
+    concurrency: options.concurrency,
+    secrets,
+    warnings: loaded.thresholds,
+    onProgress: progress?.update,
+  });
+  progress?.clear();
   io.stdout.write(options.json ? results.map((result) => JSON.stringify(result) + "\n").join("") : formatTable(results, eventLoopDelay));
-  const allOk = results.every((result) => result.ok);
+  const allOk = results.every((result) => result.ok && !(options.strict && result.warnings.length > 0));
 
   if (settings) {
     const timestamp = new Date();
@@ -68,6 +78,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
   }
   return allOk ? EXIT.ok : EXIT.notOk;
+}
+
+function isTerminal(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}
+
+/** Redraws at most every this many ms: a terminal need not repaint for each of 1,000 fast targets. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/** `probing: 12 of 400 targets done` on one stderr line, redrawn in place and erased at the end. */
+export function progressLine(stream: NodeJS.WritableStream, now: () => number = () => performance.now()) {
+  let last = -Infinity;
+  let drawn = false;
+  return {
+    update(done: number, total: number) {
+      if (done < total && now() - last < PROGRESS_INTERVAL_MS) return;
+      last = now();
+      drawn = true;
+      stream.write(`\rprobing: ${done} of ${total} target${total === 1 ? "" : "s"} done\x1b[K`);
+    },
+    clear() {
+      if (drawn) stream.write("\r\x1b[K");
+    },
+  };
 }
 
 if (require.main === module) {

@@ -3,8 +3,8 @@
  * once with zod, defaults applied here and nowhere else. Errors name the key and the reason the
  * same way the target schema does: `webhealth:targets[2].url: must be http or https`.
  */
-import { z } from "zod";
-import { describeIssues, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
+import * as z from "zod";
+import { describeIssues, secretReferences, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE, MAX_LATENCY_THRESHOLD_MS } from "../functions/common/metrics";
 import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
@@ -58,7 +58,10 @@ export const CONFIG_DEFAULTS = {
   /** Off: every phase of every check is in the probe's log line; the metrics are for alarming on a phase. */
   phaseMetrics: false,
   probeConcurrency: 32,
-  probeMemoryMb: 256,
+  /** Lambda's CPU share follows memory (1,769 MB = 1 vCPU). `npm run bench:probe` (section 5) held the
+   * probe to each size's share under 400 targets at concurrency 50: at 256 MB the timing error's p99
+   * was 91 ms and the run 1.46x its ideal time, at 512 MB 16 ms and 1.18x, no better above. */
+  probeMemoryMb: 512,
   deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce",
   ledgerRetentionDays: 400,
   logRetentionDays: 30,
@@ -368,6 +371,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
       problems.push(`${KEY_PREFIX}targets[${index}].latencyMs: must be at most ${MAX_LATENCY_THRESHOLD_MS} (a check is cut off long before)`);
     }
   });
+  problems.push(...secretReferenceProblems(value.targets, value.secrets));
   const timeoutMs = probeTimeoutSeconds(periodSeconds) * 1000;
   problems.push(...shardProblems(value.targets, { concurrency: value.probeConcurrency, timeoutMs }, `${KEY_PREFIX}targets`));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -398,6 +402,18 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
   const quotas = quotaProblems(config, planStage(config));
   if (quotas.length > 0) throw new ConfigError(quotas);
   return config;
+}
+
+/** Every secret a target names must be in `webhealth:secrets`: the probe could never send it otherwise. */
+function secretReferenceProblems(targets: readonly Target[], secrets: Readonly<Record<string, SecretText>>): string[] {
+  return targets.flatMap((target, index) =>
+    secretReferences(target)
+      .filter(({ name }) => !Object.hasOwn(secrets, name))
+      .map(
+        ({ name, header }) =>
+          `${KEY_PREFIX}targets[${index}].request.headers.${header}: secret "${name}" is not in ${SECRETS_KEY} (target ${target.name ?? target.url}); set it with pulumi config set --secret --path '${SECRETS_KEY}.${name}' <value>`,
+      ),
+  );
 }
 
 /** `webhealth.targets[2].url: ...` (from formatPath) reads `webhealth:targets[2].url: ...` in Pulumi's notation. */

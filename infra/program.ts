@@ -14,7 +14,9 @@ import { CanaryFunction } from "./components/canary-function";
 import { Dashboard } from "./components/dashboard";
 import { AlarmLedger } from "./components/ledger";
 import { Notifications } from "./components/notifications";
-import { ProbeRegion } from "./components/probes";
+import { ProbeRegion, type ProbeSecretAccess } from "./components/probes";
+import { StageSecrets } from "./components/secrets";
+import { secretParameterName } from "../functions/common/secrets";
 import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
 import { dashboardUsage } from "./plan/dashboard";
 import { alarmNamePrefix } from "./plan/names";
@@ -24,17 +26,20 @@ import { ALARM_MEASURES } from "./plan/alarms";
 /** The functions the program deploys, bundled by scripts/bundle.ts from functions/<name>/index.ts. */
 export type FunctionName = "probe" | "recorder" | "canary-hook";
 
-const bundles = new Map<FunctionName, string>();
+const bundles = new Map<FunctionName, { code: string; files: Record<string, string> }>();
 
-/** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`). A process
- * bundles each function once: the sources do not change while it runs. */
+/** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`, plus its side
+ * modules under `node_modules/`). A process bundles each function once: the sources do not change while it runs. */
 export function functionArchive(name: FunctionName): pulumi.asset.AssetArchive {
-  let code = bundles.get(name);
-  if (code === undefined) {
-    code = bundleFunction(name).code;
-    bundles.set(name, code);
+  let bundle = bundles.get(name);
+  if (bundle === undefined) {
+    const { code, files } = bundleFunction(name);
+    bundle = { code, files };
+    bundles.set(name, bundle);
   }
-  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(code) });
+  const assets: Record<string, pulumi.asset.StringAsset> = { "index.js": new pulumi.asset.StringAsset(bundle.code) };
+  for (const [file, content] of Object.entries(bundle.files)) assets[file] = new pulumi.asset.StringAsset(content);
+  return new pulumi.asset.AssetArchive(assets);
 }
 
 /**
@@ -112,9 +117,20 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
       partition,
       statefulOptions,
       keyDeletionWindowDays: keyDeletionWindowDays(config.protectData),
+      keyEncryptsSecrets: plan.secrets.parameters.length > 0,
     },
     { provider: home },
   );
+  const secrets = new StageSecrets("secrets", { plan: plan.secrets, values: config.secrets, keyArn: notifications.key.arn, stage: config.stage }, { provider: home });
+  const probeSecrets: ProbeSecretAccess | undefined =
+    plan.secrets.probeSecrets.length === 0
+      ? undefined
+      : {
+          parameterArns: plan.secrets.probeSecrets.map((name) => pulumi.interpolate`arn:${partition}:ssm:${config.homeRegion}:${accountId}:parameter${secretParameterName(config.stage, name)}`),
+          keyArn: notifications.key.arn,
+          parameterPath: plan.secrets.parameterPath,
+          region: config.homeRegion,
+        };
   const ledger = new AlarmLedger(
     "ledger",
     {
@@ -135,8 +151,9 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
     (probePlan) =>
       new ProbeRegion(
         probePlan.role,
-        { config, plan: probePlan, shards: plan.shards, prefix: plan.prefix, code: probeCode, hookCode, accountId, partition },
-        { provider: providerFor(probePlan.region) },
+        { config, secrets: probeSecrets, plan: probePlan, shards: plan.shards, prefix: plan.prefix, code: probeCode, hookCode, accountId, partition },
+        // The parameters exist before any probe version that reads them.
+        { provider: providerFor(probePlan.region), dependsOn: [secrets] },
       ),
   );
   const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });

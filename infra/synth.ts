@@ -136,6 +136,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
       return { name: physical, arn: arn("dynamodb", `table/${physical}`) };
     case "aws:sqs/queue:Queue":
       return { name: physical, arn: arn("sqs", physical), url: `https://sqs.${region}.amazonaws.com/${account}/${physical}` };
+    case "aws:ssm/parameter:Parameter":
+      return { name: physical, arn: arn("ssm", `parameter${physical}`) };
     case "aws:kms/key:Key": {
       const keyId = crypto.createHash("sha256").update(name).digest("hex").slice(0, 32);
       return { keyId, arn: arn("kms", `key/${keyId}`) };

@@ -16,4 +16,9 @@ for (const name of names) {
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, "index.js"), bundle.code);
   console.log(`${name.padEnd(16)} ${(bundle.sizeBytes / 1024).toFixed(1).padStart(8)} KiB  dist/functions/${name}/index.js`);
+  for (const [file, content] of Object.entries(bundle.files)) {
+    fs.mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
+    fs.writeFileSync(path.join(outDir, file), content);
+    console.log(`${"".padEnd(16)} ${(Buffer.byteLength(content) / 1024).toFixed(1).padStart(8)} KiB  dist/functions/${name}/${file} (loaded only when needed)`);
+  }
 }

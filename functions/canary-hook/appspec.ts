@@ -4,8 +4,8 @@
  * https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-resources.html
  */
 import * as yaml from "js-yaml";
-import { z } from "zod";
-import { validate, ValidationError } from "../common/targets";
+import * as z from "zod/mini";
+import { validate, ValidationError } from "../common/schema-kit";
 
 /** The one function a Lambda deployment shifts. */
 export interface LambdaDeploymentTarget {
@@ -18,13 +18,14 @@ export interface LambdaDeploymentTarget {
 }
 
 /** A published version: digits only (YAML may give it as a number). `$LATEST` cannot be deployed. */
-const version = z
-  .union([z.string().regex(/^[1-9]\d*$/, { error: "must be a published version number" }), z.number().int().positive()], {
+const version = z.pipe(
+  z.union([z.string().check(z.regex(/^[1-9]\d*$/, { error: "must be a published version number" })), z.int().check(z.positive())], {
     error: (issue) => (issue.input === undefined ? "is required" : "must be a published version number"),
-  })
-  .transform(String);
+  }),
+  z.transform(String),
+);
 
-const required = z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") }).min(1, { error: "must not be empty" });
+const required = z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") }).check(z.minLength(1, { error: "must not be empty" }));
 
 const LambdaResourceSchema = z.object({
   Type: z.literal("AWS::Lambda::Function", { error: 'must be "AWS::Lambda::Function"' }),
@@ -40,7 +41,7 @@ const AppSpecSchema = z.object(
       .array(z.record(z.string(), LambdaResourceSchema, { error: "must be an object of resource names to resources" }), {
         error: (issue) => (issue.input === undefined ? "is required" : "must be a list"),
       })
-      .min(1, { error: "must name the Lambda function to deploy" }),
+      .check(z.minLength(1, { error: "must name the Lambda function to deploy" })),
   },
   { error: "must be an object" },
 );

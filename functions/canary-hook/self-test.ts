@@ -2,9 +2,9 @@
  * The self-test exchange between the hook and the version under test: the event the hook sends
  * (from `SELF_TEST_EVENT`) and the judgement of what came back. Pure: values in, values out.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { HOOK_ENV, SelfTestReport } from "../common/contract";
-import { validate, ValidationError } from "../common/targets";
+import { validate, ValidationError } from "../common/schema-kit";
 
 /** The event must be a self-test: a plain event would make the new version do real work. */
 const SelfTestEventSchema = z.looseObject(
@@ -35,7 +35,7 @@ const SelfTestReportSchema = z.object({
     z.object({
       name: z.string({ error: "must be a string" }),
       passed: z.boolean({ error: "must be a boolean" }),
-      detail: z.string({ error: "must be a string" }).optional(),
+      detail: z.optional(z.string({ error: "must be a string" })),
     }),
     { error: (issue) => (issue.input === undefined ? "is required" : "must be a list") },
   ),

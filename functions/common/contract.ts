@@ -15,6 +15,14 @@ export const PROBE_ENV = {
   phaseMetrics: "PHASE_METRICS",
   /** Targets probed at once inside one invocation. */
   concurrency: "PROBE_CONCURRENCY",
+  /** The SSM path of the stage's secret parameters (`/webhealth/<stage>/secrets/`); unset when the stage has none. */
+  secretsPath: "SECRETS_PARAMETER_PATH",
+  /** The region of those parameters (the home region, where the stage's KMS key is). */
+  secretsRegion: "SECRETS_REGION",
+  /** The certificate alarm's threshold in days: a result warns CERTIFICATE below it. */
+  certificateDays: "CERTIFICATE_WARNING_DAYS",
+  /** The latency alarm's threshold for targets without `latencyMs`: a result warns SLOW above it. */
+  defaultLatencyMs: "DEFAULT_LATENCY_MS",
 } as const;
 
 /** Environment variables the Pulumi program sets on the recorder function. */

@@ -33,10 +33,10 @@ export interface ProbeResultLogLine {
   tls: { daysRemaining: number; validTo: string; issuer: string } | null;
   redirects: number;
   attempts: number;
+  /** What the stage's alarms would object to in this check (`SLOW`, `CERTIFICATE`); empty when none. */
+  warnings: string[];
   /** Present (true) only for a target the deadline left no time for. */
   skipped?: true;
-  /** Present when the probe noted something short of a failure (added by the engine). */
-  warnings?: unknown[];
 }
 
 /** The log group Lambda writes the probe's lines to in its region. */

@@ -75,3 +75,20 @@ export class SecretText {
     return REDACTED;
   }
 }
+
+/** A secret name is valid (SECRET_NAME_PATTERN). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME_PATTERN.test(name);
+}
+
+/**
+ * `text` with every occurrence of each value replaced by REDACTED, longest value first (so a value
+ * inside another is covered too). For text that came from elsewhere and may quote a secret that was
+ * sent: a server echoing a token in its body, in a redirect URL, in an error.
+ */
+export function redactValues(text: string, values: Iterable<string>): string {
+  const ordered = [...new Set(values)].filter((value) => value.length > 0).sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const value of ordered) out = out.split(value).join(REDACTED);
+  return out;
+}

@@ -1,12 +1,9 @@
-/** The probe Lambda's event: the EventBridge rule's constant input, or a self-test request. */
-import { z } from "zod";
+/** The probe Lambda's event: the EventBridge rule's input (targets and the scheduled time), or a self-test request. */
+import * as z from "zod/mini";
+import { wholeNumberType } from "../common/schema-kit";
 import { TargetListSchema, validate, type Target } from "../common/targets";
 
-const wholeNumber = (min: number) =>
-  z
-    .number({ error: (issue) => (issue.input === undefined ? "is required" : "must be a number") })
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` });
+const wholeNumber = (min: number) => wholeNumberType().check(z.minimum(min, { error: `must be at least ${min}` }));
 
 /**
  * Which slice of the stage's targets this event carries, for logs and the summary. It does not
@@ -15,32 +12,34 @@ const wholeNumber = (min: number) =>
  */
 const ShardSchema = z
   .strictObject({ index: wholeNumber(0), count: wholeNumber(1) }, { error: "must be an object { index, count }" })
-  .refine((shard) => shard.index < shard.count, { path: ["index"], error: "must be less than shard.count" });
+  .check(z.refine((shard) => shard.index < shard.count, { path: ["index"], error: "must be less than shard.count" }));
 
 /**
  * The scheduled time of the run: the EventBridge event's `time`, which the rule's input
  * transformer puts into the constant input (infra/components/probes.ts). ISO 8601 in UTC, as
  * EventBridge writes it (`2026-11-26T10:03:00Z`).
  */
-const ScheduledTimeSchema = z
-  .string({ error: "must be an ISO 8601 time" })
-  .refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)), {
+const ScheduledTimeSchema = z.string({ error: "must be an ISO 8601 time" }).check(
+  z.refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)), {
     error: "must be an ISO 8601 time like 2026-11-26T10:03:00Z",
-  });
+  }),
+);
 
 const ProbeEventSchema = z
   .strictObject(
     {
-      targets: TargetListSchema.optional(),
-      shard: ShardSchema.optional(),
-      time: ScheduledTimeSchema.optional(),
-      selfTest: z.boolean({ error: "must be true or false" }).optional(),
+      targets: z.optional(TargetListSchema),
+      shard: z.optional(ShardSchema),
+      time: z.optional(ScheduledTimeSchema),
+      selfTest: z.optional(z.boolean({ error: "must be true or false" })),
     },
     { error: "must be an object" },
   )
-  .superRefine((event, ctx) => {
-    if (!event.selfTest && event.targets === undefined) ctx.addIssue({ code: "custom", path: ["targets"], message: "is required" });
-  });
+  .check(
+    z.superRefine((event, ctx) => {
+      if (!event.selfTest && event.targets === undefined) ctx.addIssue({ code: "custom", path: ["targets"], message: "is required" });
+    }),
+  );
 
 export interface ProbeEvent {
   targets?: Target[];

@@ -1,17 +1,19 @@
 /**
  * One HTTP request/response on a fresh connection, with the marks needed for phase timings.
  *
- * Every hop gets its own agent, so nothing is reused between samples: no keep-alive socket (which
- * would hide DNS, TCP and TLS) and no TLS session cache (which would shorten the handshake). The
- * marks come from the socket's own events, with listeners attached the moment the socket is
- * created, on the monotonic clock `performance.now()`.
+ * Nothing is reused between samples: agents never keep a socket alive (which would hide DNS, TCP
+ * and TLS) and cache no TLS session (which would shorten the handshake). What is shared is the TLS
+ * *context* (trusted roots, protocol settings): building one per connection costs about a
+ * millisecond of CPU that would land inside the measured phases. The marks come from the socket's
+ * own events, on the monotonic clock `performance.now()`.
  */
 import * as http from "node:http";
 import * as https from "node:https";
 import type { LookupFunction } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
-import type { TLSSocket } from "node:tls";
+import * as tls from "node:tls";
+import { ProbeFailure } from "./errors";
 import type { TlsInfo } from "./result";
 
 const MS_PER_DAY = 86_400_000;
@@ -29,6 +31,9 @@ export interface HopOptions {
   /** Aborts the hop; its reason becomes the hop's error. */
   signal: AbortSignal;
   bodyCapBytes: number;
+  method: string;
+  /** Sent as is (the target's content-type applies); undefined for none. */
+  body?: string;
   /** Decides from the status line whether the body matters (not for a redirect that will be followed). */
   wantsBody: (status: number, headers: http.IncomingHttpHeaders) => boolean;
   headers: Record<string, string>;
@@ -59,28 +64,20 @@ export class HopError extends Error {
   }
 }
 
-type SocketHook = (socket: Duplex) => void;
+/** No keep-alive: every request opens (and closes) its own connection. */
+const httpAgent = new http.Agent({ keepAlive: false });
+/** No keep-alive and no TLS session cache: every https request does a full handshake. */
+const httpsAgent = new https.Agent({ keepAlive: false, maxCachedSessions: 0 });
 
-class FreshHttpAgent extends http.Agent {
-  constructor(private readonly hook: SocketHook) {
-    super({ keepAlive: false });
+/** One TLS context per set of trusted roots, built once (the default roots, or a test CA). */
+const secureContexts = new Map<HopOptions["ca"], tls.SecureContext>();
+function secureContextFor(ca: HopOptions["ca"]): tls.SecureContext {
+  let context = secureContexts.get(ca);
+  if (!context) {
+    context = tls.createSecureContext(ca === undefined ? {} : { ca });
+    secureContexts.set(ca, context);
   }
-  override createConnection(options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback);
-    if (socket) this.hook(socket);
-    return socket;
-  }
-}
-
-class FreshHttpsAgent extends https.Agent {
-  constructor(private readonly hook: SocketHook) {
-    super({ keepAlive: false, maxCachedSessions: 0 });
-  }
-  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback);
-    if (socket) this.hook(socket);
-    return socket;
-  }
+  return context;
 }
 
 /** `C=US, O=Let's Encrypt, CN=R11` from the issuer object Node gives. */
@@ -91,7 +88,7 @@ export function formatDistinguishedName(name: Record<string, string | string[] |
     .join(", ");
 }
 
-export function tlsInfoOf(socket: TLSSocket, nowMs = Date.now()): TlsInfo | null {
+export function tlsInfoOf(socket: tls.TLSSocket, nowMs = Date.now()): TlsInfo | null {
   const cert = socket.getPeerCertificate();
   if (!cert || !cert.valid_to) return null;
   const validToMs = Date.parse(cert.valid_to);
@@ -103,28 +100,22 @@ export function tlsInfoOf(socket: TLSSocket, nowMs = Date.now()): TlsInfo | null
   };
 }
 
+const connectionClosed = () => Object.assign(new Error("the connection closed before the response was complete"), { code: "ECONNRESET" });
+
 export function requestHop(url: URL, options: HopOptions): Promise<HopResponse> {
   return new Promise((resolve, reject) => {
     const marks: HopMarks = { start: performance.now() };
-    let tls: TlsInfo | null = null;
+    let tlsInfo: TlsInfo | null = null;
     let settled = false;
-
-    const instrument: SocketHook = (socket) => {
-      socket.once("lookup", () => (marks.lookup = performance.now()));
-      socket.once("connect", () => (marks.connect = performance.now()));
-      socket.once("secureConnect", () => {
-        marks.secureConnect = performance.now();
-        tls = tlsInfoOf(socket as TLSSocket);
-      });
-    };
 
     const isHttps = url.protocol === "https:";
     const request = (isHttps ? https : http).request(url, {
-      method: "GET",
-      agent: isHttps ? new FreshHttpsAgent(instrument) : new FreshHttpAgent(instrument),
-      headers: options.headers,
+      method: options.method,
+      agent: isHttps ? httpsAgent : httpAgent,
+      // Node frames a body itself only for methods it expects one with (not DELETE, OPTIONS...): say its length always.
+      headers: options.body === undefined ? options.headers : { ...options.headers, "content-length": String(Buffer.byteLength(options.body)) },
       lookup: options.lookup,
-      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      ...(isHttps ? { secureContext: secureContextFor(options.ca) } : {}),
     });
 
     const finish = (outcome: () => void) => {
@@ -139,17 +130,35 @@ export function requestHop(url: URL, options: HopOptions): Promise<HopResponse> 
     };
     const onAbort = () => fail(options.signal.reason);
 
-    // The first byte as the socket sees it, before the HTTP parser has read the status line. Added
-    // once the request owns the socket (its parser is attached by then), ahead of the parser's listener.
-    request.once("socket", (socket) => socket.prependOnceListener("data", () => (marks.firstByte ??= performance.now())));
+    // The socket is handed to the request a tick after it is created, before any I/O completes, so
+    // these listeners see lookup, connect and the handshake. The first byte is the socket's first
+    // `data`, before the HTTP parser (attached by now) reads the status line.
+    request.once("socket", (socket: Duplex) => {
+      socket.once("lookup", () => (marks.lookup = performance.now()));
+      socket.once("connect", () => (marks.connect = performance.now()));
+      socket.once("secureConnect", () => {
+        marks.secureConnect = performance.now();
+        tlsInfo = tlsInfoOf(socket as tls.TLSSocket);
+      });
+      socket.prependOnceListener("data", () => (marks.firstByte ??= performance.now()));
+    });
     request.on("error", fail);
+    // Node hands an unsolicited `101 Switching Protocols` to `upgrade` listeners only, and without
+    // one closes the request silently: without this the hop would wait out the whole timeout.
+    request.on("upgrade", (response: http.IncomingMessage, socket: Duplex) => {
+      socket.destroy();
+      const protocol = response.headers.upgrade ? ` to ${JSON.stringify(response.headers.upgrade)}` : "";
+      fail(new ProbeFailure("PROTOCOL", `the server switched protocols${protocol} (status ${response.statusCode}) although the probe asked for no upgrade`));
+    });
+    // Whatever else ends the request without a response or an error must not leave the hop waiting.
+    request.on("close", () => fail(connectionClosed()));
     request.on("response", (response) => {
       marks.firstByte ??= performance.now();
       const status = response.statusCode ?? 0;
       const succeed = (body: Buffer, bodyTruncated: boolean) => {
         if (settled) return;
         marks.end = performance.now();
-        finish(() => resolve({ status, headers: response.headers, body, bodyTruncated, marks, tls }));
+        finish(() => resolve({ status, headers: response.headers, body, bodyTruncated, marks, tls: tlsInfo }));
         request.destroy();
       };
       if (!options.wantsBody(status, response.headers)) {
@@ -175,7 +184,6 @@ export function requestHop(url: URL, options: HopOptions): Promise<HopResponse> 
 
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener("abort", onAbort, { once: true });
-    request.end();
+    request.end(options.body);
   });
 }
-

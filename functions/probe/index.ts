@@ -4,6 +4,8 @@
  * publishes nothing and returns a SelfTestReport instead.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { performance } from "node:perf_hooks";
 import type { SelfTestReport } from "../common/contract";
 import { PROBE_LOG_TYPES } from "../common/probe-log";
@@ -13,7 +15,10 @@ import type { EventLoopDelay } from "./loop-delay";
 import type { EngineOptions } from "./probe";
 import { heartbeatDatum, publishDatums, PublishError, targetDatums, type PublishOptions, type PublishReport } from "./publish";
 import type { ProbeResult } from "./result";
+import type { Target } from "../common/targets";
 import { probeAll } from "./run";
+import type { SecretValues } from "./request";
+import { secretReferences } from "../common/targets";
 import { runSelfTest } from "./self-test";
 import { readProbeSettings, type ProbeSettings } from "./settings";
 
@@ -54,6 +59,8 @@ export interface HandlerDependencies {
   /** Receives each log line (one JSON object); by default written to stdout as is. */
   log?: (line: string) => void;
   createClient?: (region: string | undefined) => CloudWatchClient;
+  /** The SSM client secrets are read with (one per container). */
+  createSecretsClient?: (region: string | undefined) => SSMClient;
   publish?: Pick<PublishOptions, "sleep" | "random">;
   /** Tests only: host name resolution and trusted CA for their local servers. */
   engine?: Pick<EngineOptions, "lookup" | "ca" | "retryPauseMs">;
@@ -116,6 +123,18 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
   const log = dependencies.log ?? writeLogLine;
   let settings: ProbeSettings | undefined;
   let client: CloudWatchClient | undefined;
+  let secretsProvider: SSMProvider | undefined;
+
+  /** The values of the secrets these targets name; none when the stage has no secrets (such targets then fail with SECRET). */
+  const secretsFor = async (targets: readonly Target[], current: ProbeSettings): Promise<SecretValues | undefined> => {
+    if (!current.secrets || !targets.some((target) => secretReferences(target).length > 0)) return undefined;
+    // Loaded on first use: the SSM client and Powertools cost tens of milliseconds of cold start that
+    // a stage without secrets must not pay.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deliberate lazy load, see above
+    const { createSecretsClient, createSecretsProvider, readSecrets, secretNamesOf } = require("./secrets") as typeof import("./secrets");
+    secretsProvider ??= createSecretsProvider((dependencies.createSecretsClient ?? createSecretsClient)(current.secrets.region));
+    return readSecrets(secretsProvider, current.secrets.parameterPath, secretNamesOf(targets));
+  };
 
   return async function handler(event: unknown, context: InvocationContext): Promise<ProbeSummary | SelfTestReport> {
     const started = performance.now();
@@ -129,11 +148,18 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
     const probeBudgetMs = remainingMs - PUBLISH_RESERVE_MS;
     const timer = setTimeout(() => deadline.abort(), Math.max(0, probeBudgetMs));
     if (probeBudgetMs <= 0) deadline.abort();
-    const runOptions = { ...dependencies.engine, concurrency: settings.concurrency, deadline: deadline.signal };
+    const targets = probeEvent.targets ?? [];
+    let runOptions;
+    try {
+      runOptions = { ...dependencies.engine, concurrency: settings.concurrency, deadline: deadline.signal, warnings: settings.warnings, secrets: await secretsFor(targets, settings) };
+    } catch (error) {
+      clearTimeout(timer);
+      throw error;
+    }
 
     if (probeEvent.selfTest) {
       try {
-        const report = await runSelfTest(probeEvent.targets ?? [], runOptions);
+        const report = await runSelfTest(targets, runOptions);
         log(JSON.stringify({ type: PROBE_LOG_TYPES.selfTest, ...report }));
         return report;
       } finally {
@@ -143,7 +169,7 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
 
     let run;
     try {
-      run = await probeAll(probeEvent.targets ?? [], runOptions);
+      run = await probeAll(targets, runOptions);
     } finally {
       clearTimeout(timer);
     }

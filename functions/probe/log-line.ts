@@ -28,9 +28,8 @@ export function probeResultLogLine(result: ProbeResult, context: LogContext): Pr
     tls: tls ? { daysRemaining: tls.daysRemaining, validTo: tls.validTo, issuer: tls.issuer } : null,
     redirects: result.redirects,
     attempts: result.attempts,
+    warnings: [...result.warnings],
   };
   if (result.skipped) line.skipped = true;
-  const warnings = (result as { warnings?: unknown }).warnings;
-  if (Array.isArray(warnings) && warnings.length > 0) line.warnings = warnings;
   return line;
 }

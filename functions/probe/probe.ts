@@ -6,11 +6,14 @@
 import { performance } from "node:perf_hooks";
 import type { LookupFunction } from "node:net";
 import type { IncomingHttpHeaders } from "node:http";
+import { redactValues } from "../common/secrets";
 import { TARGET_DEFAULTS, type Target } from "../common/targets";
 import { checkResponse } from "./assertions";
 import { DeadlineReached, ProbeFailure, toProbeError } from "./errors";
 import { HopError, requestHop, type HopMarks, type HopResponse } from "./hop";
-import { skippedResult, type ProbeResult, type Timings, type TlsInfo } from "./result";
+import { prepareRequest, redirectRequest, type PreparedRequest, type SecretValues } from "./request";
+import { NO_TIMINGS, skippedResult, type ProbeResult, type Timings, type TlsInfo } from "./result";
+import { warningsOf, type WarningThresholds } from "./warnings";
 
 export const ENGINE_DEFAULTS = {
   /** Bodies are read up to this size for the assertions, then dropped without failing. */
@@ -29,6 +32,10 @@ export interface EngineOptions {
   retryPauseMs?: number;
   /** Aborted when the invocation must stop probing: targets still running are reported skipped. */
   deadline?: AbortSignal;
+  /** The values of the secrets targets name (or why one could not be read). */
+  secrets?: SecretValues;
+  /** The stage's alarm thresholds: each result's `warnings` judge like the alarms. */
+  warnings?: WarningThresholds;
   /** Tests only: resolve their own host names. */
   lookup?: LookupFunction;
   /** Tests only: trust a test CA instead of the system roots. */
@@ -52,6 +59,9 @@ function nextUrl(location: string, current: URL): URL {
   if (next.protocol !== "http:" && next.protocol !== "https:") {
     throw new ProbeFailure("REDIRECTS", `redirect from ${current.href} to unsupported scheme ${next.protocol}`);
   }
+  // Userinfo in a Location is never sent (Node would turn it into an Authorization header) nor shown.
+  next.username = "";
+  next.password = "";
   return next;
 }
 
@@ -72,9 +82,9 @@ export function phaseTimings(marks: HopMarks, totalMs: number): Timings {
   };
 }
 
-type AttemptOutcome = { skipped: true } | { skipped: false; result: Omit<ProbeResult, "attempts"> };
+type AttemptOutcome = { skipped: true } | { skipped: false; result: Omit<ProbeResult, "attempts" | "warnings"> };
 
-async function attempt(target: Target, options: EngineOptions): Promise<AttemptOutcome> {
+async function attempt(target: Target, prepared: PreparedRequest, options: EngineOptions): Promise<AttemptOutcome> {
   const timeoutMs = target.timeoutMs ?? TARGET_DEFAULTS.timeoutMs;
   const maxRedirects = options.maxRedirects ?? ENGINE_DEFAULTS.maxRedirects;
   const controller = new AbortController();
@@ -89,6 +99,7 @@ async function attempt(target: Target, options: EngineOptions): Promise<AttemptO
   let url = new URL(target.url);
   const visited = new Set([url.href]);
   let redirects = 0;
+  let request = prepared;
   let marks: HopMarks | undefined;
   let tls: TlsInfo | null = null;
   try {
@@ -100,7 +111,9 @@ async function attempt(target: Target, options: EngineOptions): Promise<AttemptO
           signal: controller.signal,
           bodyCapBytes: options.bodyCapBytes ?? ENGINE_DEFAULTS.bodyCapBytes,
           wantsBody: (status, headers) => !isFollowedRedirect(status, headers, target),
-          headers: { "user-agent": ENGINE_DEFAULTS.userAgent, accept: "*/*", "accept-encoding": "identity" },
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
           lookup: options.lookup,
           ca: options.ca,
         });
@@ -119,6 +132,7 @@ async function attempt(target: Target, options: EngineOptions): Promise<AttemptO
         if (redirects >= maxRedirects) throw new ProbeFailure("REDIRECTS", `more than ${maxRedirects} redirects (next: ${next.href})`);
         visited.add(next.href);
         redirects += 1;
+        request = redirectRequest(request, hop.status, url, next);
         url = next;
         continue;
       }
@@ -160,10 +174,22 @@ function pause(ms: number, deadline: AbortSignal | undefined): Promise<boolean> 
  */
 export async function probeTarget(target: Target, options: EngineOptions = {}): Promise<ProbeResult> {
   const retries = target.retries ?? TARGET_DEFAULTS.retries;
+  const prepared = prepareRequest(target, options.secrets, ENGINE_DEFAULTS.userAgent);
+  if ("error" in prepared) return secretFailure(target, prepared.error);
   for (let attempts = 1; ; attempts += 1) {
-    const outcome = await attempt(target, options);
+    const outcome = await attempt(target, prepared, options);
     if (outcome.skipped) return skippedResult(target, attempts);
-    if (outcome.result.ok || attempts > retries) return { ...outcome.result, attempts };
+    if (outcome.result.ok || attempts > retries) {
+      const { result } = outcome;
+      // A server may echo what it was sent (a token in a body, a redirect URL): messages never show a secret.
+      const error = result.error && prepared.secretValues.length > 0 ? { ...result.error, message: redactValues(result.error.message, prepared.secretValues) } : result.error;
+      return { ...result, error, attempts, warnings: warningsOf(result, target, options.warnings) };
+    }
     if (!(await pause(options.retryPauseMs ?? ENGINE_DEFAULTS.retryPauseMs, options.deadline))) return skippedResult(target, attempts);
   }
+}
+
+/** A target that could not be sent because a secret it needs is unavailable: nothing was requested. */
+function secretFailure(target: Target, message: string): ProbeResult {
+  return { url: target.url, name: target.name ?? null, ok: false, status: null, error: { code: "SECRET", message }, timings: { ...NO_TIMINGS }, tls: null, redirects: 0, attempts: 0, warnings: [] };
 }

@@ -1,10 +1,12 @@
+import type { WarningCode } from "./warnings";
+
 /**
  * The shape of one probe result: the CLI's `--json` line, the handler's per-target log line and
  * the `results` of its summary. Field names are a public contract (scripts parse them).
  */
 
 /** The stable failure vocabulary: alarms, dashboards and scripts may match on these. */
-export const ERROR_CODES = ["DNS", "REFUSED", "RESET", "TIMEOUT", "TLS", "STATUS", "BODY", "HEADER", "REDIRECTS", "PROTOCOL"] as const;
+export const ERROR_CODES = ["DNS", "REFUSED", "RESET", "TIMEOUT", "TLS", "STATUS", "BODY", "HEADER", "REDIRECTS", "PROTOCOL", "SECRET"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ProbeError {
@@ -21,7 +23,7 @@ export interface Timings {
   ttfbMs: number | null;
   /** From the first response byte to the end of the body (or the body cap). */
   transferMs: number | null;
-  /** Wall time of the whole redirect chain of the reported attempt; null only for a skipped target. */
+  /** Wall time of the whole redirect chain of the reported attempt; null for a skipped target and for one that sent nothing (SECRET). */
   totalMs: number | null;
 }
 
@@ -44,6 +46,8 @@ export interface ProbeResult {
   tls: TlsInfo | null;
   redirects: number;
   attempts: number;
+  /** What the stage's alarms would object to (`SLOW`, `CERTIFICATE`); empty when nothing, or when no thresholds were given. */
+  warnings: WarningCode[];
   /**
    * Present (and true) only when the invocation's deadline left no time to finish this target:
    * `ok` is false, `error` is null and no metric is published for it. Absent on every measured result.
@@ -65,6 +69,7 @@ export function skippedResult(target: { url: string; name?: string }, attempts =
     tls: null,
     redirects: 0,
     attempts,
+    warnings: [],
     skipped: true,
   };
 }

@@ -14,6 +14,8 @@ export const MAX_CONCURRENCY = 256;
 
 export interface RunOptions extends EngineOptions {
   concurrency?: number;
+  /** Called as each target's result is in (the CLI's progress line). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface RunOutcome {
@@ -28,9 +30,17 @@ export async function probeAll(targets: readonly Target[], options: RunOptions =
   // Every target in flight listens to the deadline once; above 10 listeners Node would warn of a leak.
   if (options.deadline) setMaxListeners(concurrency + 10, options.deadline);
   const stopMonitor = startEventLoopMonitor();
-  const { results, maxInFlight } = await runPool(targets, concurrency, (target) =>
+  let done = 0;
+  const { results, maxInFlight } = await runPool(targets, concurrency, async (target, index) => {
+    // A target that takes a slot another just left starts after the I/O already waiting has been
+    // handled (setImmediate runs after the poll phase): opening its connection in the middle of a
+    // burst of answers would delay the marks of the answers still queued.
+    if (index >= concurrency) await new Promise((resolve) => setImmediate(resolve));
     // A target still queued when the deadline is reached is reported skipped, never dropped.
-    options.deadline?.aborted ? Promise.resolve(skippedResult(target)) : probeTarget(target, options),
-  );
+    const result = options.deadline?.aborted ? skippedResult(target) : await probeTarget(target, options);
+    done += 1;
+    options.onProgress?.(done, targets.length);
+    return result;
+  });
   return { results, maxInFlight, eventLoopDelay: stopMonitor() };
 }

@@ -1,7 +1,7 @@
 /** The recorder's configuration, read once from its environment (set by the Pulumi program). */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { RECORDER_ENV } from "../common/contract";
-import { validate } from "../common/targets";
+import { validate } from "../common/schema-kit";
 
 /**
  * 400 days: a full year plus a month, so an operator can compare an incident with the same week
@@ -20,16 +20,14 @@ export interface RecorderConfig {
   retentionDays: number;
 }
 
+const retention = `must be a whole number of days (1-${MAX_RETENTION_DAYS})`;
 const EnvSchema = z.object({
   [RECORDER_ENV.tableName]: z
     .string({ error: "is required (the name of the alarm ledger table)" })
-    .min(1, { error: "is required (the name of the alarm ledger table)" }),
-  [RECORDER_ENV.retentionDays]: z
-    .string()
-    .regex(/^\d+$/, { error: `must be a whole number of days (1-${MAX_RETENTION_DAYS})` })
-    .transform(Number)
-    .refine((days) => days >= 1 && days <= MAX_RETENTION_DAYS, { error: `must be a whole number of days (1-${MAX_RETENTION_DAYS})` })
-    .optional(),
+    .check(z.minLength(1, { error: "is required (the name of the alarm ledger table)" })),
+  [RECORDER_ENV.retentionDays]: z.optional(
+    z.pipe(z.string().check(z.regex(/^\d+$/, { error: retention })), z.transform(Number)).check(z.refine((days: number) => days >= 1 && days <= MAX_RETENTION_DAYS, { error: retention })),
+  ),
 });
 
 /** Errors read `env.ALARM_TABLE_NAME: is required (...)`. */

@@ -4,38 +4,44 @@
  * over time). Dimensions come as `{ name, value }` in notifications; `{ Name, Value }` (the API's
  * casing) is accepted too.
  */
-import { z } from "zod";
-import { validate, ValidationError } from "../common/targets";
+import * as z from "zod/mini";
+import { validate, ValidationError } from "../common/schema-kit";
 
 const dimension = z.union([
-  z.object({ name: z.string(), value: z.string() }).transform((d) => ({ name: d.name, value: d.value })),
-  z.object({ Name: z.string(), Value: z.string() }).transform((d) => ({ name: d.Name, value: d.Value })),
+  z.pipe(
+    z.object({ name: z.string(), value: z.string() }),
+    z.transform((d: { name: string; value: string }) => ({ name: d.name, value: d.value })),
+  ),
+  z.pipe(
+    z.object({ Name: z.string(), Value: z.string() }),
+    z.transform((d: { Name: string; Value: string }) => ({ name: d.Name, value: d.Value })),
+  ),
 ]);
 const dimensions = z.array(dimension, { error: "must be a list of { name, value }" });
 
 const metricMathEntry = z.object({
-  Id: z.string().optional(),
-  Expression: z.string().optional(),
-  ReturnData: z.boolean().optional(),
-  MetricStat: z
-    .object({
+  Id: z.optional(z.string()),
+  Expression: z.optional(z.string()),
+  ReturnData: z.optional(z.boolean()),
+  MetricStat: z.optional(
+    z.object({
       Metric: z.object({
-        Namespace: z.string().optional(),
-        MetricName: z.string().optional(),
-        Dimensions: dimensions.optional(),
+        Namespace: z.optional(z.string()),
+        MetricName: z.optional(z.string()),
+        Dimensions: z.optional(dimensions),
       }),
-    })
-    .optional(),
+    }),
+  ),
 });
 
 const trigger = z.object({
-  MetricName: z.string().optional(),
-  Namespace: z.string().optional(),
-  Dimensions: dimensions.optional(),
-  Metrics: z.array(metricMathEntry).optional(),
-  ComparisonOperator: z.string().optional(),
+  MetricName: z.optional(z.string()),
+  Namespace: z.optional(z.string()),
+  Dimensions: z.optional(dimensions),
+  Metrics: z.optional(z.array(metricMathEntry)),
+  ComparisonOperator: z.optional(z.string()),
   // CloudWatch writes a number; a string form is tolerated rather than losing the notification.
-  Threshold: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]).optional(),
+  Threshold: z.optional(z.union([z.number(), z.pipe(z.string().check(z.regex(/^-?\d+(\.\d+)?$/)), z.transform(Number))])),
 });
 
 const requiredString = z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") });
@@ -46,30 +52,31 @@ const state = z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"], {
 /** `2026-11-26T10:03:41.123+0000` (CloudWatch's form) or any ISO 8601 time with a zone. */
 const STATE_CHANGE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})$/;
 
-const stateChangeTime = requiredString.transform((value, ctx) => {
+/** Milliseconds since the epoch of a StateChangeTime, or NaN when it is not one. */
+function stateChangeMillis(value: string): number {
   const match = STATE_CHANGE_TIME.exec(value);
   const zone = match?.[2] === "Z" ? "Z" : match?.[2].replace(/^([+-]\d{2}):?(\d{2})$/, "$1:$2");
-  const millis = match ? Date.parse(`${match[1]}${zone}`) : NaN;
-  if (Number.isNaN(millis)) {
-    ctx.addIssue({ code: "custom", message: "must be a time like 2026-11-26T10:03:41.123+0000" });
-    return z.NEVER;
-  }
-  return new Date(millis).toISOString();
-});
+  return match ? Date.parse(`${match[1]}${zone}`) : NaN;
+}
+
+const stateChangeTime = z.pipe(
+  requiredString.check(z.refine((value) => !Number.isNaN(stateChangeMillis(value)), { error: "must be a time like 2026-11-26T10:03:41.123+0000" })),
+  z.transform((value: string) => new Date(stateChangeMillis(value)).toISOString()),
+);
 
 const NotificationSchema = z.object(
   {
-    AlarmName: requiredString.min(1, { error: "must not be empty" }),
-    AlarmDescription: z.string().nullish(),
+    AlarmName: requiredString.check(z.minLength(1, { error: "must not be empty" })),
+    AlarmDescription: z.nullish(z.string()),
     AWSAccountId: requiredString,
     NewStateValue: state,
     OldStateValue: state,
     NewStateReason: requiredString,
     StateChangeTime: stateChangeTime,
     Region: requiredString,
-    AlarmArn: z.string().optional(),
+    AlarmArn: z.optional(z.string()),
     // Absent for composite alarms, which are still recorded (without a metric or URL).
-    Trigger: trigger.optional(),
+    Trigger: z.optional(trigger),
   },
   { error: "must be a JSON object" },
 );

@@ -49,6 +49,8 @@ export interface NotificationsArgs {
   statefulOptions: pulumi.CustomResourceOptions;
   /** Days KMS waits before deleting the key. */
   keyDeletionWindowDays: number;
+  /** The stage keeps secrets in SSM Parameter Store under this key: open it to the account through SSM. */
+  keyEncryptsSecrets?: boolean;
 }
 
 export class Notifications extends pulumi.ComponentResource {
@@ -85,6 +87,22 @@ export class Notifications extends pulumi.ComponentResource {
             Resource: "*",
             Condition: { StringEquals: { "kms:ViaService": `sns.${args.region}.amazonaws.com`, "kms:CallerAccount": accountId } },
           },
+          // SSM encrypts and decrypts the stage's SecureString parameters with the caller's own rights
+          // (the deploy role writes them, the probe roles read theirs): the key policy opens the key to the
+          // account's IAM policies, only through SSM in this region, and IAM names who.
+          // https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html
+          ...(args.keyEncryptsSecrets
+            ? [
+                {
+                  Sid: "AccountUsesThroughSsm",
+                  Effect: "Allow" as const,
+                  Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${accountId}:root` },
+                  Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
+                  Resource: "*",
+                  Condition: { StringEquals: { "kms:ViaService": `ssm.${args.region}.amazonaws.com`, "kms:CallerAccount": accountId } },
+                },
+              ]
+            : []),
         ]),
       },
       { ...child, ...args.statefulOptions },

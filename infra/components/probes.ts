@@ -15,15 +15,28 @@ import type { StageConfig } from "../config";
 import { INPUT_PATHS, type Shard } from "../plan/shards";
 import type { CanaryFunctionPlan } from "../plan/stage";
 import { CanaryFunction } from "./canary-function";
-import { policyDocument } from "./policy";
+import { policyDocument, type PolicyStatement } from "./policy";
 
 /** EventBridge's and Lambda's smallest maximum event age: a run that cannot start within a minute is dropped. */
 export const PROBE_MAX_EVENT_AGE_SECONDS = 60;
 /** SQS's longest retention, so a failed run can be read for two weeks. */
 const FAILURE_RETENTION_SECONDS = 14 * 24 * 3600;
 
+/** The secrets the probe reads: exactly these parameters, decrypted with exactly this key. */
+export interface ProbeSecretAccess {
+  /** ARNs of the SSM parameters the targets name. */
+  parameterArns: pulumi.Input<string>[];
+  keyArn: pulumi.Input<string>;
+  /** SSM path of the stage's secrets, ending in `/`. */
+  parameterPath: string;
+  /** Where the parameters and the key are (the home region). */
+  region: string;
+}
+
 export interface ProbeRegionArgs {
   config: StageConfig;
+  /** Absent when no target names a secret: the probe gets no SSM or KMS permission at all. */
+  secrets?: ProbeSecretAccess;
   plan: CanaryFunctionPlan;
   shards: Shard[];
   prefix: string;
@@ -34,15 +47,38 @@ export interface ProbeRegionArgs {
 }
 
 /** The probe's environment (names from functions/common/contract.ts). */
-export function probeEnvironment(config: StageConfig, region: string): Record<string, string> {
+export function probeEnvironment(config: StageConfig, region: string, secrets?: Pick<ProbeSecretAccess, "parameterPath" | "region">): Record<string, string> {
   const environment: Record<string, string> = {
     [PROBE_ENV.namespace]: config.namespace,
     [PROBE_ENV.metricsRegion]: config.homeRegion,
     [PROBE_ENV.phaseMetrics]: String(config.phaseMetrics),
     [PROBE_ENV.concurrency]: String(config.probeConcurrency),
+    // The alarms' thresholds, so each logged result's `warnings` say what the alarms will judge.
+    [PROBE_ENV.certificateDays]: String(config.alarms.certificateDays),
+    [PROBE_ENV.defaultLatencyMs]: String(config.alarms.defaultLatencyMs),
   };
   if (config.multiRegion) environment[PROBE_ENV.regionDimension] = region;
+  if (secrets) {
+    environment[PROBE_ENV.secretsPath] = secrets.parameterPath;
+    environment[PROBE_ENV.secretsRegion] = secrets.region;
+  }
   return environment;
+}
+
+/** Reading exactly the targets' parameters (GetParameters batches them) and decrypting them with exactly the stage key, through SSM. */
+export function secretStatements(secrets: ProbeSecretAccess): PolicyStatement[] {
+  return [
+    { Sid: "ReadTargetSecrets", Effect: "Allow", Action: ["ssm:GetParameters", "ssm:GetParameter"], Resource: secrets.parameterArns },
+    {
+      Sid: "DecryptTargetSecrets",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: secrets.keyArn,
+      // SSM decrypts a SecureString with the parameter's ARN as encryption context: only these parameters.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html
+      Condition: { StringEquals: { "kms:ViaService": `ssm.${secrets.region}.amazonaws.com`, "kms:EncryptionContext:PARAMETER_ARN": secrets.parameterArns } },
+    },
+  ];
 }
 
 export function shardRuleName(prefix: string, index: number | "*"): string {
@@ -81,13 +117,14 @@ export class ProbeRegion extends pulumi.ComponentResource {
         plan,
         code: args.code,
         hookCode: args.hookCode,
-        environment: probeEnvironment(config, plan.region),
+        environment: probeEnvironment(config, plan.region, args.secrets),
         statements: [
           // PutMetricData has no resource-level permissions: the namespace condition is the limit.
           // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html
           { Sid: "PublishOwnMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": config.namespace } } },
           // Lambda's on-failure destination sends with the function's role.
           { Sid: "KeepFailedRuns", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: this.failures.arn },
+          ...(args.secrets ? secretStatements(args.secrets) : []),
         ],
         asyncInvoke: { onFailureArn: this.failures.arn, maximumRetryAttempts: 0, maximumEventAgeInSeconds: PROBE_MAX_EVENT_AGE_SECONDS },
         logRetentionDays: config.logRetentionDays,

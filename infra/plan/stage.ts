@@ -4,6 +4,8 @@
  * and the cost model prices exactly the same plan.
  */
 import { LIVE_ALIAS } from "../../functions/common/contract";
+import { secretParameterName } from "../../functions/common/secrets";
+import { secretReferences } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
 import { planDeadLetterAlarm, planFunctionAlarms, planProbeHealthAlarms, planTargetAlarms, type AlarmSpec } from "./alarms";
 import { functionName, hookFunctionName, probeRole, RECORDER_ROLE, stagePrefix } from "./names";
@@ -35,8 +37,19 @@ export interface CanaryFunctionPlan {
   alarms: AlarmSpec[];
 }
 
+/** The stage's secrets in SSM Parameter Store (home region, SecureString under the stage's KMS key). */
+export interface SecretsPlan {
+  /** The path every parameter is under, ending in `/` (the probe appends a secret's name). */
+  parameterPath: string;
+  /** One parameter per entry of `webhealth:secrets`. */
+  parameters: Array<{ secret: string; parameterName: string; logicalName: string }>;
+  /** The secrets the targets name: exactly the parameters the probe functions may read. */
+  probeSecrets: string[];
+}
+
 export interface StagePlan {
   prefix: string;
+  secrets: SecretsPlan;
   shards: Shard[];
   probes: CanaryFunctionPlan[];
   recorder: CanaryFunctionPlan;
@@ -73,6 +86,15 @@ function canaryFunction(config: StageConfig, role: string, region: string, timeo
   };
 }
 
+export function planSecrets(config: StageConfig): SecretsPlan {
+  const names = Object.keys(config.secrets).sort();
+  return {
+    parameterPath: secretParameterName(config.stage, ""),
+    parameters: names.map((secret) => ({ secret, parameterName: secretParameterName(config.stage, secret), logicalName: `secret-${secret}` })),
+    probeSecrets: [...new Set(config.targets.flatMap((target) => secretReferences(target).map((reference) => reference.name)))].sort(),
+  };
+}
+
 export function planStage(config: StageConfig): StagePlan {
   const timeoutSeconds = probeTimeoutSeconds(config.periodSeconds);
   const shards = planShards(config.targets, { concurrency: config.probeConcurrency, timeoutMs: timeoutSeconds * 1000 });
@@ -81,6 +103,7 @@ export function planStage(config: StageConfig): StagePlan {
   const recorderDeadLetterQueueName = `${prefix}-recorder-dead-letters`;
   return {
     prefix,
+    secrets: planSecrets(config),
     shards,
     probes: config.probeRegions.map((region) => canaryFunction(config, probeRole(region), region, timeoutSeconds, config.probeMemoryMb, probeSelfTest)),
     recorder: canaryFunction(config, RECORDER_ROLE, config.homeRegion, RECORDER_SETTINGS.timeoutSeconds, RECORDER_SETTINGS.memoryMb, JSON.stringify({ selfTest: true })),

@@ -7,6 +7,7 @@
  * live aliases and writing the dead-letter queues, CodeDeploy shifting an alias), and each role's
  * trust. Next to each allowed request, a neighbouring one the policies must refuse.
  */
+import { deliveredEvent } from "../infra/support/eventbridge";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,6 +15,7 @@ import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { bundleFunction, FUNCTIONS_DIR } from "../../scripts/bundle";
 import { autoName, MOCK_ACCOUNT_ID, type SynthRecord, type SynthResult } from "../../infra/synth";
 import { LIVE_ALIAS, PROBE_ENV, RECORDER_ENV } from "../../functions/common/contract";
+import { secretReferences, type Target } from "../../functions/common/targets";
 import { sdkCallsOf } from "./function-calls";
 import { permissionFunctionArn, permissionStatement } from "./plan-policies";
 
@@ -30,6 +32,13 @@ export interface AccessCase {
   identityPolicies: Array<{ name: string; policy: Policy }>;
   resourcePolicy?: Policy;
   expect: "Allowed" | "Denied";
+  /**
+   * Evaluate the statements here instead of with iam-simulate, which does not resolve the
+   * `kms:EncryptionContext:<key>` family of condition keys (it reports them missing): Allow
+   * statements whose action, resource and StringEquals conditions all match, in the identity
+   * policies and (for a key policy granting the account) in the resource policy too.
+   */
+  matchStatements?: true;
 }
 
 export interface AccessResult {
@@ -39,6 +48,10 @@ export interface AccessResult {
 
 /** Runs one case; `result` is iam-simulate's overall result (`Allowed`, `ImplicitlyDenied`, ...) or `error`. */
 export async function simulate(access: AccessCase): Promise<AccessResult> {
+  if (access.matchStatements) {
+    const allowed = statementsAllow(access.identityPolicies.map(({ policy }) => policy), access) && (!access.resourcePolicy || statementsAllow([access.resourcePolicy], access));
+    return { result: allowed ? "Allowed" : "ImplicitlyDenied" };
+  }
   const simulation: Simulation = {
     request: { principal: access.principal, action: access.action, resource: { resource: access.resource, accountId: ACCOUNT }, contextVariables: access.context },
     identityPolicies: access.identityPolicies,
@@ -69,6 +82,26 @@ function identityAllows(access: AccessCase): boolean {
         ([] as string[]).concat(statement.Action).some((action) => new RegExp(glob(action).source, "i").test(access.action)) &&
         ([] as string[]).concat(statement.Resource).some((resource) => glob(resource).test(access.resource)),
     ),
+  );
+}
+
+/** An Allow statement matching the action and resource whose conditions are all StringEquals and all hold in the context. */
+function statementsAllow(policies: Policy[], access: AccessCase): boolean {
+  type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
+  return policies.some((policy) =>
+    (policy.Statement as Statement[]).some((statement) => {
+      if (statement.Effect !== "Allow") return false;
+      if (!([] as string[]).concat(statement.Action).some((action) => new RegExp(glob(action).source, "i").test(access.action))) return false;
+      if (!([] as string[]).concat(statement.Resource).some((resource) => glob(resource).test(access.resource))) return false;
+      return Object.entries(statement.Condition ?? {}).every(
+        ([operator, keys]) =>
+          operator === "StringEquals" &&
+          Object.entries(keys).every(([key, wanted]) => {
+            const actual = access.context[key];
+            return typeof actual === "string" && ([] as string[]).concat(wanted).includes(actual);
+          }),
+      );
+    }),
   );
 }
 
@@ -248,6 +281,42 @@ export function stageAccess(result: SynthResult, homeRegion: string): StageAcces
       });
     }
     cases.push({ label: `${name}: lambda.amazonaws.com assumes ${role}`, principal: "lambda.amazonaws.com", action: "sts:AssumeRole", resource: principal, context: {}, identityPolicies: [], resourcePolicy: trustOf(role), expect: "Allowed" });
+  }
+
+  // The probe reads the secrets its event's targets name (functions/probe/secrets.ts, through
+  // Powertools, so no `new ...Command` of ours shows it: GetParameters in a batch, GetParameter one by
+  // one after a failed batch), and SSM decrypts each with the caller's kms:Decrypt on the stage key,
+  // the parameter's ARN as encryption context.
+  // https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html
+  const stageKey = ofType("aws:kms/key:Key")[0];
+  for (const fn of ofType("aws:lambda/function:Function")) {
+    const environment = (fn.inputs.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {};
+    const parameterPath = environment[PROBE_ENV.secretsPath];
+    if (!parameterPath) continue;
+    const secretsRegion = environment[PROBE_ENV.secretsRegion] ?? homeRegion;
+    const role = roleName(String(fn.inputs.role));
+    const principal = `arn:aws:iam::${ACCOUNT}:role/${role}`;
+    const identityPolicies = rolePolicies(role);
+    const events = ofType("aws:cloudwatch/eventTarget:EventTarget").filter((target) => String(target.inputs.arn).includes(`:function:${fn.inputs.name}:`));
+    const names = new Set(
+      events.flatMap((target) => (deliveredEvent(target.inputs).targets as Target[]).flatMap((probeTarget) => secretReferences(probeTarget).map((reference) => reference.name))),
+    );
+    const parameterArn = (name: string) => arn("ssm", secretsRegion, `parameter${parameterPath}${name}`);
+    const keyArn = String(ofType("aws:ssm/parameter:Parameter")[0]?.inputs.keyId);
+    for (const name of names) {
+      for (const action of ["ssm:GetParameters", "ssm:GetParameter"]) {
+        need(role, action);
+        const base = { principal, action, context: {}, identityPolicies };
+        cases.push({ ...base, label: `${fn.inputs.name}: reads its secret ${name} (${action})`, resource: parameterArn(name), expect: "Allowed" });
+        cases.push({ ...base, label: `${fn.inputs.name}: no other parameter of the stage (${action}, refused)`, resource: parameterArn("another-secret"), expect: "Denied" });
+      }
+      need(role, "kms:Decrypt");
+      const context = { "kms:ViaService": `ssm.${secretsRegion}.amazonaws.com`, "kms:CallerAccount": ACCOUNT, "kms:EncryptionContext:PARAMETER_ARN": parameterArn(name) };
+      const base = { principal, action: "kms:Decrypt", resource: keyArn, identityPolicies, resourcePolicy: stageKey ? parse(stageKey.inputs.policy) : undefined, matchStatements: true as const };
+      cases.push({ ...base, label: `${fn.inputs.name}: SSM decrypts ${name} with the stage key`, context, expect: "Allowed" });
+      cases.push({ ...base, label: `${fn.inputs.name}: not another parameter's value (refused)`, context: { ...context, "kms:EncryptionContext:PARAMETER_ARN": parameterArn("another-secret") }, expect: "Denied" });
+      cases.push({ ...base, label: `${fn.inputs.name}: not the key outside SSM (refused)`, context: { ...context, "kms:ViaService": `sns.${secretsRegion}.amazonaws.com` }, expect: "Denied" });
+    }
   }
 
   // Lambda sends a failed asynchronous invocation to the alias's on-failure destination with the function's role.

@@ -33,6 +33,7 @@ export const API_VERSIONS = {
   lambda: "2015-03-31",
   sns: "2010-03-31",
   sqs: "2012-11-05",
+  ssm: "2014-11-06",
 } as const;
 export type ModelService = keyof typeof API_VERSIONS;
 
@@ -416,6 +417,23 @@ export const RESOURCE_REQUESTS: Record<string, RequestMapping> = {
           Policy: inputs.policy,
           RedrivePolicy: inputs.redrivePolicy,
         }),
+      }),
+    ],
+  },
+  // https://www.pulumi.com/registry/packages/aws/api-docs/ssm/parameter/ (no overwrite on create;
+  // the value is a Pulumi secret, which the synth shows redacted: the request carries the redaction
+  // marker in its place, as long as a real value could be)
+  "aws:ssm/parameter:Parameter": {
+    operations: [["ssm", "PutParameter"]],
+    requests: ({ inputs }) => [
+      request("ssm", "PutParameter", {
+        Name: inputs.name,
+        Description: inputs.description,
+        Value: inputs.value,
+        Type: inputs.type,
+        KeyId: inputs.keyId,
+        Tier: inputs.tier,
+        DataType: inputs.dataType ?? "text",
       }),
     ],
   },

@@ -9,6 +9,7 @@ import { CONFIG_LIMITS, LAMBDA_DEPLOYMENT_CONFIGS, LOG_RETENTION_DAYS } from "..
 import { generatedTargets } from "../../infra/cost";
 import { PROJECT_ROOT, readStackConfig } from "../../infra/stack-files";
 import { synthesize, type SynthResult } from "../../infra/synth";
+import { SECRET_LIMITS } from "../../functions/common/secrets";
 import { TARGET_LIMITS, type Target } from "../../functions/common/targets";
 
 /** The stage files present in the repository (whatever the user named them). */
@@ -29,6 +30,9 @@ export function urlOfLength(length: number, { scheme = "https", host = "www.exam
 /** Real region names, the longest first: function and hook names embed them. */
 const TEN_REGIONS = ["ap-southeast-2", "ap-southeast-1", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "eu-central-1", "eu-central-2"];
 
+/** The longest secret name the config accepts (SECRET_NAME_PATTERN: 64 characters). */
+export const LONGEST_SECRET_NAME = `s${"e".repeat(62)}t`;
+
 /** The longest stage name the config accepts. */
 export const LONGEST_STAGE = "x".repeat(CONFIG_LIMITS.maxStageNameLength - 2).replace(/^x/, "e") + "-z";
 
@@ -44,8 +48,9 @@ function longestTargets(): Target[] {
       name: longestName,
       expect: { status: [200, 204, 301, 599], bodyContains: "ok".repeat(100), bodyMatches: "^(ok|fine)+$", headers: { "content-type": "text/html", "x-long": "v".repeat(200) } },
     },
-    // A name that slugs to nothing, an explicit port, a query, a fragment-free IDN host.
-    { url: "https://example.com:8443/a/b?c=d&e=f", name: "!!!" },
+    // A name that slugs to nothing, an explicit port, a query, a fragment-free IDN host; a request
+    // with every field and a secret of the longest name.
+    { url: "https://example.com:8443/a/b?c=d&e=f", name: "!!!", request: { method: "POST", headers: { Authorization: { secret: LONGEST_SECRET_NAME }, "Content-Type": "application/json" }, body: '{"deep":true}' }, expect: { json: [{ path: "status", equals: "ok" }] } },
     { url: "https://xn--bcher-kva.example/stra%C3%9Fe" },
     ...generatedTargets(CONFIG_LIMITS.maxProbeRegions * 12),
   ];
@@ -72,6 +77,8 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
       "webhealth:ledgerRetentionDays": 3650,
       "webhealth:logRetentionDays": LOG_RETENTION_DAYS[LOG_RETENTION_DAYS.length - 1],
       "webhealth:protectData": true,
+      // The largest SecureString value a standard parameter holds.
+      "webhealth:secrets": { [LONGEST_SECRET_NAME]: "v".repeat(SECRET_LIMITS.maxValueBytes) },
       "webhealth:alarms": {
         availabilityDatapoints: CONFIG_LIMITS.maxEvaluationPeriods,
         availabilityPeriods: CONFIG_LIMITS.maxEvaluationPeriods,
@@ -99,11 +106,12 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
     config: {
       "aws:region": "eu-west-1",
       "webhealth:targets": [
-        { url: "HTTP://Example.COM:80/status", name: "plain" },
+        { url: "HTTP://Example.COM:80/status", name: "plain", request: { method: "HEAD", headers: { "X-Api-Key": { secret: "k" } } } },
         { url: "https://api.example.net/v1/health?deep=true", name: "api", retries: 2, timeoutMs: 30_000 },
         { url: "https://bücher.example/straße", latencyMs: 1 },
       ],
       "webhealth:probeRegions": ["eu-west-1", "us-west-2"],
+      "webhealth:secrets": { k: "1", unused: { secure: "v1:c2VhbGVk" } },
       "webhealth:schedule": "rate(7 minutes)",
       "webhealth:phaseMetrics": false,
       "webhealth:probeConcurrency": 1,

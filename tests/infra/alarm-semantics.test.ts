@@ -29,6 +29,7 @@ function result(outcome: Exclude<Outcome, "silent">, totalMs = outcome === "slow
     tls: { daysRemaining: 40, validTo: "2027-01-10T00:00:00.000Z", issuer: "CN=R11" },
     redirects: 0,
     attempts: 1,
+    warnings: [],
   };
 }
 

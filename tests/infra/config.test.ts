@@ -30,7 +30,7 @@ describe("infra config: webhealth:* keys", () => {
       namespace: "WebHealth",
       phaseMetrics: false,
       probeConcurrency: 32,
-      probeMemoryMb: 256,
+      probeMemoryMb: 512,
       deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce",
       ledgerRetentionDays: 400,
       logRetentionDays: 30,
@@ -92,6 +92,13 @@ describe("infra config: webhealth:* keys", () => {
       title: "two secret names that read the same environment variable",
       raw: { ...BASE, "webhealth:secrets": { "api.token": "a", api_token: "b" } },
       problems: ["webhealth:secrets.api_token: reads the same environment variable (WEBHEALTH_SECRET_API_TOKEN) as secrets.api.token when probing locally: rename one"],
+    },
+    {
+      title: "a target naming a secret that webhealth:secrets lacks",
+      raw: { ...BASE, "webhealth:secrets": { other: "x" }, "webhealth:targets": [{ url: "https://api.example.com/", name: "api", request: { headers: { Authorization: { secret: "api-token" } } } }] },
+      problems: [
+        "webhealth:targets[0].request.headers.Authorization: secret \"api-token\" is not in webhealth:secrets (target api); set it with pulumi config set --secret --path 'webhealth:secrets.api-token' <value>",
+      ],
     },
     {
       title: "two targets whose names make the same alarm names",

@@ -12,6 +12,7 @@ import {
   estimateUsage,
   generatedStageConfig,
   metricMonthsPerTarget,
+  probeRunSeconds,
   syntheticsMonthlyCostUsd,
   USAGE_ASSUMPTIONS,
 } from "../../infra/cost";
@@ -42,6 +43,8 @@ describe("infra cost model", () => {
     expect(usage.putMetricDataRequests).to.equal(43_800); // 101 datums a run: one request
     expect(usage.lambdaRequests).to.equal(43_800 + 400); // runs + 4 state changes per target for the recorder
     expect(usage.billableDashboards).to.equal(1); // 204 metrics: beyond the free 50
+    // The probe at its default 512 MB for one 100-target run a minute; the recorder at 256 MB per notification.
+    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * probeRunSeconds(100, 32, 512) * 0.5 + 400 * 0.2 * 0.25, 1e-6);
     const items = costLineItems(usage);
     expect(items.customMetrics).to.be.closeTo(0.3 * (100 * (1 + 1 / 24) + 1), 1e-9);
     expect(items.alarms).to.be.closeTo(30.6, 1e-9);
@@ -94,6 +97,7 @@ describe("infra cost model", () => {
         tls: { daysRemaining: 61, validTo: "2027-01-31T23:59:59.000Z", issuer: "C=US, O=Let's Encrypt, CN=R11" },
         redirects: 1,
         attempts: 2,
+        warnings: ["SLOW", "CERTIFICATE"],
       },
       { region: "ap-southeast-2", scheduledAt: new Date("2026-12-01T10:03:00.000Z") },
     );

@@ -167,6 +167,7 @@ describe("infra program: every stage file under mocks", function () {
 
   it("publishes arm64 nodejs24.x versions behind a live alias that CodeDeploy owns", () => {
     const fn = named(results.gamma, T.fn, "probe-eu-west-1-function");
+    const gamma = loadStageConfig("gamma", fixtureConfig("gamma"));
     expect(fn.inputs).to.deep.include({
       name: "webhealth-gamma-probe-eu-west-1",
       runtime: "nodejs24.x",
@@ -174,9 +175,17 @@ describe("infra program: every stage file under mocks", function () {
       handler: "index.handler",
       publish: true,
       timeout: 60,
-      memorySize: 256,
+      memorySize: 512,
       environment: {
-        variables: { METRICS_NAMESPACE: "WebHealth", METRICS_REGION: "us-east-1", METRICS_REGION_DIMENSION: "eu-west-1", PHASE_METRICS: "false", PROBE_CONCURRENCY: "32" },
+        variables: {
+          METRICS_NAMESPACE: "WebHealth",
+          METRICS_REGION: "us-east-1",
+          METRICS_REGION_DIMENSION: "eu-west-1",
+          PHASE_METRICS: "false",
+          PROBE_CONCURRENCY: "32",
+          CERTIFICATE_WARNING_DAYS: String(gamma.alarms.certificateDays),
+          DEFAULT_LATENCY_MS: String(gamma.alarms.defaultLatencyMs),
+        },
       },
     });
     for (const alias of ofType(results.gamma, T.alias)) {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +11,8 @@ import { runProgram } from "../../infra/program";
 import { PROJECT_ROOT } from "../../infra/stack-files";
 import { FIXTURE_STACKS, fixtureConfig } from "../fixtures/stacks";
 import { REDACTED, synthesize, synthesizeProgram } from "../../infra/synth";
+import { deliveredEvent } from "./support/eventbridge";
+import { formatSummary } from "../../cli/synth-format";
 
 function runCli(args: string[]) {
   return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/synth.ts", ...args], {
@@ -55,6 +58,8 @@ describe("infra synth engine", function () {
       METRICS_REGION: "us-east-1",
       PHASE_METRICS: "false",
       PROBE_CONCURRENCY: "32",
+      CERTIFICATE_WARNING_DAYS: "14",
+      DEFAULT_LATENCY_MS: "3000",
     });
     const alarms = records.filter((record) => record.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && record.region === "us-east-1");
     expect(alarms.map((alarm) => [alarm.name, alarm.inputs.dimensions])).to.deep.equal([
@@ -82,6 +87,96 @@ describe("infra synth engine", function () {
     // Assess: phase metrics are on as the string said, and nothing failed for want of the secret.
     const probe = document.resources.find((resource) => resource.name === "probe-us-east-1-function");
     expect((probe?.inputs.environment as { variables: Record<string, string> }).variables.PHASE_METRICS).to.equal("true");
+  });
+
+  describe("a stage whose targets use secrets", () => {
+    const VALUE = "Bearer deploy-9e41aa07";
+    const UNUSED = "unused-77c2f0";
+    const config = {
+      "aws:region": "us-east-1",
+      "webhealth:probeRegions": ["us-east-1", "eu-west-1"],
+      "webhealth:secrets": { "api-token": VALUE, unused: UNUSED },
+      "webhealth:targets": [
+        { url: "https://api.example.com/health", name: "api", request: { method: "POST", headers: { Authorization: { secret: "api-token" } }, body: "{}" } },
+        { url: "https://www.example.com/", name: "www" },
+      ],
+    };
+    let result: Awaited<ReturnType<typeof synthesize>>;
+    before(async () => {
+      result = await synthesize("beta", config);
+    });
+    const policyOf = (name: string) => JSON.parse(result.records.find((record) => record.name === name)?.inputs.policy as string);
+    const stageKeyArn = () => {
+      const key = result.records.find((record) => record.type === "aws:kms/key:Key");
+      return `arn:aws:kms:us-east-1:123456789012:key/${crypto.createHash("sha256").update(key!.name).digest("hex").slice(0, 32)}`;
+    };
+
+    it("stores each secret as a SecureString under the stage's KMS key, in the home region, value redacted", () => {
+      const parameters = result.records.filter((record) => record.type === "aws:ssm/parameter:Parameter");
+      const keyArn = stageKeyArn();
+
+      expect(parameters.map((parameter) => [parameter.name, parameter.region, parameter.inputs.name, parameter.inputs.type, parameter.inputs.keyId, parameter.inputs.value])).to.deep.equal([
+        ["secret-api-token", "us-east-1", "/webhealth/beta/secrets/api-token", "SecureString", keyArn, REDACTED],
+        ["secret-unused", "us-east-1", "/webhealth/beta/secrets/unused", "SecureString", keyArn, REDACTED],
+      ]);
+    });
+
+    it("lets each probe role read exactly the parameters its targets name and decrypt them with exactly that key, through SSM", () => {
+      const arn = "arn:aws:ssm:us-east-1:123456789012:parameter/webhealth/beta/secrets/api-token";
+      for (const region of ["us-east-1", "eu-west-1"]) {
+        const statements = policyOf(`probe-${region}-policy`).Statement as Array<{ Sid: string }>;
+        const keyArn = stageKeyArn();
+
+        expect(statements.filter((s) => s.Sid.endsWith("TargetSecrets"))).to.deep.equal([
+          { Sid: "ReadTargetSecrets", Effect: "Allow", Action: ["ssm:GetParameters", "ssm:GetParameter"], Resource: [arn] },
+          {
+            Sid: "DecryptTargetSecrets",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: keyArn,
+            Condition: { StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com", "kms:EncryptionContext:PARAMETER_ARN": [arn] } },
+          },
+        ]);
+      }
+    });
+
+    it("opens the key to the account through SSM only", () => {
+      const key = result.records.find((record) => record.type === "aws:kms/key:Key");
+      const statement = (JSON.parse(key!.inputs.policy as string).Statement as Array<{ Sid: string }>).find((s) => s.Sid === "AccountUsesThroughSsm");
+
+      expect(statement).to.deep.equal({
+        Sid: "AccountUsesThroughSsm",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::123456789012:root" },
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com", "kms:CallerAccount": "123456789012" } },
+      });
+    });
+
+    it("tells the probes where the parameters are; the EventBridge input carries only the secret's name", () => {
+      const probe = result.records.find((record) => record.name === "probe-eu-west-1-function");
+      const inputs = result.records.filter((record) => record.type === "aws:cloudwatch/eventTarget:EventTarget").map((record) => deliveredEvent(record.inputs) as { targets: Array<{ request?: unknown }> });
+
+      expect((probe?.inputs.environment as { variables: Record<string, string> }).variables).to.include({ SECRETS_PARAMETER_PATH: "/webhealth/beta/secrets/", SECRETS_REGION: "us-east-1" });
+      expect(inputs[0].targets[0].request).to.deep.equal({ method: "POST", headers: { Authorization: { secret: "api-token" } }, body: "{}" });
+    });
+
+    it("never shows a value: not in any resource, not in the stack outputs, not in what npm run synth prints", () => {
+      // What `npm run synth` prints is the document as JSON (--json) or its summary.
+      const everything = [JSON.stringify(result.document, null, 2), JSON.stringify(result.records), formatSummary(result.document), JSON.stringify(result.document.outputs)].join("\n");
+
+      for (const secret of [VALUE, "deploy-9e41aa07", UNUSED]) expect(everything).to.not.contain(secret);
+    });
+
+    it("gives probes of a stage whose targets use no secret no SSM or KMS permission and no secrets path", async () => {
+      const plain = await synthesize("beta", { ...config, "webhealth:targets": [{ url: "https://www.example.com/" }] });
+      const probe = plain.records.find((record) => record.name === "probe-us-east-1-function");
+      const statements = JSON.parse(plain.records.find((record) => record.name === "probe-us-east-1-policy")?.inputs.policy as string).Statement as Array<{ Sid: string }>;
+
+      expect(statements.map((s) => s.Sid)).to.not.include.members(["ReadTargetSecrets", "DecryptTargetSecrets"]);
+      expect((probe?.inputs.environment as { variables: Record<string, string> }).variables).to.not.have.any.keys("SECRETS_PARAMETER_PATH", "SECRETS_REGION");
+    });
   });
 
   it("stops `pulumi up` on bad config with the key and the reason, no stack trace", async () => {

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
-import { runCli } from "../../cli/probe";
+import { runCli, type CliIo } from "../../cli/probe";
 import { PROJECT_ROOT } from "../../infra/stack-files";
 import { testPki } from "./support/certs";
 import { refusedPort, startHttpServer, startHttpsServer, type TestServer } from "./support/servers";
@@ -19,7 +19,7 @@ class Collector extends Writable {
   }
 }
 
-const JSON_FIELDS = ["url", "name", "ok", "status", "error", "timings", "tls", "redirects", "attempts"];
+const JSON_FIELDS = ["url", "name", "ok", "status", "error", "timings", "tls", "redirects", "attempts", "warnings"];
 
 describe("npm run probe (cli/probe.ts)", function () {
   let server: TestServer;
@@ -29,6 +29,12 @@ describe("npm run probe (cli/probe.ts)", function () {
     const stdout = new Collector();
     const stderr = new Collector();
     const code = await runCli(argv, { stdout, stderr, env, root: dir });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  };
+  const runWith = async (argv: string[], env: NodeJS.ProcessEnv, engine: CliIo["engine"]) => {
+    const stdout = new Collector();
+    const stderr = new Collector();
+    const code = await runCli(argv, { stdout, stderr, env, root: dir, engine });
     return { code, stdout: stdout.text, stderr: stderr.text };
   };
   const writeFile = (name: string, content: string) => {
@@ -73,8 +79,8 @@ describe("npm run probe (cli/probe.ts)", function () {
 
     expect(code).to.equal(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines[0]).to.match(/^URL\s+OK\s+STATUS\s+TOTAL\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+CERT DAYS\s+ERROR$/);
-    expect(lines[1]).to.match(new RegExp(`^${server.url("/ok").replace(/[.?/]/g, "\\$&")}\\s+yes\\s+200\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+[\\d.]+\\s+-$`));
+    expect(lines[0]).to.match(/^URL\s+NAME\s+OK\s+STATUS\s+TOTAL\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+CERT DAYS\s+REDIRECTS\s+ATTEMPTS\s+WARNINGS\s+ERROR$/);
+    expect(lines[1]).to.match(new RegExp(`^${server.url("/ok").replace(/[.?/]/g, "\\$&")}\\s+local\\s+yes\\s+200\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+[\\d.]+\\s+-\\s+0\\s+1\\s+-$`));
     expect(lines[3]).to.match(/^2 targets: 2 ok, 0 not ok \(times in ms; event-loop delay p99 \d+\.\d\)$/);
   });
 
@@ -127,6 +133,117 @@ describe("npm run probe (cli/probe.ts)", function () {
         expect(server.stats.requests).to.equal(0);
       });
     }
+  });
+
+  describe("requests with secrets, warnings, --strict, progress, input hygiene", () => {
+    const SECRET = "s3cr3t-value-9d7e";
+    const secretTarget = () => ({ url: server.url("/echo"), name: "api", request: { headers: { Authorization: { secret: "api.token" } } }, expect: { json: [{ path: "headers.authorization", equals: "Bearer nope" }] } });
+
+    it("reads a secret from WEBHEALTH_SECRET_<NAME>, sends it, and redacts it from the JSON line", async () => {
+      const file = writeFile("secret-targets.json", JSON.stringify([secretTarget()]));
+      server.resetStats();
+
+      const { code, stdout, stderr } = await run(["--json", "--targets", file], { WEBHEALTH_SECRET_API_TOKEN: SECRET });
+
+      expect(code).to.equal(1);
+      expect(server.seen[0].headers.authorization).to.equal(SECRET);
+      expect(JSON.parse(stdout).error).to.deep.equal({ code: "BODY", message: 'json headers.authorization: expected "Bearer nope", got "[secret]"' });
+      expect(stdout + stderr).to.not.contain(SECRET);
+    });
+
+    it("prefers the --secrets file over the environment, and keeps the table free of the value", async () => {
+      const file = writeFile("secret-targets.json", JSON.stringify([secretTarget()]));
+      const secrets = writeFile("secrets.json", JSON.stringify({ "api.token": SECRET }));
+      server.resetStats();
+
+      const { stdout, stderr } = await run(["--targets", file, "--secrets", secrets], { WEBHEALTH_SECRET_API_TOKEN: "from-the-environment" });
+
+      expect(server.seen[0].headers.authorization).to.equal(SECRET);
+      expect(stdout).to.contain('got "[secret]"');
+      expect(stdout + stderr).to.not.contain(SECRET);
+    });
+
+    const bad: Array<[string, () => string[], string | (() => string), NodeJS.ProcessEnv?]> = [
+      [
+        "a secret that is set nowhere",
+        () => ["--targets", writeFile("secret-targets.json", JSON.stringify([{ url: server.url("/ok") }, secretTarget()]))],
+        'probe: targets[1] (api): request.headers.Authorization: secret "api.token" is not set: set WEBHEALTH_SECRET_API_TOKEN or give it in --secrets <file.json>\n',
+      ],
+      ["a --secrets file that is not JSON (its text never shown)", () => ["--secrets", writeFile("bad-secrets.json", `{"api.token": "${SECRET}`), server.url("/ok")], () => `probe: --secrets ${path.join(dir, "bad-secrets.json")}: not valid JSON\n`],
+      ["a --secrets value that is not a string", () => ["--secrets", writeFile("num-secrets.json", '{"pin": 1234}'), server.url("/ok")], () => `probe: --secrets ${path.join(dir, "num-secrets.json")}: pin: must be a string\n`],
+      ["a single-valued option given twice", () => ["--timeout", "500", "--timeout", "900", server.url("/ok")], "probe: --timeout: given more than once (it takes one value)\n"],
+      ["--certificate-days out of range", () => ["--certificate-days", "0", server.url("/ok")], 'probe: --certificate-days: must be a whole number from 1 to 365, got "0"\n'],
+    ];
+    for (const [title, argv, message, env] of bad) {
+      it(`refuses ${title}: exit 2, nothing probed`, async () => {
+        const args = argv();
+        server.resetStats();
+
+        const result = await run(args, env);
+
+        expect([result.code, result.stderr, result.stdout, server.stats.requests]).to.deep.equal([2, typeof message === "string" ? message : message(), "", 0]);
+        expect(result.stderr).to.not.contain(SECRET);
+      });
+    }
+
+    it("reads a targets file that starts with a UTF-8 byte-order mark", async () => {
+      const file = writeFile("bom.json", "\ufeff" + JSON.stringify([{ url: server.url("/ok") }]));
+
+      const { code, stdout } = await run(["--json", "--targets", file]);
+
+      expect(code).to.equal(0);
+      expect(JSON.parse(stdout).ok).to.equal(true);
+    });
+
+    it("reports warnings in --json and the table; --strict makes a warning fail the run", async () => {
+      const file = writeFile("slow.json", JSON.stringify([{ url: server.url("/delay/150"), name: "slow", latencyMs: 50 }]));
+
+      const lenient = await run(["--json", "--targets", file]);
+      const strict = await run(["--json", "--strict", "--targets", file]);
+      const table = await run(["--targets", file]);
+
+      expect([lenient.code, JSON.parse(lenient.stdout).ok, JSON.parse(lenient.stdout).warnings]).to.deep.equal([0, true, ["SLOW"]]);
+      expect(strict.code).to.equal(1);
+      expect(table.stdout.split("\n")[1]).to.match(/\s+slow\s+yes\s+200\s.*\s0\s+1\s+SLOW$/);
+      expect(table.stdout).to.match(/1 target: 1 ok, 0 not ok, 1 with warnings \(times in ms/);
+    });
+
+    it("takes the certificate threshold from the stack's alarms, and --certificate-days over it", async () => {
+      const pki = testPki();
+      const https = await startHttpsServer(pki.valid);
+      try {
+        writeFile("Pulumi.certs.yaml", `config:\n  aws:region: us-east-1\n  webhealth:alarms:\n    certificateDays: 90\n  webhealth:targets:\n    - url: ${https.url("/ok")}\n`);
+        const io = { ca: pki.caCert };
+        const viaStack = await runWith(["--json", "--stack", "certs"], {}, io);
+        const viaOption = await runWith(["--json", "--stack", "certs", "--certificate-days", "7"], {}, io);
+
+        expect(JSON.parse(viaStack.stdout).warnings).to.deep.equal(["CERTIFICATE"]);
+        expect(JSON.parse(viaOption.stdout).warnings).to.deep.equal([]);
+      } finally {
+        await https.close();
+      }
+    });
+
+    it("shows progress on stderr when it is a terminal, erased at the end; stdout stays clean", async () => {
+      const stdout = new Collector();
+      const stderr = Object.assign(new Collector(), { isTTY: true });
+      const targets = Array.from({ length: 3 }, (_, i) => server.url(`/ok?progress=${i}`));
+
+      const code = await runCli(["--json", "--concurrency", "1", ...targets], { stdout, stderr, env: {}, root: dir });
+
+      expect(code).to.equal(0);
+      expect(stdout.text.trimEnd().split("\n").map((line) => JSON.parse(line).ok)).to.deep.equal([true, true, true]);
+      expect(stderr.text.startsWith("\rprobing: ")).to.equal(true);
+      expect(stderr.text).to.match(/probing: \d of 3 targets done/);
+      expect(stderr.text).to.contain("\rprobing: 3 of 3 targets done\x1b[K");
+      expect(stderr.text.endsWith("\r\x1b[K")).to.equal(true);
+    });
+
+    it("writes nothing to stderr when it is not a terminal", async () => {
+      const { stderr } = await run(["--json", server.url("/ok")]);
+
+      expect(stderr).to.equal("");
+    });
   });
 
   describe("--publish", () => {

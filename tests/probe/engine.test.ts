@@ -27,7 +27,7 @@ describe("probe engine over HTTP (real servers on 127.0.0.1)", function () {
     expect(timings.ttfbMs).to.be.at.least(199).and.below(200 + SLACK_MS);
     expect(timings.transferMs).to.be.a("number").and.at.least(0);
     expect(timings.totalMs).to.be.at.least(timings.ttfbMs as number);
-    expect(Object.keys(result)).to.deep.equal(["url", "name", "ok", "status", "error", "timings", "tls", "redirects", "attempts"]);
+    expect(Object.keys(result)).to.deep.equal(["url", "name", "ok", "status", "error", "timings", "tls", "redirects", "attempts", "warnings"]);
   });
 
   it("times the DNS phase when the URL names a host", async () => {

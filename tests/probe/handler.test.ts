@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { GetParameterCommand, GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import type { SelfTestReport } from "../../functions/common/contract";
 import { ValidationError } from "../../functions/common/targets";
@@ -78,7 +79,7 @@ describe("probe Lambda handler", function () {
     expect(lines.map((line) => line.type)).to.deep.equal(["probe-result", "probe-result", "probe-summary"]);
     expect(lines[0]).to.include({ url: targets[0].url, name: "home", ok: true, region: "us-east-1" });
     expect(lines[1]).to.deep.include({ ok: false, status: 503, error: { code: "STATUS", message: summary.results[1].error?.message } });
-    expect(Object.keys(lines[1])).to.deep.equal(["type", "url", "name", "region", "scheduledAt", "ok", "status", "error", "timings", "tls", "redirects", "attempts"]);
+    expect(Object.keys(lines[1])).to.deep.equal(["type", "url", "name", "region", "scheduledAt", "ok", "status", "error", "timings", "tls", "redirects", "attempts", "warnings"]);
     expect(lines[2]).to.include({ probed: 2, ok: 1, failed: 1, skipped: 0, region: "us-east-1" });
     expect(lines[2]).to.not.have.property("results");
   });
@@ -170,6 +171,126 @@ describe("probe Lambda handler", function () {
     const summaryLine = JSON.parse(logs[logs.length - 1]);
     expect(summaryLine).to.include({ type: "probe-summary", datumsPublished: 0 });
     expect(summaryLine.publishError).to.match(/AccessDenied: denied/);
+  });
+
+  describe("secrets (SSM Parameter Store, mocked: there is no local SSM server)", () => {
+    const TOKEN = "Bearer live-4b1e0c";
+    const OTHER = "key-77aa21";
+    const PATH = "/webhealth/beta/secrets/";
+    const env = { SECRETS_PARAMETER_PATH: PATH, SECRETS_REGION: "eu-west-1" };
+    let ssm: AwsClientStub<SSMClient>;
+    let ssmRegions: Array<string | undefined>;
+    before(() => {
+      ssm = mockClient(SSMClient);
+    });
+    after(() => ssm.restore());
+    beforeEach(() => {
+      ssm.reset();
+      ssmRegions = [];
+      server.resetStats();
+    });
+    const secretHandler = () =>
+      handlerWith(env, {
+        createSecretsClient: (region) => {
+          ssmRegions.push(region);
+          return new SSMClient({ region, endpoint: "http://127.0.0.1:9" });
+        },
+      });
+    const targets = () => [
+      { url: server.url("/echo?a"), name: "a", request: { headers: { Authorization: { secret: "api-token" } } } },
+      { url: server.url("/echo?b"), name: "b", request: { headers: { "X-Api-Key": { secret: "other-key" } } } },
+      { url: server.url("/ok"), name: "plain" },
+    ];
+
+    it("reads exactly the parameters the targets name, in the home region, decrypted, and sends them", async () => {
+      ssm.on(GetParametersCommand).resolves({
+        Parameters: [
+          { Name: `${PATH}api-token`, Value: TOKEN, Type: "SecureString" },
+          { Name: `${PATH}other-key`, Value: OTHER, Type: "SecureString" },
+        ],
+        InvalidParameters: [],
+      });
+
+      const summary = (await secretHandler()({ targets: targets() }, context())) as ProbeSummary;
+
+      expect(summary.results.map((result) => result.ok)).to.deep.equal([true, true, true]);
+      const calls = ssm.commandCalls(GetParametersCommand).map((call) => call.args[0].input);
+      expect(calls).to.deep.equal([{ Names: [`${PATH}api-token`, `${PATH}other-key`], WithDecryption: true }]);
+      expect(ssmRegions).to.deep.equal(["eu-west-1"]);
+      expect(server.seen.map((seen) => [seen.path, seen.headers.authorization ?? null, seen.headers["x-api-key"] ?? null])).to.have.deep.members([
+        ["/echo?a", TOKEN, null],
+        ["/echo?b", null, OTHER],
+        ["/ok", null, null],
+      ]);
+      // Logs, results and published metrics never carry a value.
+      const everything = JSON.stringify({ logs, summary, published: published() });
+      expect(everything).to.not.contain(TOKEN);
+      expect(everything).to.not.contain(OTHER);
+    });
+
+    it("caches the values for a bounded time: the next invocations of the container read nothing", async () => {
+      ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: `${PATH}api-token`, Value: TOKEN }, { Name: `${PATH}other-key`, Value: OTHER }] });
+      const handler = secretHandler();
+
+      await handler({ targets: targets() }, context());
+      await handler({ targets: targets() }, context());
+
+      expect(ssm.commandCalls(GetParametersCommand).length).to.equal(1);
+    });
+
+    it("survives a failed read: only the targets that need the failing secret fail, with SECRET and the reason", async () => {
+      // The batch is denied as a whole (one parameter's key is not ours); one by one, only other-key fails.
+      ssm.on(GetParametersCommand).rejects(Object.assign(new Error("not authorized to perform kms:Decrypt"), { name: "AccessDeniedException" }));
+      ssm.on(GetParameterCommand, { Name: `${PATH}api-token` }).resolves({ Parameter: { Name: `${PATH}api-token`, Value: TOKEN } });
+      ssm.on(GetParameterCommand, { Name: `${PATH}other-key` }).rejects(Object.assign(new Error("not authorized to perform kms:Decrypt"), { name: "AccessDeniedException" }));
+
+      const summary = (await secretHandler()({ targets: targets() }, context())) as ProbeSummary;
+
+      expect(summary.results.map((result) => [result.name, result.ok, result.error?.code ?? null])).to.deep.equal([
+        ["a", true, null],
+        ["b", false, "SECRET"],
+        ["plain", true, null],
+      ]);
+      expect(summary.results[1].error?.message).to.equal('request.headers.X-Api-Key: secret "other-key" could not be read: AccessDeniedException: not authorized to perform kms:Decrypt');
+      expect(server.seen.map((seen) => seen.path).sort()).to.deep.equal(["/echo?a", "/ok"]);
+      expect(JSON.stringify(logs)).to.not.contain(TOKEN);
+    });
+
+    it("fails a target whose parameter does not exist, probing the others", async () => {
+      ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: `${PATH}api-token`, Value: TOKEN }], InvalidParameters: [`${PATH}other-key`] });
+
+      const summary = (await secretHandler()({ targets: targets() }, context())) as ProbeSummary;
+
+      expect(summary.results[1].error).to.deep.equal({ code: "SECRET", message: `request.headers.X-Api-Key: secret "other-key" could not be read: parameter ${PATH}other-key does not exist` });
+      expect(summary.results[0].ok).to.equal(true);
+    });
+
+    it("reads nothing when no target names a secret, and fails secret targets of a stage without secrets", async () => {
+      const plain = await handlerWith(env)({ targets: [{ url: server.url("/ok") }] }, context());
+      const without = (await handlerWith()({ targets: targets() }, context())) as ProbeSummary;
+
+      expect((plain as ProbeSummary).ok).to.equal(1);
+      expect(ssm.commandCalls(GetParametersCommand).length).to.equal(0);
+      expect(without.results.map((result) => result.error?.code ?? "ok")).to.deep.equal(["SECRET", "SECRET", "ok"]);
+    });
+
+    it("uses the secrets in the self-test too", async () => {
+      ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: `${PATH}api-token`, Value: TOKEN }, { Name: `${PATH}other-key`, Value: OTHER }] });
+
+      const report = (await secretHandler()({ selfTest: true, targets: targets().slice(0, 1) }, context())) as SelfTestReport;
+
+      expect(report.checks.map((check) => [check.name, check.passed, check.detail?.startsWith("ok 200")])).to.deep.equal([
+        ["loopback", true, true],
+        [server.url("/echo?a"), true, true],
+      ]);
+      expect(JSON.stringify(logs)).to.not.contain(TOKEN);
+    });
+  });
+
+  it("logs each result with its warnings, judged by the stage's thresholds", async () => {
+    await handlerWith({ CERTIFICATE_WARNING_DAYS: "14", DEFAULT_LATENCY_MS: "1" })({ targets: [{ url: server.url("/delay/20") }] }, context());
+
+    expect(JSON.parse(logs[0])).to.include({ type: "probe-result" }).and.to.deep.include({ warnings: ["SLOW"] });
   });
 
   describe("self-test", () => {

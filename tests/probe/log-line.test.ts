@@ -13,6 +13,7 @@ const result: ProbeResult = {
   tls: { daysRemaining: 40, validTo: "2027-01-10T00:00:00.000Z", issuer: "CN=R11" },
   redirects: 0,
   attempts: 2,
+  warnings: [],
 };
 const context = { region: "eu-west-1", scheduledAt: new Date("2026-12-01T10:03:00.000Z") };
 
@@ -31,6 +32,7 @@ describe("probe log line and its Logs Insights queries", () => {
       tls: { daysRemaining: 40, validTo: "2027-01-10T00:00:00.000Z", issuer: "CN=R11" },
       redirects: 0,
       attempts: 2,
+      warnings: [],
     });
   });
 
@@ -47,10 +49,9 @@ describe("probe log line and its Logs Insights queries", () => {
     expect(line).to.not.include("authorization");
   });
 
-  it("adds the engine's warnings and the skipped flag only when present", () => {
-    const warned = { ...result, warnings: [{ code: "SLOW_TLS", message: "handshake over 1 s" }] } as unknown as ProbeResult;
-    expect(probeResultLogLine(warned, context).warnings).to.deep.equal([{ code: "SLOW_TLS", message: "handshake over 1 s" }]);
-    expect(probeResultLogLine(result, context)).to.not.have.property("warnings");
+  it("carries the engine's warnings, and the skipped flag only when skipped", () => {
+    expect(probeResultLogLine({ ...result, ok: true, warnings: ["SLOW", "CERTIFICATE"] }, context).warnings).to.deep.equal(["SLOW", "CERTIFICATE"]);
+    expect(probeResultLogLine(result, context)).to.not.have.property("skipped");
     expect(probeResultLogLine({ ...result, skipped: true }, context).skipped).to.equal(true);
   });
 

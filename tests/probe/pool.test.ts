@@ -97,6 +97,7 @@ describe("concurrency pool and deadline", function () {
         tls: null,
         redirects: 0,
         attempts,
+        warnings: [],
         skipped: true,
       });
     }

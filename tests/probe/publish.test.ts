@@ -35,6 +35,7 @@ const okHttps: ProbeResult = {
   tls: { daysRemaining: 42, validTo: "2027-01-07T10:00:00.000Z", issuer: "CN=R11" },
   redirects: 0,
   attempts: 1,
+  warnings: [],
 };
 
 const refused: ProbeResult = {

@@ -58,7 +58,7 @@ describe("the target schema (config, CLI file and Lambda event share it)", () =>
     ["too many retries", [{ url: "https://a.example/", retries: 4 }], ["targets[0].retries: must be at most 3"]],
     ["a status code out of range", [{ url: "https://a.example/", expect: { status: [200, 600] } }], ["targets[0].expect.status[1]: must be an HTTP status code (100-599)"]],
     ["an empty status list", [{ url: "https://a.example/", expect: { status: [] } }], ["targets[0].expect.status: must not be empty"]],
-    ["an invalid regular expression", [{ url: "https://a.example/", expect: { bodyMatches: "(" } }], ["targets[0].expect.bodyMatches: must be a valid regular expression (Invalid regular expression: /(/: Unterminated group)"]],
+    ["an invalid regular expression", [{ url: "https://a.example/", expect: { bodyMatches: "(" } }], ["targets[0].expect.bodyMatches: must be a valid regular expression (missing closing ): `(`)"]],
     ["a header value that is not text", [{ url: "https://a.example/", expect: { headers: { "x-build": 1 } } }], ["targets[0].expect.headers.x-build: must be a string"]],
     ["an unknown field", [{ url: "https://a.example/", timeout: 5000 }], ["targets[0].timeout: is not a known field"]],
     ["an unknown expectation", [{ url: "https://a.example/", expect: { body: "ok" } }], ["targets[0].expect.body: is not a known field"]],

@@ -6,3 +6,11 @@
 export function renderInputTemplate(template: string, values: Record<string, string>): string {
   return template.replace(/<([A-Za-z0-9_.-]+)>/g, (whole, name: string) => (name in values ? JSON.stringify(values[name]) : whole));
 }
+
+/** The event an EventBridge target's inputs deliver: its constant input, or its input template rendered with the scheduled event's time. */
+export function deliveredEvent(inputs: Record<string, unknown>, time = "2026-12-01T10:03:00Z"): Record<string, unknown> {
+  if (typeof inputs.input === "string") return JSON.parse(inputs.input) as Record<string, unknown>;
+  const transformer = inputs.inputTransformer as { inputTemplate?: string } | undefined;
+  if (!transformer?.inputTemplate) throw new Error("the target has neither an input nor an input template");
+  return JSON.parse(renderInputTemplate(transformer.inputTemplate, { time })) as Record<string, unknown>;
+}

@@ -8,8 +8,16 @@ import * as https from "node:https";
 import * as net from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 
 export const OK_BODY = "hello from webhealth";
+
+export interface SeenRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 const CHUNK = Buffer.alloc(64 * 1024, "x");
 
 export interface TestServer {
@@ -18,6 +26,8 @@ export interface TestServer {
   url(path: string): string;
   /** Requests in flight now and at most so far, requests and TCP connections accepted (reset with resetStats). */
   stats: { inFlight: number; maxInFlight: number; requests: number; connections: number; resumedTlsSessions: number; bytesWritten: number };
+  /** Every request received since the last resetStats: method, path, headers (lower-case names) and body. */
+  seen: SeenRequest[];
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -88,6 +98,27 @@ function route(request: http.IncomingMessage, response: http.ServerResponse, sta
       pump();
       return;
     }
+    case "echo": // /echo: the request as JSON { method, path, headers, body }
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify({ method: request.method, path: request.url, headers: request.headers, body: (request as { body?: string }).body ?? "" }));
+      return;
+    case "json": // /json?doc=<url-encoded JSON text>: that text as the body
+      response.setHeader("content-type", "application/json");
+      response.end(url.searchParams.get("doc") ?? "{}");
+      return;
+    case "gzip": // a gzip-compressed body whatever accept-encoding says
+      response.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      response.end(gzipSync(JSON.stringify({ status: "green" })));
+      return;
+    case "redirect-post": // /redirect-post/<status>?location=<url>: redirects with that status
+      response.statusCode = Number(second);
+      response.setHeader("location", url.searchParams.get("location") ?? "/echo");
+      response.end();
+      return;
+    case "a-run": // a million "a" and a "!" (within the body cap): a backtracking engine would never finish (a+)+$ on it
+      response.setHeader("content-type", "text/plain");
+      response.end("a".repeat(1_000_000) + "!");
+      return;
     case "headers":
       response.setHeader("content-type", "application/json; charset=utf-8");
       response.setHeader("x-build", "abc123");
@@ -122,7 +153,7 @@ function listen(server: net.Server): Promise<number> {
   });
 }
 
-async function start(server: http.Server, scheme: "http" | "https", stats: TestServer["stats"]): Promise<TestServer> {
+async function start(server: http.Server, scheme: "http" | "https", stats: TestServer["stats"], seen: SeenRequest[]): Promise<TestServer> {
   // Counted at accept time, before TLS: every fresh connection the probe opens shows here.
   server.on("connection", () => (stats.connections += 1));
   // A resumed session would skip the full handshake the probe must measure every time.
@@ -134,8 +165,10 @@ async function start(server: http.Server, scheme: "http" | "https", stats: TestS
     port,
     url: (path) => `${scheme}://127.0.0.1:${port}${path}`,
     stats,
+    seen,
     resetStats() {
       Object.assign(stats, newStats());
+      seen.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -145,14 +178,22 @@ async function start(server: http.Server, scheme: "http" | "https", stats: TestS
   };
 }
 
-function handlerWithStats(stats: TestServer["stats"]): http.RequestListener {
+function handlerWithStats(stats: TestServer["stats"], seen: SeenRequest[]): http.RequestListener {
   const flakySeen = new Set<string>();
   return (request, response) => {
     stats.requests += 1;
     stats.inFlight += 1;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     response.on("close", () => (stats.inFlight -= 1));
-    route(request, response, stats, flakySeen);
+    // The whole request body is read first, so routes and tests can see what was sent.
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      seen.push({ method: request.method ?? "", path: request.url ?? "", headers: request.headers, body });
+      (request as { body?: string }).body = body;
+      route(request, response, stats, flakySeen);
+    });
   };
 }
 
@@ -160,12 +201,14 @@ const newStats = (): TestServer["stats"] => ({ inFlight: 0, maxInFlight: 0, requ
 
 export function startHttpServer(): Promise<TestServer> {
   const stats = newStats();
-  return start(http.createServer(handlerWithStats(stats)), "http", stats);
+  const seen: SeenRequest[] = [];
+  return start(http.createServer(handlerWithStats(stats, seen)), "http", stats, seen);
 }
 
 export function startHttpsServer(credentials: { key: string; cert: string }): Promise<TestServer> {
   const stats = newStats();
-  return start(https.createServer(credentials, handlerWithStats(stats)), "https", stats);
+  const seen: SeenRequest[] = [];
+  return start(https.createServer(credentials, handlerWithStats(stats, seen)), "https", stats, seen);
 }
 
 /** A TCP server that answers every connection with bytes that are not HTTP. */
