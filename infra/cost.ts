@@ -78,9 +78,9 @@ export const USAGE_ASSUMPTIONS = {
   /** A healthy site answers in well under a second: the wall time of one wave of `concurrency` probes. */
   probeWaveSeconds: 0.5,
   /** The probe's own CPU time per https target on one full vCPU (TLS handshake, parsing, log line, datum),
-   * measured by bench:probe part 4 (2.58 ms on 2026-12-01, load average 3.4); Lambda gives a function CPU in
-   * proportion to its memory. */
-  probeCpuSecondsPerTarget: 0.0026,
+   * measured by bench:probe section 6 (2.06 ms on 2026-12-01 at load average 4.8, with issue 10's shared TLS
+   * context; 2.58 ms before it); Lambda gives a function CPU in proportion to its memory. */
+  probeCpuSecondsPerTarget: 0.0021,
   /** Runtime start, event parsing and PutMetricData per invocation. */
   probeOverheadSeconds: 0.3,
   /** One probe-result line per target (about 550 bytes with a 40-character URL; tested against a real line). */
