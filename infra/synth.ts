@@ -226,9 +226,22 @@ function resourceRef(resource: pulumi.Resource | undefined): string | undefined 
   return internals.__pulumiType && internals.__name ? optionsKey(internals.__pulumiType, internals.__name) : undefined;
 }
 
+/**
+ * The resources `dependsOn` names (an Input of a resource or of a list of them), walked as Pulumi
+ * walks it. Not through `pulumi.output()`: an Output checks its value for unknowns by visiting
+ * every object it reaches, and a resource reaches its parents, providers and their outputs (about
+ * a thousand objects): with 30,000 alarms depending on one resource that was most of the
+ * synthesis time (CPU profile of a 2,000-target stage: 6 of 15 s).
+ */
+async function dependencyResources(dependsOn: unknown): Promise<unknown[]> {
+  const value = pulumi.Output.isInstance(dependsOn) ? await (dependsOn as unknown as { promise(): Promise<unknown> }).promise() : await dependsOn;
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return [value];
+  return (await Promise.all(value.map(dependencyResources))).flat();
+}
+
 async function dependencyRefs(dependsOn: pulumi.ResourceOptions["dependsOn"]): Promise<string[]> {
-  const resolved = await (pulumi.output(dependsOn as pulumi.Input<unknown>) as unknown as { promise(): Promise<unknown> }).promise();
-  const list = resolved === undefined ? [] : Array.isArray(resolved) ? resolved : [resolved];
+  const list = await dependencyResources(dependsOn);
   return list.map((resource) => resourceRef(resource as pulumi.Resource) ?? String(resource));
 }
 

@@ -44,6 +44,21 @@ export function registered(resources: readonly pulumi.Resource[]): Promise<unkno
 }
 
 /**
+ * Drops registered top-level resources from the stack's list of children. Pulumi adds every
+ * resource to its parent's `__childResources` (the stack, for a top-level one) and reads that list
+ * only to wait for a component's children when something depends on the component; nothing
+ * depends on the stack, so the list only keeps 30,000 alarms and their outputs alive (heap
+ * snapshot after a 2,000-target synthesis: 305 MB kept, 79 MB without). Internal to
+ * @pulumi/pulumi (resource.js, runtime/dependsOn.js, unchanged across 3.x); when absent this does nothing.
+ */
+export function letGo(resources: readonly pulumi.Resource[]): void {
+  for (const resource of resources) {
+    const parent = (resource as unknown as { __parentResource?: { __childResources?: Set<unknown> } }).__parentResource;
+    if ((parent as { __pulumiType?: string } | undefined)?.__pulumiType === pulumi.runtime.rootPulumiStackTypeName) parent?.__childResources?.delete(resource);
+  }
+}
+
+/**
  * Creates the alarms, ALARM_BATCH_SIZE at a time, and resolves with their number once all are
  * registered. `opts` (provider, dependsOn) apply to each alarm.
  */
@@ -54,6 +69,7 @@ export async function createAlarms(args: AlarmsArgs, opts: pulumi.CustomResource
       .slice(start, start + ALARM_BATCH_SIZE)
       .map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn), { ...opts, aliases: [{ parent: formerParent }] }));
     await registered(batch);
+    letGo(batch);
   }
   return args.specs.length;
 }

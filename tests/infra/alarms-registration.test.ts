@@ -2,8 +2,10 @@
  * How the program registers alarms (infra/components/alarms.ts): in batches, top-level, each
  * aliased to its former place under the `alarms` component so existing stages update in place.
  * Resource options are not passed to Pulumi's mocks: a stack transformation records them.
+ * Once registered, the stack does not keep them (the program's memory stays flat at 30,000 alarms).
  */
 import { expect } from "chai";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ALARM_BATCH_SIZE, createAlarms, FORMER_ALARMS_PARENT } from "../../infra/components/alarms";
 import type { AlarmSpec } from "../../infra/plan/alarms";
@@ -38,6 +40,7 @@ describe("alarm registration", function () {
     let constructedAlarms = 0;
     let mostInFlight = 0;
     const aliases: unknown[] = [];
+    let stackChildren: Set<unknown> | undefined;
     await pulumi.runtime.setMocks(
       {
         newResource(args) {
@@ -62,7 +65,10 @@ describe("alarm registration", function () {
         }
         return undefined;
       });
-      return { count: await createAlarms({ specs: Array.from({ length: ALARM_BATCH_SIZE + 10 }, (_, i) => spec(i)), topicArn: "arn:aws:sns:us-east-1:123456789012:t" }, {}) };
+      const created = await createAlarms({ specs: Array.from({ length: ALARM_BATCH_SIZE + 10 }, (_, i) => spec(i)), topicArn: "arn:aws:sns:us-east-1:123456789012:t" }, {});
+      const kept = new aws.sns.Topic("kept");
+      stackChildren = (kept as unknown as { __parentResource: { __childResources: Set<unknown> } }).__parentResource.__childResources;
+      return { count: created };
     });
 
     // Assess
@@ -72,5 +78,7 @@ describe("alarm registration", function () {
     const parents = await Promise.all(aliases.map((alias) => outputValue((alias as { parent: pulumi.Input<string> }).parent)));
     expect(new Set(parents)).to.deep.equal(new Set([`urn:pulumi:beta::webhealth::${FORMER_ALARMS_PARENT.type}::${FORMER_ALARMS_PARENT.name}`]));
     expect(parents.length).to.equal(ALARM_BATCH_SIZE + 10);
+    const kept = [...(stackChildren ?? [])].map((child) => (child as { __pulumiType: string }).__pulumiType);
+    expect(kept, "the stack lets the registered alarms go; other top-level resources stay").to.deep.equal(["aws:sns/topic:Topic"]);
   });
 });
