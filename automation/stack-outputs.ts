@@ -55,6 +55,8 @@ export const StackOutputsSchema = z.object({
   // Optional: a stack deployed by an older program has none until its next up (rollback and outputs must still work).
   selfAlarms: z.array(SelfAlarmSchema).optional(),
   heartbeats: z.array(HeartbeatSchema).optional(),
+  emailTopicArn: text.regex(/^arn:aws[a-z-]*:sns:/, { error: "must be an SNS topic ARN" }).optional(),
+  operatorsTopicArn: text.regex(/^arn:aws[a-z-]*:sns:/, { error: "must be an SNS topic ARN" }).optional(),
 }) satisfies z.ZodType<StackOutputs>;
 
 /** Checks raw output values; errors read `stack beta outputs: canaryFunctions.recorder.version: is required`. */

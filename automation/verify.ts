@@ -7,12 +7,13 @@ import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, PublishCommand, type Subscription } from "@aws-sdk/client-sns";
 import * as z from "zod";
-import { HUMAN_FILTER_POLICY, HUMAN_FILTER_POLICY_SCOPE, HUMAN_PROTOCOLS, TEST_NOTIFICATION, type SelfTestReport } from "../functions/common/contract";
+import { HUMAN_FILTER_POLICY, HUMAN_FILTER_POLICY_SCOPE, HUMAN_PROTOCOLS, TEST_NOTIFICATION, VERIFY_ALARM_PREFIX, type SelfTestReport } from "../functions/common/contract";
 import { LEDGER_ATTRIBUTES } from "../functions/common/ledger";
+import { EMAIL_CHANNEL_ATTRIBUTE, emailChannelFilterPolicy } from "../functions/common/notifier-config";
 import { DEFAULT_NAMESPACE, DIMENSIONS, PROBE_METRICS } from "../functions/common/metrics";
-import { parseTargets, validate, ValidationError, type Target } from "../functions/common/targets";
+import { validate, ValidationError, type Target } from "../functions/common/targets";
 import type { StackOutputs } from "../infra/outputs";
-import { readConfigValue } from "../infra/config";
+import { stackFileTargets } from "../infra/config";
 import { readStackConfig } from "../infra/stack-files";
 import { DeployError } from "./engine";
 import { formatDuration, type Runtime } from "./runtime";
@@ -22,7 +23,7 @@ export const PROBE_KEY_PREFIX = "probe-";
 /** The probe's first check exercises a local HTTP server; it must pass whatever the targets do. */
 export const LOOPBACK_CHECK = "loopback";
 /** Every verify notification's alarm name starts with this, so the ledger item is clearly a test. */
-export const VERIFY_ALARM_PREFIX = "webhealth-verify-";
+export { VERIFY_ALARM_PREFIX };
 
 export interface VerifyOptions {
   stage: string;
@@ -43,7 +44,7 @@ const SelfTestReportSchema = z.object({
 export function stageTargets(stage: string, root: string): Target[] {
   const config = readStackConfig(stage, root);
   try {
-    return parseTargets(readConfigValue("targets", config["webhealth:targets"]), "webhealth:targets");
+    return stackFileTargets(config["webhealth:targets"], "webhealth:targets");
   } catch (error) {
     if (error instanceof ValidationError) throw new DeployError(`Pulumi.${stage}.yaml:\n${error.problems.map((p) => `  ${p}`).join("\n")}`);
     throw error;
@@ -498,47 +499,70 @@ export async function bake(runtime: Runtime, outputs: StackOutputs, bakeMs: numb
  * https://docs.aws.amazon.com/sns/latest/api/API_Subscription.html */
 export const PENDING_CONFIRMATION = "PendingConfirmation";
 
+/** Every topic whose subscriptions reach people, with the filter each of its human subscriptions must carry. */
+function humanTopics(outputs: StackOutputs): Array<{ arn: string; accepts: (policy: string | undefined, scope: string | undefined) => boolean }> {
+  const dropsTestByBody = (policy: string | undefined, scope: string | undefined) => policy === JSON.stringify(HUMAN_FILTER_POLICY) && scope === HUMAN_FILTER_POLICY_SCOPE;
+  // The notifier's e-mail topic: each subscription takes one channel's messages, filtered on the channel attribute, which verify's test never carries.
+  const oneChannel = (policy: string | undefined, scope: string | undefined) => {
+    if (scope !== undefined && scope !== "MessageAttributes") return false;
+    const parsed = policy ? (JSON.parse(policy) as Record<string, unknown>) : {};
+    const values = parsed[EMAIL_CHANNEL_ATTRIBUTE];
+    return Object.keys(parsed).length === 1 && Array.isArray(values) && values.length === 1 && JSON.stringify(parsed) === JSON.stringify(emailChannelFilterPolicy(String(values[0])));
+  };
+  return [
+    { arn: outputs.topicArn, accepts: dropsTestByBody },
+    ...(outputs.emailTopicArn ? [{ arn: outputs.emailTopicArn, accepts: oneChannel }] : []),
+    ...(outputs.operatorsTopicArn ? [{ arn: outputs.operatorsTopicArn, accepts: dropsTestByBody }] : []),
+  ];
+}
+
+const topicName = (arn: string | undefined) => arn?.split(":").pop() ?? "";
+
 /**
- * Who will be told: lists the topic's subscriptions still pending confirmation, warns (never
- * fails) when no confirmed subscription reaches a person, and when one that does lacks the filter
- * that keeps verify's test notification from it.
+ * Who will be told: lists the stage's subscriptions that reach people (on the alarm topic and, with
+ * a notifier, its e-mail and operators topics) still pending confirmation, warns (never fails) when
+ * none is confirmed, and when one lacks the filter that keeps verify's test notification from it.
  */
 export async function checkSubscribers(runtime: Runtime, outputs: StackOutputs): Promise<void> {
   const sns = runtime.aws(outputs.homeRegion).sns;
-  const subscriptions: Subscription[] = [];
-  try {
-    let nextToken: string | undefined;
-    do {
-      const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: outputs.topicArn, NextToken: nextToken }));
-      subscriptions.push(...(page.Subscriptions ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
-  } catch (error) {
-    if (runtime.signal.aborted) throw error;
-    runtime.out.write(`warning: subscriptions: could not list the subscriptions of ${outputs.topicArn}: ${(error as Error).message}\n`);
-    return;
+  const topics = humanTopics(outputs);
+  const subscriptions: Array<Subscription & { accepts: (policy: string | undefined, scope: string | undefined) => boolean }> = [];
+  for (const topic of topics) {
+    try {
+      let nextToken: string | undefined;
+      do {
+        const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic.arn, NextToken: nextToken }));
+        subscriptions.push(...(page.Subscriptions ?? []).map((subscription) => ({ ...subscription, TopicArn: subscription.TopicArn ?? topic.arn, accepts: topic.accepts })));
+        nextToken = page.NextToken;
+      } while (nextToken);
+    } catch (error) {
+      if (runtime.signal.aborted) throw error;
+      runtime.out.write(`warning: subscriptions: could not list the subscriptions of ${topic.arn}: ${(error as Error).message}\n`);
+      return;
+    }
   }
+  const several = topics.length > 1;
+  const where = (subscription: Subscription) => (several ? ` on ${topicName(subscription.TopicArn)}` : "");
   const human = subscriptions.filter((subscription) => (HUMAN_PROTOCOLS as readonly string[]).includes(subscription.Protocol ?? ""));
   const pending = human.filter((subscription) => subscription.SubscriptionArn === PENDING_CONFIRMATION);
   const confirmed = human.filter((subscription) => subscription.SubscriptionArn !== PENDING_CONFIRMATION);
   for (const subscription of pending) {
-    runtime.out.write(`subscriptions: ${subscription.Protocol} ${subscription.Endpoint} is pending confirmation: it receives nothing until the link in AWS's e-mail is followed\n`);
+    runtime.out.write(`subscriptions: ${subscription.Protocol} ${subscription.Endpoint}${where(subscription)} is pending confirmation: it receives nothing until the link in AWS's e-mail is followed\n`);
   }
   if (confirmed.length === 0) {
     runtime.out.write(
-      `warning: subscriptions: no confirmed human subscriber on ${outputs.topicArn}: alarms reach the ledger but no person` +
-        `${pending.length > 0 ? ` (${pending.length} pending confirmation)` : " (add webhealth:notifyEmails)"}\n`,
+      `warning: subscriptions: no confirmed human subscriber on ${topics.map((topic) => topic.arn).join(", ")}: alarms reach the ledger but no person` +
+        `${pending.length > 0 ? ` (${pending.length} pending confirmation)` : " (add an e-mail channel to webhealth:notifications)"}\n`,
     );
     return;
   }
-  runtime.out.write(`subscriptions: ${confirmed.length} confirmed human subscriber(s): ${confirmed.map((subscription) => `${subscription.Protocol} ${subscription.Endpoint}`).join(", ")}\n`);
-  const expected = JSON.stringify(HUMAN_FILTER_POLICY);
+  runtime.out.write(`subscriptions: ${confirmed.length} confirmed human subscriber(s): ${confirmed.map((subscription) => `${subscription.Protocol} ${subscription.Endpoint}${where(subscription)}`).join(", ")}\n`);
   for (const subscription of confirmed) {
     try {
       const { Attributes } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription.SubscriptionArn }));
       const policy = Attributes?.FilterPolicy ? JSON.stringify(JSON.parse(Attributes.FilterPolicy)) : undefined;
-      if (policy !== expected || Attributes?.FilterPolicyScope !== HUMAN_FILTER_POLICY_SCOPE) {
-        runtime.out.write(`warning: subscriptions: ${subscription.Protocol} ${subscription.Endpoint} has no filter for verify's test notification (not created by this stage's program?): it receives the test\n`);
+      if (!subscription.accepts(policy, Attributes?.FilterPolicyScope)) {
+        runtime.out.write(`warning: subscriptions: ${subscription.Protocol} ${subscription.Endpoint}${where(subscription)} has no filter for verify's test notification (not created by this stage's program?): it receives the test\n`);
       }
     } catch (error) {
       if (runtime.signal.aborted) throw error;

@@ -114,7 +114,7 @@ export function costMarkdown(sizes: readonly number[] = DEFAULT_SIZES): string {
     "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map((row) => `| ${thousands(row.urls)} | ${row.regions} | ${usd(row.webhealthUsd)} | ${usd(row.perUrlUsd)} | ${usd(row.syntheticsUsd)} | ${usd(row.checklyUsd)} |`),
     "",
-    `Every minute, default settings (phase metrics off), https URLs, one email subscriber; us-east-1 list prices, no free tier, checked ${PRICES_CHECKED}: ` +
+    `Every minute, default settings (phase metrics off), https URLs, one e-mail channel with one address (so the notifier, its alarms and its sweep are included); us-east-1 list prices, no free tier, checked ${PRICES_CHECKED}: ` +
       `webhealth from \`infra/cost.ts\` (AWS's pricing pages, each price's source in docs/program.md); ` +
       `CloudWatch Synthetics at $${PRICES.syntheticsRun} per canary run, one canary per URL and region (https://aws.amazon.com/cloudwatch/pricing/), before the canaries' own Lambda, logs and S3; ` +
       `Checkly at $2 per 10,000 API check runs, each location a run (prepaid bundles, https://docs.checklyhq.com/docs/monitoring/check-pricing), before the plan's fee.`,

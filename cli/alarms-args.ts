@@ -1,5 +1,6 @@
 /** Parses and validates `npm run alarms` arguments; every problem is a UsageError (exit 2). */
 import { isStageName } from "../infra/stack-files";
+import { isRealTime } from "../functions/common/time";
 import { parseCommandLine, UsageError } from "./usage";
 
 export const ALARMS_USAGE =
@@ -31,11 +32,6 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as
 /** A date (`2026-11-25`) or date-time with a zone (`2026-11-25T10:00:00Z`, `...+01:00`). */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
-/** V8 reads `2026-02-31` as March 3rd: check the day exists in its month. */
-function isCalendarDate(date: string): boolean {
-  const [year, month, day] = date.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day && month >= 1 && month <= 12;
-}
 
 /** `24h` -> now - 24 h; `2026-11-25T10:00:00Z` -> that instant; a bare date is UTC midnight. */
 export function parseSince(value: string, now: number): number {
@@ -46,7 +42,7 @@ export function parseSince(value: string, now: number): number {
     if (Number(duration[1]) === 0) throw new UsageError(`--since: "${value}" is an empty window`);
   } else if (ISO_TIME.test(value)) {
     since = Date.parse(value);
-    if (Number.isNaN(since) || !isCalendarDate(value.slice(0, 10))) throw new UsageError(`--since: "${value}" is not a valid time`);
+    if (Number.isNaN(since) || !isRealTime(value)) throw new UsageError(`--since: "${value}" is not a valid time`);
   } else {
     throw new UsageError(`--since: "${value}" is neither a duration (30m, 24h, 7d, 2w) nor an ISO time (2026-11-25T10:00:00Z)`);
   }

@@ -1,4 +1,5 @@
 /** Text output of `npm run alarms`: the state changes, then time in ALARM per URL. */
+import { summarizeDelivery } from "../functions/common/delivery";
 import type { LedgerItem } from "../functions/common/ledger";
 import { formatDuration, type UrlAlarmTime, type Window } from "./alarms-report";
 
@@ -16,10 +17,11 @@ export function columns(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]))).join("  ").trimEnd());
 }
 
+/** DELIVERY: what the notifier did about the change (functions/common/delivery.ts), `-` without a record. */
 export function changesTable(items: LedgerItem[]): string[] {
   return columns([
-    ["TIME", "URL", "ALARM", "CHANGE", "REASON"],
-    ...items.map((item) => [displayTime(item.changedAt), item.url ?? NO_URL, item.alarmName, `${item.oldState} -> ${item.newState}`, item.reason]),
+    ["TIME", "URL", "ALARM", "CHANGE", "DELIVERY", "REASON"],
+    ...items.map((item) => [displayTime(item.changedAt), item.url ?? NO_URL, item.alarmName, `${item.oldState} -> ${item.newState}`, summarizeDelivery(item.delivery), item.reason]),
   ]);
 }
 

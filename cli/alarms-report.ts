@@ -84,13 +84,5 @@ export function timeInAlarmByUrl(changes: StateChange[], window: Window): UrlAla
     .sort((a, b) => b.alarmMs - a.alarmMs || (a.url ?? "\uffff").localeCompare(b.url ?? "\uffff"));
 }
 
-/** `0s`, `4m 05s`, `2h 00m 10s`, `1d 00h 00m 00s` (seconds, rounded down). */
-export function formatDuration(ms: number): string {
-  const total = Math.floor(ms / 1000);
-  const [days, hours, minutes, seconds] = [Math.floor(total / 86_400), Math.floor(total / 3600) % 24, Math.floor(total / 60) % 60, total % 60];
-  const pad = (value: number) => String(value).padStart(2, "0");
-  if (days > 0) return `${days}d ${pad(hours)}h ${pad(minutes)}m ${pad(seconds)}s`;
-  if (hours > 0) return `${hours}h ${pad(minutes)}m ${pad(seconds)}s`;
-  if (minutes > 0) return `${minutes}m ${pad(seconds)}s`;
-  return `${seconds}s`;
-}
+/** Durations read the same in `npm run alarms` and in the notifier's messages. */
+export { formatDuration } from "../functions/common/time";

@@ -1,5 +1,5 @@
 /** `npm run probe` options and targets: parsed and validated before anything is probed. */
-import { CONFIG_DEFAULTS, readConfigValue } from "../infra/config";
+import { CONFIG_DEFAULTS, readConfigValue, stackFileTargets } from "../infra/config";
 import { PROJECT_ROOT, readStackConfig, StackFileError } from "../infra/stack-files";
 import { isSecretName, secretEnvVarName, SECRET_NAME_RULE } from "../functions/common/secrets";
 import { parseTargets, secretReferences, TARGET_LIMITS, TargetSchema, validate, ValidationError, type Target } from "../functions/common/targets";
@@ -117,7 +117,7 @@ export function loadTargets(options: CliOptions, root = PROJECT_ROOT): LoadedTar
     }
     if (config[STACK_TARGETS_KEY] === undefined) throw new UsageError(`Pulumi.${options.stack}.yaml: ${STACK_TARGETS_KEY}: is required`);
     try {
-      targets.push(...parseTargets(readConfigValue("targets", config[STACK_TARGETS_KEY]), STACK_TARGETS_KEY));
+      targets.push(...stackFileTargets(config[STACK_TARGETS_KEY], STACK_TARGETS_KEY));
     } catch (error) {
       rethrowWithSource(error, `Pulumi.${options.stack}.yaml`);
     }

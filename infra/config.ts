@@ -4,7 +4,7 @@
  * same way the target schema does: `webhealth:targets[2].url: must be http or https`.
  */
 import * as z from "zod";
-import { describeIssues, secretReferences, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
+import { describeIssues, parseTargets, secretReferences, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE, MAX_LATENCY_THRESHOLD_MS } from "../functions/common/metrics";
 import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
@@ -12,6 +12,15 @@ import { targetKeyProblems } from "./plan/names";
 import { probeTimeoutSeconds, shardProblems } from "./plan/shards";
 import { quotaProblems, type AccountQuotas } from "./plan/quotas";
 import { planStage } from "./plan/stage";
+import {
+  channelSecretRefs,
+  LEGACY_EMAIL_CHANNEL,
+  NotificationsSchema,
+  TargetNotificationSchema,
+  type ChannelConfig,
+  type NotificationsConfig,
+  type TargetNotificationSettings,
+} from "./config-notifications";
 
 export const CONFIG_NAMESPACE = PROJECT_NAME;
 const KEY_PREFIX = `${CONFIG_NAMESPACE}:`;
@@ -96,7 +105,10 @@ export interface StageConfig {
   /** `aws:region`: metrics, alarms, the topic, the ledger and the dashboard live here. */
   homeRegion: string;
   targets: Target[];
-  notifyEmails: string[];
+  /** Channels, maintenance windows and reminders (`webhealth:notifications`, plus `webhealth:notifyEmails`). */
+  notifications: NotificationsConfig;
+  /** Per target (same order as `targets`): its `channels` and `runbookUrl`. */
+  targetNotifications: TargetNotificationSettings[];
   probeRegions: string[];
   /** More than one probe region: metrics carry the `Region` dimension and alarms use a quorum. */
   multiRegion: boolean;
@@ -273,12 +285,109 @@ const StageSchema = z.strictObject({
       { error: expected("an object") },
     )
     .default(() => ({})),
+  notifications: NotificationsSchema.default(() => NotificationsSchema.parse({})),
   /** Read by the deploy driver (automation/stages.ts): the stage `promote --to <this stage>` promotes from. */
   promotesFrom: z
     .string({ error: expected("a stage name") })
     .regex(/^[a-z][a-z0-9-]*$/, { error: "must be a stage name (lowercase letters, digits and dashes)" })
     .optional(),
 });
+
+/** The per-target notification fields: taken off each raw target before the target schema sees it. */
+const TARGET_NOTIFICATION_FIELDS = ["channels", "runbookUrl"] as const;
+
+function splitTargets(value: unknown): { targets: unknown; settings: unknown[] } {
+  if (!Array.isArray(value)) return { targets: value, settings: [] };
+  const settings: unknown[] = [];
+  const targets = value.map((target) => {
+    if (typeof target !== "object" || target === null || Array.isArray(target)) {
+      settings.push({});
+      return target;
+    }
+    const rest: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+    const own: Record<string, unknown> = {};
+    for (const field of TARGET_NOTIFICATION_FIELDS) {
+      if (field in rest) own[field] = rest[field];
+      delete rest[field];
+    }
+    settings.push(own);
+    return rest;
+  });
+  return { targets, settings };
+}
+
+/**
+ * The probe's targets of a `webhealth:targets` value as a stack file holds it, without the
+ * per-target notification fields (`channels`, `runbookUrl`): for commands that probe a stage's
+ * targets without loading the whole stage config (`npm run probe -- --stack`, `verify`).
+ */
+export function stackFileTargets(value: unknown, root: string): Target[] {
+  return parseTargets(splitTargets(readConfigValue("targets", value)).targets, root);
+}
+
+/**
+ * The channels, windows and per-target settings, checked against each other, the targets and the
+ * secrets. `webhealth:notifyEmails` (the older key) becomes the e-mail channel `email`.
+ */
+function resolveNotifications(
+  parsed: z.output<typeof NotificationsSchema>,
+  notifyEmails: string[],
+  targets: Target[],
+  rawSettings: unknown[],
+  secrets: Readonly<Record<string, SecretText>>,
+  problems: string[],
+): { notifications: NotificationsConfig; targetNotifications: TargetNotificationSettings[] } {
+  const key = `${KEY_PREFIX}notifications`;
+  const channels: ChannelConfig[] = [...parsed.channels];
+  if (notifyEmails.length > 0) {
+    const clash = channels.findIndex((channel) => channel.name === LEGACY_EMAIL_CHANNEL);
+    if (clash >= 0) {
+      problems.push(`${KEY_PREFIX}notifyEmails: becomes the e-mail channel "${LEGACY_EMAIL_CHANNEL}", which ${key}.channels[${clash}] already defines: move the addresses into that channel and remove ${KEY_PREFIX}notifyEmails`);
+    } else {
+      channels.push({ name: LEGACY_EMAIL_CHANNEL, type: "email", addresses: notifyEmails });
+    }
+  }
+  channels.forEach((channel, index) => {
+    for (const ref of channelSecretRefs(channel)) {
+      if (!(ref.secret in secrets)) {
+        problems.push(`${key}.channels[${index}].${ref.field}: channel "${channel.name}" refers to the secret "${ref.secret}", which ${SECRETS_KEY} does not define (set it with pulumi config set --secret --path '${SECRETS_KEY}.${ref.secret}' <value>)`);
+      }
+    }
+  });
+  if (channels.length > 0 && !channels.some((channel) => channel.type === "email")) {
+    problems.push(
+      `${key}.channels: add an e-mail channel: webhealth's own alarms (the notifier's dead letters and errors) reach people by e-mail straight from SNS, so that a broken notifier is never silent`,
+    );
+  }
+  const names = new Set(channels.map((channel) => channel.name));
+  const targetNotifications = targets.map((_, index): TargetNotificationSettings => {
+    const result = TargetNotificationSchema.safeParse(rawSettings[index] ?? {});
+    if (!result.success) {
+      for (const line of describeIssues(`${CONFIG_NAMESPACE}.targets[${index}]`, result.error)) problems.push(toConfigPath(line));
+      return {};
+    }
+    result.data.channels?.forEach((name, position) => {
+      if (!names.has(name)) problems.push(`${KEY_PREFIX}targets[${index}].channels[${position}]: "${name}" is not a channel of ${key}.channels${names.size > 0 ? ` (${[...names].join(", ")})` : ""}`);
+    });
+    return { ...(result.data.channels ? { channels: result.data.channels } : {}), ...(result.data.runbookUrl ? { runbookUrl: result.data.runbookUrl } : {}) };
+  });
+  const urlByName = new Map<string, string>();
+  for (const target of targets) {
+    urlByName.set(target.url, target.url);
+    if (target.name) urlByName.set(target.name, target.url);
+  }
+  const maintenance = parsed.maintenance.map((window, index) => {
+    const { targets: names, ...rest } = window;
+    if (names === undefined) return rest;
+    const urls = names.map((name, position) => {
+      const url = urlByName.get(name);
+      if (url === undefined) problems.push(`${key}.maintenance[${index}].targets[${position}]: "${name}" is neither the name nor the URL of a target`);
+      return url ?? name;
+    });
+    return { ...rest, urls: [...new Set(urls)] };
+  });
+  return { notifications: { channels, maintenance, reminderMinutes: parsed.reminderMinutes }, targetNotifications };
+}
 
 /** The one key whose values are secrets. */
 const SECRETS_KEY = `${KEY_PREFIX}secrets`;
@@ -346,6 +455,8 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     }
     own[short] = value;
   }
+  const split = splitTargets(own.targets);
+  own.targets = split.targets;
   const result = StageSchema.safeParse(own);
   if (!result.success) {
     // A refused key was left out: the schema's "is required" for it would only repeat the problem.
@@ -372,6 +483,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     }
   });
   problems.push(...secretReferenceProblems(value.targets, value.secrets));
+  const { notifications, targetNotifications } = resolveNotifications(value.notifications, value.notifyEmails, value.targets, split.settings, value.secrets, problems);
   const timeoutMs = probeTimeoutSeconds(periodSeconds) * 1000;
   problems.push(...shardProblems(value.targets, { concurrency: value.probeConcurrency, timeoutMs }, `${KEY_PREFIX}targets`));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -380,7 +492,8 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     stage,
     homeRegion: homeRegion as string,
     targets: value.targets,
-    notifyEmails: value.notifyEmails,
+    notifications,
+    targetNotifications,
     probeRegions,
     multiRegion,
     schedule: value.schedule,

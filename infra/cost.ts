@@ -13,6 +13,7 @@ import type { CostLineItems } from "./outputs";
 import { metricsRead } from "./plan/alarms";
 import { dashboardUsage, type DashboardUsage } from "./plan/dashboard";
 import { allAlarms, planStage, RECORDER_SETTINGS, type StagePlan } from "./plan/stage";
+import { NOTIFIER_SETTINGS } from "./plan/notifier";
 
 /** When the prices below were last checked against AWS's pricing pages (and Checkly's). */
 export const PRICES_CHECKED = "2026-12-01";
@@ -57,6 +58,10 @@ export const PRICES = {
   snsEmail: 2 / 100_000,
   /** DynamoDB on-demand: $0.625 per million write request units. */
   dynamoWrite: 0.625 / 1_000_000,
+  /** DynamoDB on-demand: $0.125 per million read request units. */
+  dynamoRead: 0.125 / 1_000_000,
+  /** CloudWatch API requests such as DescribeAlarms: $0.01 per 1,000 (free tier ignored). */
+  cloudWatchApiRequest: 0.01 / 1000,
   /** CloudWatch Synthetics, per canary run (for the comparison only). */
   syntheticsRun: 0.0012,
   /** Checkly API checks, prepaid bundles: $2 per 10,000 runs, each location a run (for the comparison only;
@@ -100,6 +105,19 @@ export const USAGE_ASSUMPTIONS = {
   /** SNS reuses a data key for 5 minutes and calls KMS twice per reuse period per publisher.
    * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html */
   kmsDataKeyReuseSeconds: 300,
+  /** The notifier's billed time per notification: its Logs Insights queries wait a few seconds. */
+  notifierSeconds: 3,
+  /** Reading the latest probe results of a failing target scans the last hour of each probe region's log group. */
+  probeResultWindowMinutes: 60,
+  /** One sweep (reminders, deferred deliveries) every 5 minutes, 0.3 s each. */
+  sweepsPerHour: 12,
+  sweepSeconds: 0.3,
+  /** Per notification: claiming the delivery and writing its record, two UpdateItems on an item in both GSIs. */
+  writeUnitsPerDelivery: 6,
+  /** Per notification: one Query for the alarm's previous change. */
+  readUnitsPerDelivery: 1,
+  /** Per notification and secret: an SSM decrypt (values are cached for 5 minutes, so often fewer). */
+  kmsRequestsPerSecretRead: 1,
 } as const;
 
 export interface UsageEstimate {
@@ -115,12 +133,14 @@ export interface UsageEstimate {
   logIngestionGb: number;
   /** Stored log data at steady state (retention x ingestion, uncompressed: an upper bound). */
   logStorageGbMonths: number;
-  /** Scanned by the dashboard's Logs Insights widgets. */
+  /** Scanned by Logs Insights: the dashboard's log widgets and the notifier's probe-result queries. */
   logsInsightsGb: number;
   kmsKeys: number;
   kmsRequests: number;
   snsEmails: number;
   dynamoWriteUnits: number;
+  dynamoReadUnits: number;
+  cloudWatchApiRequests: number;
 }
 
 export type UsageCost = Record<keyof UsageEstimate, number>;
@@ -190,6 +210,7 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboard: D
   const logBytesPerMonth = logBytesPerRun * regions * runsPerMonth;
   const logBytesPerHourPerRegion = (logBytesPerRun * 3600) / config.periodSeconds;
   const gb = 1024 ** 3;
+  const notifier = notifierUsage(config, plan, stateChanges, logBytesPerRun);
 
   return {
     customMetrics,
@@ -197,16 +218,47 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboard: D
     getMetricDataMetrics: dashboard.metricCount * a.dashboardViewsPerMonth,
     alarmMetrics: allAlarms(plan).reduce((sum, spec) => sum + metricsRead(spec), 0),
     billableDashboards: dashboard.metricCount > FREE_DASHBOARD_METRICS ? 1 : 0,
-    lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges,
-    lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds,
+    lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges + notifier.lambdaRequests,
+    lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds + notifier.lambdaGbSeconds,
     logIngestionGb: logBytesPerMonth / gb,
     logStorageGbMonths: ((logBytesPerMonth / gb) * config.logRetentionDays) / (HOURS_PER_MONTH / 24),
-    // Each view runs each log widget of each region over that region's last few hours of probe logs.
-    logsInsightsGb: (a.dashboardViewsPerMonth * dashboard.logWidgetsPerRegion * regions * logBytesPerHourPerRegion * a.dashboardRangeHours) / gb,
+    // Each view runs each log widget of each region over that region's last few hours of probe
+    // logs; the notifier queries each region's last hour for a target that fails.
+    logsInsightsGb: (a.dashboardViewsPerMonth * dashboard.logWidgetsPerRegion * regions * logBytesPerHourPerRegion * a.dashboardRangeHours) / gb + notifier.logsInsightsGb,
     kmsKeys: 1,
-    kmsRequests: ((HOURS_PER_MONTH * 3600) / a.kmsDataKeyReuseSeconds) * 2,
-    snsEmails: stateChanges * config.notifyEmails.length,
-    dynamoWriteUnits: stateChanges * a.writeUnitsPerLedgerItem,
+    kmsRequests: ((HOURS_PER_MONTH * 3600) / a.kmsDataKeyReuseSeconds) * 2 + notifier.kmsRequests,
+    snsEmails: notifier.snsEmails,
+    dynamoWriteUnits: stateChanges * a.writeUnitsPerLedgerItem + notifier.dynamoWriteUnits,
+    dynamoReadUnits: notifier.dynamoReadUnits,
+    cloudWatchApiRequests: notifier.cloudWatchApiRequests,
+  };
+}
+
+/**
+ * The notifier's share: one invocation per state change and a sweep every 5 minutes; for every
+ * change into ALARM (half of them), one Logs Insights query per probe region over the last hour of
+ * that region's probe log; e-mails (one per change and address); the delivery record.
+ */
+function notifierUsage(config: StageConfig, plan: StagePlan, stateChanges: number, logBytesPerRun: number) {
+  const a = USAGE_ASSUMPTIONS;
+  const none = { lambdaRequests: 0, lambdaGbSeconds: 0, kmsRequests: 0, snsEmails: 0, dynamoWriteUnits: 0, dynamoReadUnits: 0, logsInsightsGb: 0, cloudWatchApiRequests: 0 };
+  if (!plan.notifier) return none;
+  const gb = NOTIFIER_SETTINGS.memoryMb / 1024;
+  const sweeps = HOURS_PER_MONTH * a.sweepsPerHour;
+  const alarmsPages = Math.ceil(allAlarms(plan).length / 100);
+  const runsPerWindow = (a.probeResultWindowMinutes * 60) / config.periodSeconds;
+  const bytesScannedPerQuery = logBytesPerRun * runsPerWindow;
+  const alarmChanges = stateChanges / 2;
+  const addresses = plan.notifier.emailSubscriptions.length;
+  return {
+    lambdaRequests: stateChanges + sweeps,
+    lambdaGbSeconds: (stateChanges * a.notifierSeconds + sweeps * a.sweepSeconds) * gb,
+    kmsRequests: stateChanges * (plan.notifier.secrets.length * a.kmsRequestsPerSecretRead + 2),
+    snsEmails: stateChanges * addresses,
+    dynamoWriteUnits: stateChanges * a.writeUnitsPerDelivery,
+    dynamoReadUnits: stateChanges * a.readUnitsPerDelivery,
+    logsInsightsGb: (alarmChanges * config.probeRegions.length * bytesScannedPerQuery) / 1024 ** 3,
+    cloudWatchApiRequests: sweeps * alarmsPages,
   };
 }
 
@@ -235,6 +287,8 @@ const UNIT_PRICE: Record<Exclude<keyof UsageEstimate, "customMetrics">, number> 
   kmsRequests: PRICES.kmsRequest,
   snsEmails: PRICES.snsEmail,
   dynamoWriteUnits: PRICES.dynamoWrite,
+  dynamoReadUnits: PRICES.dynamoRead,
+  cloudWatchApiRequests: PRICES.cloudWatchApiRequest,
 };
 
 /** The charge of each usage quantity, unrounded. */
@@ -251,10 +305,10 @@ const LINE_ITEMS: Record<keyof CostLineItems, Array<keyof UsageEstimate>> = {
   lambda: ["lambdaRequests", "lambdaGbSeconds"],
   logs: ["logIngestionGb", "logStorageGbMonths", "logsInsightsGb"],
   kms: ["kmsKeys", "kmsRequests"],
-  apiRequests: ["putMetricDataRequests", "getMetricDataMetrics"],
+  apiRequests: ["putMetricDataRequests", "getMetricDataMetrics", "cloudWatchApiRequests"],
   dashboard: ["billableDashboards"],
   notifications: ["snsEmails"],
-  alarmLedger: ["dynamoWriteUnits"],
+  alarmLedger: ["dynamoWriteUnits", "dynamoReadUnits"],
 };
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;
@@ -319,7 +373,7 @@ export function generatedStageConfig(urls: number, regions: readonly string[], e
     "aws:region": regions[0],
     "webhealth:targets": generatedTargets(urls),
     "webhealth:probeRegions": [...regions],
-    "webhealth:notifyEmails": ["oncall@example.com"],
+    "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
     ...extra,
   });
 }

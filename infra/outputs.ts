@@ -74,7 +74,7 @@ export interface StackOutputs {
   dashboardUrl: string;
   /** Every alarm of the stage is named with this prefix (the driver's bake check lists by it). */
   alarmNamePrefix: string;
-  /** Keyed by a stable role name: `probe-<region>` per probe region, and `recorder`. */
+  /** Keyed by a stable role name: `probe-<region>` per probe region, `recorder`, and `notifier` when the stage has channels. */
   canaryFunctions: Record<string, CanaryFunctionOutput>;
   /** The estimated bill of the stage (infra/cost.ts, us-east-1 list prices, no free tier). */
   estimatedMonthlyCostUsd: number;
@@ -88,4 +88,8 @@ export interface StackOutputs {
   selfAlarms?: SelfAlarmOutput[];
   /** Added in issue 8, as selfAlarms: one per probe region. */
   heartbeats?: HeartbeatOutput[];
+  /** Added in issue 12, with a notifier (a stage with channels): the topic of its readable e-mails (one filtered subscription per e-mail channel and address). */
+  emailTopicArn?: string;
+  /** Added in issue 12, with a notifier: the topic that e-mails the notifier's own alarms straight from SNS. */
+  operatorsTopicArn?: string;
 }

@@ -14,6 +14,7 @@ import { CanaryFunction } from "./components/canary-function";
 import { Dashboard } from "./components/dashboard";
 import { AlarmLedger } from "./components/ledger";
 import { Notifications } from "./components/notifications";
+import { Notifier } from "./components/notifier";
 import { ProbeRegion, type ProbeSecretAccess } from "./components/probes";
 import { StageSecrets } from "./components/secrets";
 import { secretParameterName } from "../functions/common/secrets";
@@ -24,22 +25,27 @@ import { allAlarms, planStage, type StagePlan } from "./plan/stage";
 import { ALARM_MEASURES } from "./plan/alarms";
 
 /** The functions the program deploys, bundled by scripts/bundle.ts from functions/<name>/index.ts. */
-export type FunctionName = "probe" | "recorder" | "canary-hook";
+export type FunctionName = "probe" | "recorder" | "notifier" | "canary-hook";
 
 const bundles = new Map<FunctionName, { code: string; files: Record<string, string> }>();
 
 /** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`, plus its side
  * modules under `node_modules/`). A process bundles each function once: the sources do not change while it runs. */
 export function functionArchive(name: FunctionName): pulumi.asset.AssetArchive {
+  const assets: Record<string, pulumi.asset.StringAsset> = {};
+  for (const [file, content] of Object.entries(functionFiles(name))) assets[file] = new pulumi.asset.StringAsset(content);
+  return new pulumi.asset.AssetArchive(assets);
+}
+
+/** Every file of a function's archive (`index.js` and its side modules), for archives that carry more (the notifier's configuration). */
+export function functionFiles(name: FunctionName): Record<string, string> {
   let bundle = bundles.get(name);
   if (bundle === undefined) {
     const { code, files } = bundleFunction(name);
     bundle = { code, files };
     bundles.set(name, bundle);
   }
-  const assets: Record<string, pulumi.asset.StringAsset> = { "index.js": new pulumi.asset.StringAsset(bundle.code) };
-  for (const [file, content] of Object.entries(bundle.files)) assets[file] = new pulumi.asset.StringAsset(content);
-  return new pulumi.asset.AssetArchive(assets);
+  return { "index.js": bundle.code, ...bundle.files };
 }
 
 /**
@@ -112,7 +118,6 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
       prefix: plan.prefix,
       alarmNamePrefix: alarmNamePrefix(config.stage),
       region: config.homeRegion,
-      notifyEmails: config.notifyEmails,
       accountId,
       partition,
       statefulOptions,
@@ -156,17 +161,46 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
         { provider: providerFor(probePlan.region), dependsOn: [secrets] },
       ),
   );
+  const notifier = plan.notifier
+    ? new Notifier(
+        "notifier",
+        {
+          plan: plan.notifier,
+          functionPlan: plan.notifier.function,
+          files: functionFiles("notifier"),
+          hookCode,
+          alarmTopicArn: notifications.topic.arn,
+          keyArn: notifications.key.arn,
+          tableName: ledger.table.name,
+          tableArn: ledger.table.arn,
+          retentionDays: config.ledgerRetentionDays,
+          region: config.homeRegion,
+          logRetentionDays: config.logRetentionDays,
+          deploymentConfigName: config.deploymentConfig,
+          accountId,
+          partition,
+          statefulOptions,
+        },
+        // The parameters exist before any notifier version that reads them.
+        { provider: home, dependsOn: [ledger, secrets] },
+      )
+    : undefined;
   const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
-  // Alarms after the recorder's subscription: it is subscribed before the first state change is
-  // published. (One resource to wait on: depending on the whole component costs each of 30,000
-  // alarms a walk over the component's children.)
+  // Alarms after the recorder's and the notifier's subscriptions: both are subscribed before the
+  // first state change is published. (The subscriptions, not the components: depending on a
+  // component costs each of 30,000 alarms a walk over the component's children.)
   await createAlarms(
-    { specs: [...plan.probeHealthAlarms, plan.deadLetterAlarm, ...plan.targetAlarms], topicArn: notifications.topic.arn },
-    { provider: home, dependsOn: [ledger.subscription] },
+    {
+      specs: [...plan.probeHealthAlarms, plan.deadLetterAlarm, ...plan.targetAlarms],
+      topicArn: notifications.topic.arn,
+      operatorsTopicArn: notifier?.operatorsTopic.arn,
+    },
+    { provider: home, dependsOn: notifier ? [ledger.subscription, notifier.subscription] : [ledger.subscription] },
   );
 
   const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
   const canaryFunctions: Record<string, pulumi.Output<CanaryFunctionOutput>> = { recorder: canaryOutput(ledger.recorder, config.homeRegion) };
+  if (notifier) canaryFunctions.notifier = canaryOutput(notifier.notifier, config.homeRegion);
   probes.forEach((probe, index) => {
     canaryFunctions[plan.probes[index].role] = canaryOutput(probe.probe, plan.probes[index].region);
   });
@@ -182,6 +216,7 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
     estimatedMonthlyCostUsd: estimatedMonthlyCostUsd(usage),
     estimatedMonthlyCostLineItemsUsd: costLineItemsUsd(usage),
     ...(verifyOutputs(plan) as Required<ReturnType<typeof verifyOutputs>>),
+    ...(notifier ? { emailTopicArn: notifier.emailTopic.arn, operatorsTopicArn: notifier.operatorsTopic.arn } : {}),
   };
 }
 

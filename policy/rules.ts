@@ -6,6 +6,7 @@
 import { CLOUDWATCH_LIMITS, EVENTBRIDGE_LIMITS } from "../functions/common/aws-limits";
 import { HUMAN_FILTER_POLICY, HUMAN_FILTER_POLICY_SCOPE, HUMAN_PROTOCOLS, LAMBDA_RUNTIME, LIVE_ALIAS } from "../functions/common/contract";
 import { CHECK_STATISTICS, TARGET_METRICS } from "../functions/common/metrics";
+import { CHANNEL_NAME_PATTERN, EMAIL_CHANNEL_ATTRIBUTE } from "../functions/common/notifier-config";
 import { actionMatches, DOCUMENT_TYPES, documentsOf, parseDocument, wildcardReason } from "./iam-documents";
 import {
   get,
@@ -482,9 +483,19 @@ export const snsLambdaSubscriptionLiveAliasWithDlq: ResourceRule = {
   },
 };
 
+/** The notifier's e-mail channel filter (emailChannelFilterPolicy): exactly one channel name, on message attributes. */
+function isEmailChannelFilter(policy: unknown, scope: unknown): boolean {
+  if (scope !== undefined && scope !== "MessageAttributes") return false;
+  if (typeof policy !== "object" || policy === null) return false;
+  const entries = Object.entries(policy);
+  if (entries.length !== 1 || entries[0][0] !== EMAIL_CHANNEL_ATTRIBUTE) return false;
+  const values = entries[0][1];
+  return Array.isArray(values) && values.length === 1 && typeof values[0] === "string" && CHANNEL_NAME_PATTERN.test(values[0]);
+}
+
 export const humanSubscriptionDropsTests: ResourceRule = {
   name: "human-subscription-drops-verify-test",
-  description: `Every SNS subscription that reaches people (${HUMAN_PROTOCOLS.join(", ")}) has the filter policy that drops verify's test notification, on the message body.`,
+  description: `Every SNS subscription that reaches people (${HUMAN_PROTOCOLS.join(", ")}) has the filter policy that drops verify's test notification, on the message body, or is a notifier e-mail channel's subscription (filtered on the channel attribute, which the test never carries).`,
   resourceTypes: [TYPES.topicSubscription],
   validate({ props }, report) {
     if (!(HUMAN_PROTOCOLS as readonly string[]).includes(text(props.protocol) ?? "")) return;
@@ -494,9 +505,10 @@ export const humanSubscriptionDropsTests: ResourceRule = {
     } catch {
       policy = undefined;
     }
+    if (isEmailChannelFilter(policy, props.filterPolicyScope)) return;
     if (JSON.stringify(policy) !== JSON.stringify(HUMAN_FILTER_POLICY) || props.filterPolicyScope !== HUMAN_FILTER_POLICY_SCOPE) {
       report(
-        `filterPolicy must be ${JSON.stringify(HUMAN_FILTER_POLICY)} with filterPolicyScope ${HUMAN_FILTER_POLICY_SCOPE} (humanSubscriptionArgs), or every deploy's verify pages this subscriber with a test; got ${shown(props.filterPolicy)} / ${shown(props.filterPolicyScope)}`,
+        `filterPolicy must be ${JSON.stringify(HUMAN_FILTER_POLICY)} with filterPolicyScope ${HUMAN_FILTER_POLICY_SCOPE} (humanSubscriptionArgs), or {"${EMAIL_CHANNEL_ATTRIBUTE}":["<e-mail channel>"]} on message attributes (the notifier's e-mail topic), or every deploy's verify pages this subscriber with a test; got ${shown(props.filterPolicy)} / ${shown(props.filterPolicyScope)}`,
       );
     }
   },

@@ -32,6 +32,21 @@ export const RECORDER_ENV = {
   retentionDays: "ALARM_RETENTION_DAYS",
 } as const;
 
+/** Environment variables the Pulumi program sets on the notifier function. Everything else it needs
+ * (channels, alarms, maintenance windows) is in NOTIFIER_CONFIG_FILE inside its code archive, so a
+ * configuration change ships as a new version through the same canary as a code change. */
+export const NOTIFIER_ENV = {
+  tableName: "ALARM_TABLE_NAME",
+  retentionDays: "ALARM_RETENTION_DAYS",
+  /** The topic the notifier publishes readable e-mails to (one subscription filter per e-mail channel). */
+  emailTopicArn: "EMAIL_TOPIC_ARN",
+  /** Where a delivery that failed after its retries is kept (the notifier's dead-letter queue). */
+  deadLetterQueueUrl: "DEAD_LETTER_QUEUE_URL",
+} as const;
+
+/** The notifier's configuration file, next to `index.js` in its archive (see functions/common/notifier-config.ts). */
+export const NOTIFIER_CONFIG_FILE = "notifier-config.json";
+
 /** Environment variables the Pulumi program sets on the CodeDeploy pre-traffic hook. */
 export const HOOK_ENV = {
   /** JSON of the event the hook sends to the new version (a self-test event). */
@@ -88,3 +103,7 @@ export const HUMAN_FILTER_POLICY: Readonly<Record<string, ReadonlyArray<{ exists
 
 /** The subscription protocols that reach people (e-mail, SMS, webhooks such as chat or paging relays): each must carry HUMAN_FILTER_POLICY. */
 export const HUMAN_PROTOCOLS = ["email", "email-json", "sms", "http", "https"] as const;
+
+/** The alarm names of `npm run deploy -- verify`'s test notifications (`webhealth-verify-<stage>-<id>`):
+ * the recorder records them, the notifier never sends them to people. */
+export const VERIFY_ALARM_PREFIX = "webhealth-verify-";

@@ -9,6 +9,8 @@
  * - everything in a time range: GSI `byDay` (day, eventKey), one query per UTC day in the range.
  * `eventKey` is `<changedAt>#<alarmName>`, so ties at the same instant stay distinct and ordered.
  */
+import { createHash } from "node:crypto";
+import type { DeliveryRecord } from "./delivery";
 
 export const LEDGER_ATTRIBUTES = {
   alarmName: "alarmName",
@@ -98,6 +100,8 @@ export interface LedgerItem {
   recordedAt: string;
   /** Epoch seconds; DynamoDB's TTL deletes the item some time after this. */
   expiresAt: number;
+  /** Written by the notifier: who was told about this change (functions/common/delivery.ts). */
+  delivery?: DeliveryRecord;
 }
 
 /** `2026-11-26T10:03:41.123Z` -> `2026-11-26`. */
@@ -105,9 +109,29 @@ export function ledgerDay(changedAt: string): string {
   return changedAt.slice(0, 10);
 }
 
-/** Sort key of both GSIs: time first, so a range condition on it is a time range. */
+/** DynamoDB's key limits: a sort key is at most 1,024 bytes (a partition key 2,048).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-partition-sort-keys */
+export const LEDGER_LIMITS = { maxSortKeyBytes: 1024 } as const;
+const EVENT_KEY_HASH_LENGTH = 16;
+
+/**
+ * Sort key of both GSIs: time first, so a range condition on it is a time range:
+ * `<changedAt>#<alarmName>`. An alarm name may be 255 characters of any script, up to 1,020 bytes
+ * in UTF-8, which with the time would pass DynamoDB's 1,024-byte limit: such a key keeps as much
+ * of the name as fits and ends with `#` and 16 hex digits of the name's SHA-256, so it stays
+ * unique per alarm and still sorts by time.
+ */
 export function ledgerEventKey(changedAt: string, alarmName: string): string {
-  return `${changedAt}#${alarmName}`;
+  const whole = `${changedAt}#${alarmName}`;
+  if (Buffer.byteLength(whole) <= LEDGER_LIMITS.maxSortKeyBytes) return whole;
+  const hash = createHash("sha256").update(alarmName).digest("hex").slice(0, EVENT_KEY_HASH_LENGTH);
+  const budget = LEDGER_LIMITS.maxSortKeyBytes - Buffer.byteLength(changedAt) - 2 - EVENT_KEY_HASH_LENGTH;
+  let kept = "";
+  for (const character of alarmName) {
+    if (Buffer.byteLength(kept + character) > budget) break;
+    kept += character;
+  }
+  return `${changedAt}#${kept}#${hash}`;
 }
 
 /**

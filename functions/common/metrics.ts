@@ -81,6 +81,30 @@ export function slowPercentStatistic(thresholdMs: number): string {
   return `PR(${thresholdMs}:${CHECK_BANDS.passedMax})`;
 }
 
+/**
+ * How many checks a percent datapoint of `Check` (failedPercent, a slow percent: what the
+ * availability and latency alarms see) stands for when `checks` samples were in the period: with
+ * one run per period, the number of probe regions that agree. An alarm notification quotes the
+ * percent; this is how many regions it means (the notifier says "from 2 of 3 regions").
+ */
+export function checksOfPercent(percent: number, checks: number): number {
+  return Math.round((percent * checks) / 100);
+}
+
+/**
+ * The quorum as a percent-rank threshold. The availability and latency alarms read one metric
+ * that every probe region writes, and the statistic `PR(...)` gives the percent of the period's
+ * samples that failed (or were slow). "At least k of n" is "at least 100 x k / n percent":
+ * exactly k of n regions when all n reported, and the same share of those that did when some sent
+ * nothing (e.g. 2 of 3 -> both of 2, or the 1 of 1 left). The threshold sits half a point below
+ * 100 k / n: every share a period can show (s / r with r <= 10 samples) is at least 1 point away
+ * from 100 k / n unless equal to it, so the comparison never depends on floating-point rounding.
+ * Single-region: k = n = 1, threshold 99.5 (the one sample failed).
+ */
+export function quorumPercentThreshold(quorum: number, regions: number): number {
+  return Math.round((100 * quorum) / regions * 100 - 50) / 100;
+}
+
 /** A latency threshold must sit below the failure band, or failed checks would count as slow. */
 export const MAX_LATENCY_THRESHOLD_MS = 600_000;
 

@@ -49,8 +49,9 @@ export function insightsString(value: string): string {
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-/** The fields a result query shows, in order: what a person (or the notifier) needs to see why a target fails. */
-export const RESULT_FIELDS = ["@timestamp", "url", "name", "region", "ok", "status", "error.code", "error.message", "timings.totalMs", "attempts"] as const;
+/** The fields a result query shows, in order: what a person needs to see why a target fails, then the
+ * whole line (`@message`), which the notifier parses (functions/notifier/probe-results.ts). */
+export const RESULT_FIELDS = ["@timestamp", "url", "name", "region", "ok", "status", "error.code", "error.message", "timings.totalMs", "attempts", "@message"] as const;
 
 export interface RecentResultsOptions {
   /** One target; all targets when absent. */
@@ -62,8 +63,9 @@ export interface RecentResultsOptions {
 }
 
 /**
- * The latest results, newest first: of one target (the notifier's "why is it failing"), or the
- * latest failures of all (the dashboard). Run it against the probe log group of each region.
+ * The latest results, newest first: of one target (the notifier's "why is it failing" and the
+ * link in its messages), or the latest failures of all (the dashboard). Run it against the probe
+ * log group of each region.
  */
 export function recentResultsQuery(options: RecentResultsOptions = {}): string {
   const filters = [`type = ${insightsString(PROBE_LOG_TYPES.result)}`];

@@ -75,7 +75,8 @@ export function createCloudWatchClient(region: string | undefined): CloudWatchCl
   return new CloudWatchClient({
     region,
     maxAttempts: 1,
-    requestHandler: { requestTimeout: PUBLISH_REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS },
+    // Without throwOnRequestTimeout, @smithy/node-http-handler 4.x only warns when requestTimeout passes.
+    requestHandler: { requestTimeout: PUBLISH_REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import * as z from "zod/mini";
 import { validate, ValidationError } from "../common/schema-kit";
+import { isRealTime } from "../common/time";
 
 const dimension = z.union([
   z.pipe(
@@ -40,6 +41,9 @@ const trigger = z.object({
   Dimensions: z.optional(dimensions),
   Metrics: z.optional(z.array(metricMathEntry)),
   ComparisonOperator: z.optional(z.string()),
+  Period: z.optional(z.number()),
+  EvaluationPeriods: z.optional(z.number()),
+  DatapointsToAlarm: z.optional(z.number()),
   // CloudWatch writes a number; a string form is tolerated rather than losing the notification.
   Threshold: z.optional(z.union([z.number(), z.pipe(z.string().check(z.regex(/^-?\d+(\.\d+)?$/)), z.transform(Number))])),
 });
@@ -56,7 +60,8 @@ const STATE_CHANGE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(
 function stateChangeMillis(value: string): number {
   const match = STATE_CHANGE_TIME.exec(value);
   const zone = match?.[2] === "Z" ? "Z" : match?.[2].replace(/^([+-]\d{2}):?(\d{2})$/, "$1:$2");
-  return match ? Date.parse(`${match[1]}${zone}`) : NaN;
+  // Date.parse reads an impossible date such as 2026-02-30 as 2 March: the fields must exist as written.
+  return match && isRealTime(match[1]) ? Date.parse(`${match[1]}${zone}`) : NaN;
 }
 
 const stateChangeTime = z.pipe(
@@ -75,6 +80,8 @@ const NotificationSchema = z.object(
     StateChangeTime: stateChangeTime,
     Region: requiredString,
     AlarmArn: z.optional(z.string()),
+    /** When the alarm was created or last changed; the notifier holds a new alarm's first no-data ALARM. */
+    AlarmConfigurationUpdatedTimestamp: z.optional(z.string()),
     // Absent for composite alarms, which are still recorded (without a metric or URL).
     Trigger: z.optional(trigger),
   },

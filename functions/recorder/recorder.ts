@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SNSEventRecord } from "aws-lambda";
 import type { SelfTestReport } from "../common/contract";
 import { LEDGER_TABLE } from "../common/ledger";
@@ -120,20 +120,22 @@ async function tableCheck(deps: RecorderDeps): Promise<Check> {
 }
 
 /**
- * Proves the role may PutItem without writing anything: a put conditioned on an item that cannot
- * exist (a fresh random key) must fail with ConditionalCheckFailedException, which DynamoDB only
- * answers after authorizing the PutItem. (It consumes one write unit.)
+ * Proves the role may UpdateItem without writing anything: an update conditioned on an item that
+ * cannot exist (a fresh random key) must fail with ConditionalCheckFailedException, which DynamoDB
+ * only answers after authorizing the UpdateItem. (It consumes one write unit.)
  */
 async function writePermissionCheck(deps: RecorderDeps): Promise<Check> {
   const name = "may write to the table";
   const probeKey = { [LEDGER_TABLE.hashKey]: `webhealth-self-test-${randomUUID()}`, [LEDGER_TABLE.rangeKey]: new Date(deps.now()).toISOString() };
   try {
     await deps.client.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: deps.config.tableName,
-        Item: probeKey,
+        Key: probeKey,
+        UpdateExpression: "SET #probe = :probe",
         ConditionExpression: "attribute_exists(#hashKey)",
-        ExpressionAttributeNames: { "#hashKey": LEDGER_TABLE.hashKey },
+        ExpressionAttributeNames: { "#hashKey": LEDGER_TABLE.hashKey, "#probe": "selfTest" },
+        ExpressionAttributeValues: { ":probe": true },
       }),
     );
     return { name, passed: false, detail: "a conditional put that must fail succeeded" };

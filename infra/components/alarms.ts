@@ -19,6 +19,8 @@ export interface AlarmsArgs {
   specs: AlarmSpec[];
   /** Receives ALARM and OK of every spec that notifies. */
   topicArn: pulumi.Input<string>;
+  /** Receives ALARM and OK of the specs that notify operators directly (when the stage has a notifier). */
+  operatorsTopicArn?: pulumi.Input<string>;
 }
 
 /** The component the alarms were children of, which their aliases name. */
@@ -67,7 +69,7 @@ export async function createAlarms(args: AlarmsArgs, opts: pulumi.CustomResource
   for (let start = 0; start < args.specs.length; start += ALARM_BATCH_SIZE) {
     const batch = args.specs
       .slice(start, start + ALARM_BATCH_SIZE)
-      .map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn), { ...opts, aliases: [{ parent: formerParent }] }));
+      .map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn, args.operatorsTopicArn), { ...opts, aliases: [{ parent: formerParent }] }));
     await registered(batch);
     letGo(batch);
   }

@@ -54,6 +54,8 @@ export interface CanaryFunctionArgs {
   /** What the function itself may do, beyond writing its logs. */
   statements: PolicyStatement[];
   asyncInvoke?: AsyncInvokeSettings;
+  /** Where the alias's alarms send ALARM and OK when their specs notify (by default they only drive CodeDeploy). */
+  alarmTopics?: { topicArn: pulumi.Input<string>; operatorsTopicArn?: pulumi.Input<string> };
   logRetentionDays: number;
   deploymentConfigName: string;
   accountId: pulumi.Input<string>;
@@ -121,7 +123,9 @@ export class CanaryFunction extends pulumi.ComponentResource {
     }
 
     // The alias's rollback alarms, in the function's region.
-    this.alarms = plan.alarms.map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec), child));
+    this.alarms = plan.alarms.map(
+      (spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.alarmTopics?.topicArn, args.alarmTopics?.operatorsTopicArn), child),
+    );
 
     // CodeDeploy: application, deployment group, and the role CodeDeploy acts with.
     const applicationName = plan.functionName;

@@ -1,6 +1,7 @@
 /** The stage's CloudWatch dashboard in the home region; its body comes from infra/plan/dashboard.ts. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { dashboardUrl } from "../plan/names";
 import type { StageConfig } from "../config";
 import { planDashboard } from "../plan/dashboard";
 import type { StagePlan } from "../plan/stage";
@@ -12,9 +13,7 @@ export interface DashboardArgs {
   partition: pulumi.Input<string>;
 }
 
-export function dashboardUrl(region: string, name: string): string {
-  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(name)}`;
-}
+export { dashboardUrl };
 
 export class Dashboard extends pulumi.ComponentResource {
   public readonly dashboard: aws.cloudwatch.Dashboard;

@@ -15,10 +15,11 @@ import { CanaryFunction } from "./canary-function";
 import { policyDocument } from "./policy";
 
 /**
- * The DynamoDB actions the recorder needs (functions/recorder): the idempotent conditional PutItem,
- * and DescribeTable for its self-test. On the table ARN only: it never reads an index.
+ * The DynamoDB actions the recorder needs (functions/recorder): the idempotent conditional
+ * UpdateItem (it keeps a delivery record the notifier may have written first), and DescribeTable
+ * for its self-test. On the table ARN only: it never reads an index.
  */
-export const RECORDER_TABLE_ACTIONS = ["dynamodb:PutItem", "dynamodb:DescribeTable"];
+export const RECORDER_TABLE_ACTIONS = ["dynamodb:UpdateItem", "dynamodb:DescribeTable"];
 /**
  * SNS invokes the recorder asynchronously: Lambda retries a failed notification twice (a DynamoDB
  * blip passes), for up to 6 hours, then sends it to the dead-letter queue instead of dropping it.

@@ -1,8 +1,10 @@
 /**
  * Where alarms go: an SNS topic encrypted with a customer-managed KMS key that CloudWatch may use
  * (CloudWatch cannot publish to a topic under the AWS-managed alias/aws/sns key), a topic policy
- * that lets only this stage's alarms in this account publish, and an email subscription per
- * address (each address must confirm the subscription email before it receives anything).
+ * that lets only this stage's alarms in this account publish. People are subscribed to the
+ * notifier's topics (infra/components/notifier.ts), not to this one: the alarm topic carries
+ * CloudWatch's raw notifications to the recorder and the notifier. The same key encrypts the
+ * stage's secrets in SSM Parameter Store.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -42,7 +44,6 @@ export interface NotificationsArgs {
   prefix: string;
   alarmNamePrefix: string;
   region: string;
-  notifyEmails: string[];
   accountId: pulumi.Input<string>;
   partition: pulumi.Input<string>;
   /** Options of stateful resources (protect/retainOnDelete in stages that protect data). */
@@ -130,9 +131,6 @@ export class Notifications extends pulumi.ComponentResource {
       },
       child,
     );
-    args.notifyEmails.forEach((email, index) => {
-      new aws.sns.TopicSubscription(`alarm-email-${index}`, humanSubscriptionArgs(this.topic.arn, "email", email), child);
-    });
     this.registerOutputs({ topicArn: this.topic.arn, keyArn: this.key.arn });
   }
 }

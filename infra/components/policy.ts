@@ -40,9 +40,14 @@ export function logStatements(partition: pulumi.Input<string>, region: string, a
   ];
 }
 
-/** The inputs of a MetricAlarm from its spec; `topicArn` receives ALARM and OK when the spec notifies. */
-export function metricAlarmArgs(spec: AlarmSpec, topicArn?: pulumi.Input<string>): aws.cloudwatch.MetricAlarmArgs {
-  const actions = spec.notify && topicArn ? [topicArn] : [];
+/**
+ * The inputs of a MetricAlarm from its spec; `topicArn` receives ALARM and OK when the spec
+ * notifies, and `operatorsTopicArn` too when the spec notifies operators directly.
+ */
+export function metricAlarmArgs(spec: AlarmSpec, topicArn?: pulumi.Input<string>, operatorsTopicArn?: pulumi.Input<string>): aws.cloudwatch.MetricAlarmArgs {
+  const actions: pulumi.Input<string>[] = [];
+  if (spec.notify && topicArn) actions.push(topicArn);
+  if (spec.notifyOperators && operatorsTopicArn) actions.push(operatorsTopicArn);
   const { metric } = spec;
   return {
     name: spec.alarmName,

@@ -9,6 +9,7 @@ import { CLOUDWATCH_LIMITS } from "../../functions/common/aws-limits";
 import {
   CHECK_STATISTICS,
   PROBE_METRICS,
+  quorumPercentThreshold,
   TARGET_METRICS,
   probeDimensions,
   slowPercentStatistic,
@@ -66,6 +67,8 @@ export interface AlarmSpec {
   metric: MetricRef;
   /** Sends ALARM and OK to the stage's topic. */
   notify: boolean;
+  /** Also sends ALARM and OK to the operators topic: e-mail straight from SNS, for alarms about the notifier itself. */
+  notifyOperators?: boolean;
 }
 
 /** The statistics PutMetricAlarm takes as `Statistic`; anything else goes in `ExtendedStatistic`.
@@ -101,19 +104,8 @@ export function metricsRead(_spec: AlarmSpec): number {
   return 1;
 }
 
-/**
- * The quorum as a percent-rank threshold. The availability and latency alarms read one metric
- * that every probe region writes, and the statistic `PR(...)` gives the percent of the period's
- * samples that failed (or were slow). "At least k of n" is "at least 100 x k / n percent":
- * exactly k of n regions when all n reported, and the same share of those that did when some sent
- * nothing (e.g. 2 of 3 -> both of 2, or the 1 of 1 left). The threshold sits half a point below
- * 100 k / n: every share a period can show (s / r with r <= 10 samples) is at least 1 point away
- * from 100 k / n unless equal to it, so the comparison never depends on floating-point rounding.
- * Single-region: k = n = 1, threshold 99.5 (the one sample failed).
- */
-export function quorumPercentThreshold(quorum: number, regions: number): number {
-  return Math.round((100 * quorum) / regions * 100 - 50) / 100;
-}
+/** The quorum as a percent-rank threshold (functions/common/metrics.ts, where the notifier reads it too). */
+export { quorumPercentThreshold };
 
 /**
  * A per-target alarm description that fits PutMetricAlarm's 1,024 characters whatever the URL (the

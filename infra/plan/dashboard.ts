@@ -26,7 +26,7 @@ export const MAX_METRICS_PER_DASHBOARD = CLOUDWATCH_LIMITS.maxMetricsPerDashboar
  * first, then availability, latency and certificates. */
 export const MAX_ALARM_WIDGETS = 5;
 export const MAX_WIDGETS = 100;
-const ALARM_ORDER: AlarmSpec["kind"][] = ["probe-health", "dead-letters", "availability", "latency", "certificate"];
+const ALARM_ORDER: AlarmSpec["kind"][] = ["probe-health", "dead-letters", "function-errors", "function-duration", "availability", "latency", "certificate"];
 /** Targets per availability/latency graph: more lines than this are unreadable. */
 const TARGETS_PER_GRAPH = 10;
 /** Targets that get their own graphs; beyond, one SEARCH graph per metric shows them all, keeping

@@ -85,3 +85,10 @@ export function targetKeyProblems(targets: readonly Target[], root: string): str
   });
   return problems;
 }
+
+/** The console URL of a stage's dashboard (named like the stage's prefix). */
+export function dashboardUrl(region: string, name: string): string {
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(name)}`;
+}
+
+export const NOTIFIER_ROLE = "notifier";

@@ -8,7 +8,8 @@ import { secretParameterName } from "../../functions/common/secrets";
 import { secretReferences } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
 import { planDeadLetterAlarm, planFunctionAlarms, planProbeHealthAlarms, planTargetAlarms, type AlarmSpec } from "./alarms";
-import { functionName, hookFunctionName, probeRole, RECORDER_ROLE, stagePrefix } from "./names";
+import { functionName, hookFunctionName, NOTIFIER_ROLE, probeRole, RECORDER_ROLE, stagePrefix } from "./names";
+import { NOTIFIER_SETTINGS, planNotifier, type NotifierPlan } from "./notifier";
 import { planShards, probeTimeoutSeconds, type Shard } from "./shards";
 
 /** Lambda limits all environment variables of a function to 4 KB together; the self-test event
@@ -57,6 +58,8 @@ export interface StagePlan {
   probeHealthAlarms: AlarmSpec[];
   deadLetterAlarm: AlarmSpec;
   recorderDeadLetterQueueName: string;
+  /** The notifier and what reaches people; undefined when the stage has no channel. */
+  notifier?: { function: CanaryFunctionPlan } & NotifierPlan;
 }
 
 /** The probe's self-test: the first targets (at most 3) whose event stays under the env budget. */
@@ -101,7 +104,7 @@ export function planStage(config: StageConfig): StagePlan {
   const probeSelfTest = probeSelfTestEvent(config);
   const prefix = stagePrefix(config.stage);
   const recorderDeadLetterQueueName = `${prefix}-recorder-dead-letters`;
-  return {
+  const plan: StagePlan = {
     prefix,
     secrets: planSecrets(config),
     shards,
@@ -112,6 +115,14 @@ export function planStage(config: StageConfig): StagePlan {
     deadLetterAlarm: planDeadLetterAlarm(config.stage, config.homeRegion, recorderDeadLetterQueueName),
     recorderDeadLetterQueueName,
   };
+  if (config.notifications.channels.length > 0) {
+    const fn = canaryFunction(config, NOTIFIER_ROLE, config.homeRegion, NOTIFIER_SETTINGS.timeoutSeconds, NOTIFIER_SETTINGS.memoryMb, JSON.stringify({ selfTest: true }));
+    // The notifier's own rollback alarms also reach people, straight from SNS: a broken notifier is never silent.
+    fn.alarms = fn.alarms.map((spec) => ({ ...spec, notify: true, notifyOperators: true }));
+    const notifier = planNotifier(config, allAlarms(plan), fn.alarms);
+    if (notifier) plan.notifier = { function: fn, ...notifier };
+  }
+  return plan;
 }
 
 /** Every alarm of the plan, target alarms first. */
@@ -122,5 +133,6 @@ export function allAlarms(plan: StagePlan): AlarmSpec[] {
     ...plan.probes.flatMap((probe) => probe.alarms),
     ...plan.recorder.alarms,
     plan.deadLetterAlarm,
+    ...(plan.notifier ? [...plan.notifier.function.alarms, plan.notifier.deadLetterAlarm] : []),
   ];
 }

@@ -326,6 +326,7 @@ describe("deploy driver: commands", () => {
         canaryFunctions: {
           "probe-us-east-1": { ...outputs.canaryFunctions["probe-us-east-1"], liveVersion: "6" },
           recorder: { ...outputs.canaryFunctions.recorder, liveVersion: "7" },
+          notifier: { ...outputs.canaryFunctions.notifier, liveVersion: "7" },
         },
       });
     });

@@ -65,7 +65,7 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       expect(warmup.some((line) => line.includes("webhealth-beta-probe-health ALARM for want of data"))).to.equal(true);
       expect(warmup.some((line) => line.includes("heartbeat from us-east-1"))).to.equal(true);
       expect(warmup.filter((line) => line.startsWith("warm-up: done"))).to.have.length(1);
-      expect(warmup.find((line) => line.startsWith("warm-up: done"))).to.match(/^warm-up: done after \d+m(\d+s)?: every heartbeat has data and 12 alarm\(s\) have been evaluated on it$/);
+      expect(warmup.find((line) => line.startsWith("warm-up: done"))).to.match(/^warm-up: done after \d+m(\d+s)?: every heartbeat has data and 15 alarm\(s\) have been evaluated on it$/);
       // A progress line at least every 30 s: one per poll, until it was done.
       const progress = warmup.filter((line) => / left, waiting for /.test(line));
       expect(progress.length).to.be.at.least(2);
@@ -119,7 +119,8 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       expect(t.err()).to.match(/^error: verify of beta failed at abc1234:\n {2}bake: alarm webhealth-beta-probe-health is in ALARM after \d+m(\d+s)?: Threshold Crossed: [^\n]+\n$/);
       const bakeLines = lines(t, "bake: ").filter((line) => line.includes(" left, watching "));
       expect(bakeLines.length).to.be.at.least(2);
-      expect(bakeLines[0]).to.match(/^bake: \d+m(\d+s)? left, watching 6 webhealth alarm\(s\) in us-east-1: none in ALARM; no target alarm in ALARM$/);
+      // Probe health, the recorder's and the notifier's dead letters, the notifier's errors and duration, the probe's and recorder's rollback alarms.
+      expect(bakeLines[0]).to.match(/^bake: \d+m(\d+s)? left, watching 9 webhealth alarm\(s\) in us-east-1: none in ALARM; no target alarm in ALARM$/);
       expect(record(stack).passed).to.equal(false);
     });
   });
@@ -132,12 +133,17 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       const code = await run(t, ["verify", "--stage", "gamma", "--bake", "0"]);
       // Assess
       expect(code, t.err()).to.equal(0);
-      expect(lines(t, "subscriptions: ")).to.deep.equal([
-        "subscriptions: email gamma-alerts@example.com is pending confirmation: it receives nothing until the link in AWS's e-mail is followed",
-        "subscriptions: email sre-team@example.com is pending confirmation: it receives nothing until the link in AWS's e-mail is followed",
-      ]);
+      // Each address is subscribed to the notifier's e-mail topic and, for its own alarms, to the operators topic.
+      expect(lines(t, "subscriptions: ")).to.deep.equal(
+        ["email", "operators"].flatMap((topic) =>
+          ["gamma-alerts@example.com", "sre-team@example.com"].map(
+            (address) => `subscriptions: email ${address} on webhealth-gamma-${topic} is pending confirmation: it receives nothing until the link in AWS's e-mail is followed`,
+          ),
+        ),
+      );
+      const outputs = fixtureOutputs("gamma");
       expect(lines(t, "warning: ")).to.deep.equal([
-        `warning: subscriptions: no confirmed human subscriber on ${fixtureOutputs("gamma").topicArn}: alarms reach the ledger but no person (2 pending confirmation)`,
+        `warning: subscriptions: no confirmed human subscriber on ${outputs.topicArn}, ${outputs.emailTopicArn}, ${outputs.operatorsTopicArn}: alarms reach the ledger but no person (4 pending confirmation)`,
       ]);
       expect(record(stack).passed).to.equal(true);
     });
@@ -153,9 +159,11 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       world.publish({ TopicArn: world.outputs.topicArn, Message: JSON.stringify(real), Subject: "ALARM: real" });
       // Assess
       expect(code, t.err()).to.equal(0);
-      expect(t.out()).to.contain("subscriptions: 1 confirmed human subscriber(s): email beta-alerts@example.com\n");
+      expect(t.out()).to.contain("subscriptions: 2 confirmed human subscriber(s): email beta-alerts@example.com on webhealth-beta-email, email beta-alerts@example.com on webhealth-beta-operators\n");
+      expect(t.out()).to.not.contain("has no filter for verify's test notification");
       expect(t.out()).to.contain("notification: the recorder wrote it to webhealth-beta-alarm-ledger (test item deleted)\n");
-      expect(world.emailed).to.deep.equal([{ endpoint: "beta-alerts@example.com", subject: "ALARM: real" }]);
+      // The real alarm reaches the e-mail channel through the notifier, as a readable message; the test reached nobody.
+      expect(world.emailed).to.deep.equal([{ endpoint: "beta-alerts@example.com", subject: "ALARM: wikipedia is down [beta]" }]);
       expect([...world.ledger.keys()]).to.deep.equal([`webhealth-beta-wikipedia-availability\n${START.toISOString()}`]);
     });
   });
@@ -208,24 +216,24 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       const code = await run(t, ["up", "--stage", "gamma"]);
       // Assess
       expect(code).to.equal(1);
-      expect([...world.aliases.values()]).to.deep.equal([
-        { version: "6", weights: {} },
-        { version: "6", weights: {} },
-        { version: "6", weights: {} },
-      ]);
-      const [euCanary, usCanary, euRollback] = world.created();
-      expect([euCanary.deploymentGroupName, usCanary.deploymentGroupName, euRollback.deploymentGroupName]).to.deep.equal([
+      // Every function, the notifier (shifted first: functions go in name order) included, is back on 6.
+      expect([...world.aliases.values()]).to.deep.equal(Array(4).fill({ version: "6", weights: {} }));
+      const [notifierCanary, euCanary, usCanary, euRollback, notifierRollback] = world.created();
+      expect([notifierCanary, euCanary, usCanary, euRollback, notifierRollback].map((created) => created.deploymentGroupName)).to.deep.equal([
+        "webhealth-gamma-notifier",
         "webhealth-gamma-probe-eu-west-1",
         "webhealth-gamma-probe-us-east-1",
         "webhealth-gamma-probe-eu-west-1",
+        "webhealth-gamma-notifier",
       ]);
-      expect(euRollback).to.deep.include({ overrideAlarmConfiguration: { enabled: false }, deploymentConfigName: "CodeDeployDefault.LambdaAllAtOnce" });
-      expect(t.out()).to.contain("== one outcome for gamma: probe-us-east-1 failed, rolling back probe-eu-west-1, already shifted by this up\n");
-      expect(t.err()).to.match(/^error: probe-us-east-1 \(webhealth-gamma-probe-us-east-1:live\): deployment d-SIM2 was stopped\n/);
+      for (const rollback of [euRollback, notifierRollback]) expect(rollback).to.deep.include({ overrideAlarmConfiguration: { enabled: false }, deploymentConfigName: "CodeDeployDefault.LambdaAllAtOnce" });
+      expect(t.out()).to.match(/== one outcome for gamma: probe-us-east-1 failed, rolling back (notifier, probe-eu-west-1|probe-eu-west-1, notifier), already shifted by this up\n/);
+      expect(t.err()).to.match(/^error: probe-us-east-1 \(webhealth-gamma-probe-us-east-1:live\): deployment d-SIM3 was stopped\n/);
       expect(t.err()).to.contain(
         [
           "gamma: one outcome for the stage: every function is back on the version it had before this up",
           "final versions (live alias, GetAlias):",
+          "  notifier: version 6 (shifted to 7 by this up, then rolled back)",
           "  probe-eu-west-1: version 6 (shifted to 7 by this up, then rolled back)",
           "  probe-us-east-1: version 6 (its canary failed)",
           "  recorder: version 6 (not shifted: an earlier canary failed)",
@@ -248,13 +256,15 @@ describe("deploy driver scenarios against a simulated AWS", function () {
       const code = await run(t, ["up", "--stage", "gamma"]);
       // Assess
       expect(code).to.equal(1);
-      expect(t.out()).to.contain("probe-eu-west-1 (webhealth-gamma-probe-eu-west-1:live): CodeDeploy rolls d-SIM1 back through deployment d-SIM2; following it to its end\n");
-      expect(t.out()).to.contain("probe-eu-west-1 (webhealth-gamma-probe-eu-west-1:live): d-SIM2 Succeeded\n");
+      // d-SIM1 is the notifier's canary (functions go in name order); d-SIM2 the probe's, rolled back through d-SIM3.
+      expect(t.out()).to.contain("probe-eu-west-1 (webhealth-gamma-probe-eu-west-1:live): CodeDeploy rolls d-SIM2 back through deployment d-SIM3; following it to its end\n");
+      expect(t.out()).to.contain("probe-eu-west-1 (webhealth-gamma-probe-eu-west-1:live): d-SIM3 Succeeded\n");
       // Read after CodeDeploy's rollback ended: back on one version, no advice to change the alias by hand.
-      expect(t.err()).to.contain("  CodeDeploy's rollback deployment d-SIM2 ended: Succeeded\n  the live alias is back on version 6, the version it had before; the new version serves no traffic\n");
+      expect(t.err()).to.contain("  CodeDeploy's rollback deployment d-SIM3 ended: Succeeded\n  the live alias is back on version 6, the version it had before; the new version serves no traffic\n");
       expect(t.err()).to.not.contain("update-alias");
-      expect(t.err()).to.contain("gamma: no function was shifted by this up\n");
-      expect(world.created()).to.have.length(1);
+      expect(t.err()).to.contain("  notifier: version 6 (shifted to 7 by this up, then rolled back)\n");
+      // The notifier's canary, the probe's, and the notifier's rollback.
+      expect(world.created()).to.have.length(3);
     });
   });
 });

@@ -93,7 +93,7 @@ describe("deploy driver: verify", () => {
     expect(t.slept()).to.equal(2 * 2_000 + 120_000);
     expect(t.out()).to.contain(`${LABEL}: https://www.wikipedia.org/ ok: 200 in 120 ms\n`);
     expect(t.out()).to.contain(`${LABEL}: https://registry.npmjs.org/-/ping FAILING (reported, not a deploy failure): 503\n`);
-    expect(t.out()).to.contain("bake: 30s left, watching 6 webhealth alarm(s) in us-east-1: none in ALARM; no target alarm in ALARM\n");
+    expect(t.out()).to.contain("bake: 30s left, watching 9 webhealth alarm(s) in us-east-1: none in ALARM; no target alarm in ALARM\n");
     expect(t.out()).to.contain("bake: no webhealth alarm fired in 2m\nverify of beta passed at abc1234\n");
     expect(verifyRecord(t)).to.deep.equal({ sha: "abc1234", passed: true, at: "2026-11-26T10:05:45.123Z" });
   });

@@ -40,6 +40,14 @@ import type { RegionClients, Runtime } from "../../automation/runtime";
 import { PENDING_CONFIRMATION } from "../../automation/verify";
 import { CHECK_FAILED_VALUE, TARGET_METRICS } from "../../functions/common/metrics";
 import { statistic } from "../infra/support/alarm-evaluator";
+import { readAlarmEvent } from "../../functions/notifier/alarm";
+import { decide } from "../../functions/notifier/decide";
+import { buildMessage } from "../../functions/notifier/message";
+import { isTestNotification } from "../../functions/notifier/notifier";
+import { renderEmail } from "../../functions/notifier/render";
+import { loadStageConfig } from "../../infra/config";
+import { planStage } from "../../infra/plan/stage";
+import { fixtureConfig } from "../fixtures/stacks";
 
 const MINUTE = 60_000;
 
@@ -95,6 +103,8 @@ interface SimDeployment {
 
 interface SimSubscription {
   arn: string;
+  /** The topic it belongs to (the alarm topic, or the notifier's e-mail or operators topic). */
+  topic: string;
   protocol: string;
   endpoint: string;
   filterPolicy?: string;
@@ -185,8 +195,8 @@ export class World {
     }
     for (const fn of Object.values(outputs.canaryFunctions)) this.aliases.set(fn.functionName, { version: options.liveVersion ?? "6", weights: {} });
     for (const resource of resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription")) {
-      const inputs = resource.inputs as { protocol: string; endpoint: string; filterPolicy?: string; filterPolicyScope?: string };
-      this.subscriptions.push({ arn: `${outputs.topicArn}:${resource.name}`, ...inputs });
+      const inputs = resource.inputs as { topic: string; protocol: string; endpoint: string; filterPolicy?: string; filterPolicyScope?: string };
+      this.subscriptions.push({ arn: `${inputs.topic}:${resource.name}`, ...inputs });
     }
   }
 
@@ -542,8 +552,10 @@ export class World {
     return subscription.protocol === "email" && !this.conditions.confirmed.has(subscription.endpoint) ? PENDING_CONFIRMATION : subscription.arn;
   }
 
-  listSubscriptions() {
-    return { Subscriptions: this.subscriptions.map((s) => ({ SubscriptionArn: this.subscriptionArn(s), Protocol: s.protocol, Endpoint: s.endpoint, TopicArn: this.outputs.topicArn })) };
+  listSubscriptions(topicArn: string | undefined) {
+    return {
+      Subscriptions: this.subscriptions.filter((s) => s.topic === topicArn).map((s) => ({ SubscriptionArn: this.subscriptionArn(s), Protocol: s.protocol, Endpoint: s.endpoint, TopicArn: s.topic })),
+    };
   }
 
   subscriptionAttributes(arn: string | undefined) {
@@ -580,20 +592,42 @@ export class World {
     );
   }
 
-  /** Publish: SNS delivers to every confirmed subscription whose filter accepts it; the recorder writes the ledger item. */
+  /**
+   * Publish: SNS delivers to every confirmed subscription of the topic whose filter accepts it; the
+   * recorder writes the ledger item; the notifier (its own decision and rendering code) publishes a
+   * readable e-mail per e-mail channel to its e-mail topic, and nothing for verify's test.
+   */
   publish(input: PublishCommandInput) {
     const messageId = `m-${this.nextId++}`;
     for (const subscription of this.subscriptions) {
+      if (subscription.topic !== input.TopicArn) continue;
       if (this.subscriptionArn(subscription) === PENDING_CONFIRMATION || !this.accepts(subscription, input)) continue;
-      if (subscription.protocol === "lambda") {
+      if (subscription.protocol === "lambda" && subscription.endpoint.includes("-recorder:")) {
         const notification = parseAlarmNotification(input.Message ?? "");
         const item = buildLedgerItem(notification, { snsMessageId: messageId, now: this.now(), retentionDays: 30 });
         this.ledger.set(`${item.alarmName}\n${item.changedAt}`, item as unknown as Record<string, unknown>);
+      } else if (subscription.protocol === "lambda" && subscription.endpoint.includes("-notifier:")) {
+        this.notify(input);
       } else {
         this.emailed.push({ endpoint: subscription.endpoint, subject: input.Subject });
       }
     }
     return { MessageId: messageId };
+  }
+
+  private notify(input: PublishCommandInput): void {
+    const emailTopic = this.outputs.emailTopicArn;
+    if (!emailTopic) return;
+    const record = { Sns: { Message: input.Message ?? "", MessageAttributes: Object.fromEntries(Object.entries(input.MessageAttributes ?? {}).map(([name, value]) => [name, { Type: "String", Value: value.StringValue ?? "" }])) } };
+    if (isTestNotification(record as never)) return;
+    const runtime = planStage(loadStageConfig(this.outputs.stage, fixtureConfig(this.outputs.stage))).notifier!.runtime;
+    const event = readAlarmEvent(parseAlarmNotification(input.Message ?? ""), runtime);
+    const message = buildMessage(event, runtime, { now: this.now() });
+    for (const decision of decide(event, runtime).channels) {
+      if (decision.action !== "send" || decision.channel.type !== "email") continue;
+      const email = renderEmail(message, decision.channel.name);
+      this.publish({ TopicArn: emailTopic, Subject: email.subject, Message: email.text, MessageAttributes: { channel: { DataType: "String", StringValue: decision.channel.name } } });
+    }
   }
 
   getItem(input: GetItemCommandInput) {
@@ -645,7 +679,7 @@ export class World {
     lambda.on(InvokeCommand).callsFake((input) => this.invoke(input));
     lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: ["1", "2", "3", "4", "5", "6", "7"].map((Version) => ({ Version })) });
     const sns = mockClient(set.sns);
-    sns.on(ListSubscriptionsByTopicCommand).callsFake(() => this.listSubscriptions());
+    sns.on(ListSubscriptionsByTopicCommand).callsFake((input) => this.listSubscriptions(input.TopicArn));
     sns.on(GetSubscriptionAttributesCommand).callsFake((input) => this.subscriptionAttributes(input.SubscriptionArn));
     sns.on(PublishCommand).callsFake((input) => this.publish(input));
     const dynamo = mockClient(set.dynamodb);

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { bundleFunction, FUNCTIONS_DIR } from "../../scripts/bundle";
 import { autoName, MOCK_ACCOUNT_ID, type SynthRecord, type SynthResult } from "../../infra/synth";
-import { LIVE_ALIAS, PROBE_ENV, RECORDER_ENV } from "../../functions/common/contract";
+import { LIVE_ALIAS, NOTIFIER_ENV, PROBE_ENV, RECORDER_ENV } from "../../functions/common/contract";
 import { secretReferences, type Target } from "../../functions/common/targets";
 import { sdkCallsOf } from "./function-calls";
 import { permissionFunctionArn, permissionStatement } from "./plan-policies";
@@ -130,6 +130,20 @@ interface FunctionContext {
   environment: Record<string, string>;
   /** For a pre-traffic hook: the canary function it tests. */
   serves?: CanaryOutput;
+  /** Every resource of the stage (the notifier reads the probes' log groups). */
+  records: SynthRecord[];
+  /** The SSM parameters the notifier's channels read, from the stage's plan. */
+  secretParameters: string[];
+  /** The stage's KMS key ARN (topics and secrets are encrypted with it). */
+  keyArn?: string;
+}
+
+/** A request a service makes with the function's own rights on its behalf (SNS and SSM using the KMS key). */
+interface ImpliedCall {
+  action: string;
+  target: CallTarget;
+  /** The resource policy evaluated too (the key policy). */
+  resourcePolicy?: Policy;
 }
 
 interface CallTarget {
@@ -151,9 +165,31 @@ export const CALL_TARGETS: Record<string, Record<string, (fn: FunctionContext) =
       { resource: "*", context: { "cloudwatch:namespace": environment[PROBE_ENV.namespace] }, refused: { resource: "*", context: { "cloudwatch:namespace": "AWS/EC2" } } },
     ],
   },
+  notifier: {
+    // The ledger: the delivery record (UpdateItem), the alarm's earlier changes (Query), the self-test (DescribeTable).
+    "dynamodb:UpdateItem": ({ environment, region }) => [ledgerTable(environment[NOTIFIER_ENV.tableName], region)],
+    "dynamodb:Query": ({ environment, region }) => [ledgerTable(environment[NOTIFIER_ENV.tableName], region)],
+    "dynamodb:DescribeTable": ({ environment, region }) => [ledgerTable(environment[NOTIFIER_ENV.tableName], region)],
+    // Readable e-mails go to the e-mail topic only, never back to the alarm topic.
+    "sns:Publish": ({ environment }) => [{ resource: environment[NOTIFIER_ENV.emailTopicArn], refused: { resource: environment[NOTIFIER_ENV.emailTopicArn].replace(/-email$/, "-alarms") } }],
+    // Failed deliveries: the notifier's own dead-letter queue (its URL in DEAD_LETTER_QUEUE_URL).
+    "sqs:SendMessage": ({ environment }) => {
+      const [, , host, account, name] = environment[NOTIFIER_ENV.deadLetterQueueUrl].split("/");
+      const region = host.split(".")[1];
+      return [{ resource: `arn:aws:sqs:${region}:${account}:${name}`, refused: { resource: `arn:aws:sqs:${region}:${account}:another-queue` } }];
+    },
+    // The sweep lists the stage's alarms in ALARM: a List action evaluated on alarm:* in the home region.
+    "cloudwatch:DescribeAlarms": ({ region }) => [{ resource: arn("cloudwatch", region, "alarm:*"), refused: { resource: arn("cloudwatch", region === "us-east-1" ? "eu-west-1" : "us-east-1", "alarm:*") } }],
+    // Logs Insights over each probe region's log group (functions/notifier/probe-results.ts).
+    "logs:StartQuery": ({ records }) => probeLogGroups(records),
+    "logs:GetQueryResults": ({ records }) => probeLogGroups(records),
+    // Exactly the parameters the channels name (none when no channel has a secret).
+    "ssm:GetParameters": ({ secretParameters, region }) =>
+      secretParameters.map((name) => ({ resource: arn("ssm", region, `parameter${name}`), refused: { resource: arn("ssm", region, "parameter/webhealth/another-stage/secrets/x") } })),
+  },
   recorder: {
     // The ledger table named by ALARM_TABLE_NAME, in the recorder's region (functions/recorder/config.ts).
-    "dynamodb:PutItem": ({ environment, region }) => [
+    "dynamodb:UpdateItem": ({ environment, region }) => [
       { resource: arn("dynamodb", region, `table/${environment[RECORDER_ENV.tableName]}`), refused: { resource: arn("dynamodb", region, "table/another-table") } },
     ],
     "dynamodb:DescribeTable": ({ environment, region }) => [
@@ -177,6 +213,46 @@ export const CALL_TARGETS: Record<string, Record<string, (fn: FunctionContext) =
     "lambda:InvokeFunction": ({ serves, region }) => [
       { resource: arn("lambda", region, `function:${serves!.functionName}:2`), refused: { resource: arn("lambda", region, "function:another-function:2") } },
     ],
+  },
+};
+
+function ledgerTable(tableName: string, region: string): CallTarget {
+  return { resource: arn("dynamodb", region, `table/${tableName}`), refused: { resource: arn("dynamodb", region, "table/another-table") } };
+}
+
+/** Each probe function's log group, in its region. */
+function probeLogGroups(records: SynthRecord[]): CallTarget[] {
+  return records
+    .filter((record) => record.type === "aws:lambda/function:Function" && /-probe-[a-z0-9-]+$/.test(String(record.inputs.name)) && !String(record.inputs.name).startsWith("CodeDeployHook_"))
+    .map((record) => {
+      const region = record.region ?? "us-east-1";
+      const group = String((record.inputs.loggingConfig as { logGroup?: string }).logGroup);
+      return { resource: arn("logs", region, `log-group:${group}`), refused: { resource: arn("logs", region, "log-group:/aws/lambda/another-function") } };
+    });
+}
+
+/**
+ * Requests that AWS services make with a function's own rights when it calls them: SNS encrypts
+ * what the notifier publishes to the encrypted e-mail topic with the publisher's
+ * kms:GenerateDataKey, and SSM decrypts a SecureString with the reader's kms:Decrypt, each only
+ * through that service (the key policy's kms:ViaService conditions).
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+ * https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html
+ */
+const IMPLIED_CALLS: Record<string, Record<string, (fn: FunctionContext, keyPolicy?: Policy) => ImpliedCall[]>> = {
+  notifier: {
+    "sns:Publish": ({ keyArn, region }, keyPolicy) =>
+      keyArn
+        ? ["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+            action,
+            target: { resource: keyArn, context: { "kms:ViaService": `sns.${region}.amazonaws.com`, "kms:CallerAccount": ACCOUNT }, refused: { resource: keyArn.replace(/key\/.*$/, "key/another-key") } },
+            resourcePolicy: keyPolicy,
+          }))
+        : [],
+    "ssm:GetParameters": ({ keyArn, region, secretParameters }, keyPolicy) =>
+      keyArn && secretParameters.length > 0
+        ? [{ action: "kms:Decrypt", target: { resource: keyArn, context: { "kms:ViaService": `ssm.${region}.amazonaws.com`, "kms:CallerAccount": ACCOUNT } }, resourcePolicy: keyPolicy }]
+        : [],
   },
 };
 
@@ -212,8 +288,8 @@ export interface StageAccess {
   unusedRoles: string[];
 }
 
-/** Builds every access case of a synthesised stage. */
-export function stageAccess(result: SynthResult, homeRegion: string): StageAccess {
+/** Builds every access case of a synthesised stage; `secretParameters` are the SSM parameters its notifier's channels read (from the plan). */
+export function stageAccess(result: SynthResult, homeRegion: string, secretParameters: string[] = []): StageAccess {
   const { records } = result;
   const ofType = (type: string) => records.filter((record) => record.type === type);
   const { hashes, callsByCode } = functionCode();
@@ -255,7 +331,9 @@ export function stageAccess(result: SynthResult, homeRegion: string): StageAcces
     const identityPolicies = rolePolicies(role);
     const environment = (fn.inputs.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {};
     const name = String(fn.inputs.name);
-    const context: FunctionContext = { record: fn, region, environment, serves: canaries.find((canary) => canary.hookFunctionName === name) };
+    const stageKey = ofType("aws:kms/key:Key")[0];
+    const keyArn = ofType("aws:sns/topic:Topic").map((topic) => topic.inputs.kmsMasterKeyId as string | undefined).find((value) => value !== undefined);
+    const context: FunctionContext = { record: fn, region, environment, serves: canaries.find((canary) => canary.hookFunctionName === name), records, secretParameters, keyArn };
     const grantCase = (label: string, action: string, target: CallTarget, resourcePolicy?: Policy) => {
       cases.push({ label, principal, action, resource: target.resource, context: target.context ?? {}, identityPolicies, resourcePolicy, expect: "Allowed" });
       if (target.refused) {
@@ -271,6 +349,10 @@ export function stageAccess(result: SynthResult, homeRegion: string): StageAcces
         continue;
       }
       for (const target of targets(context)) grantCase(`${name}: ${call.action} (${call.command})`, call.action, target);
+      for (const implied of IMPLIED_CALLS[code!]?.[call.action]?.(context, stageKey ? parse(stageKey.inputs.policy) : undefined) ?? []) {
+        need(role, implied.action);
+        grantCase(`${name}: ${implied.action} through ${call.action}`, implied.action, implied.target, implied.resourcePolicy);
+      }
     }
     const logGroup = String((fn.inputs.loggingConfig as { logGroup?: string } | undefined)?.logGroup ?? `/aws/lambda/${name}`);
     for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {

@@ -6,6 +6,8 @@
 import { expect } from "chai";
 import { actionExists, arnMatchesFormat, conditionKeyApplies, expandAction, policyDocumentProblems, resourceProblem } from "./iam";
 import { CALL_TARGETS, FUNCTION_NAMES, simulate, stageAccess, type AccessCase } from "./access";
+import { loadStageConfig } from "../../infra/config";
+import { planStage } from "../../infra/plan/stage";
 import { sdkCallsInSource, sdkCallsOf } from "./function-calls";
 import { planPolicies } from "./plan-policies";
 import { provenStages, synthOf } from "./stages";
@@ -67,8 +69,19 @@ describe("contracts: IAM", function () {
       const calls = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, sdkCallsOf(name).map((call) => call.action)]));
       expect(calls).to.deep.equal({
         "canary-hook": ["codedeploy:GetApplicationRevision", "codedeploy:GetDeployment", "codedeploy:PutLifecycleEventHookExecutionStatus", "lambda:InvokeFunction"],
+        notifier: [
+          "cloudwatch:DescribeAlarms",
+          "dynamodb:DescribeTable",
+          "dynamodb:Query",
+          "dynamodb:UpdateItem",
+          "logs:GetQueryResults",
+          "logs:StartQuery",
+          "sns:Publish",
+          "sqs:SendMessage",
+          "ssm:GetParameters",
+        ],
         probe: ["cloudwatch:PutMetricData"],
-        recorder: ["dynamodb:DescribeTable", "dynamodb:PutItem"],
+        recorder: ["dynamodb:DescribeTable", "dynamodb:UpdateItem"],
       });
     });
 
@@ -106,7 +119,8 @@ describe("contracts: IAM", function () {
       });
 
       it("allows every access the stage depends on and refuses its neighbours (iam-simulate)", async () => {
-        const access = stageAccess(await synthOf(stage), home);
+        const secretParameters = planStage(loadStageConfig(stage.stage, stage.config)).notifier?.secrets.map((use) => use.parameter) ?? [];
+        const access = stageAccess(await synthOf(stage), home, secretParameters);
         expect(access.untargetedCalls, "calls without a target").to.deep.equal([]);
         expect(access.unusedRoles, "roles nothing uses").to.deep.equal([]);
         expect(access.unneededGrants, "grants nothing needs").to.deep.equal([]);
@@ -119,7 +133,7 @@ describe("contracts: IAM", function () {
         expect(wrong).to.deep.equal([]);
         // Each kind of access is there to prove (not vacuously empty).
         const labels = access.cases.map((each) => each.label).join("\n");
-        for (const expected of ["cloudwatch:PutMetricData", "dynamodb:PutItem", "codedeploy:PutLifecycleEventHookExecutionStatus", "CloudWatch publishes to the topic", "CloudWatch uses the topic's key", "EventBridge invokes", "EventBridge keeps undeliverable events", "SNS invokes", "SNS keeps undeliverable notifications", "Lambda keeps a failed invocation", "assumes", "CodeDeploy lambda:UpdateAlias"]) {
+        for (const expected of ["cloudwatch:PutMetricData", "dynamodb:UpdateItem", "codedeploy:PutLifecycleEventHookExecutionStatus", "CloudWatch publishes to the topic", "CloudWatch uses the topic's key", "EventBridge invokes", "EventBridge keeps undeliverable events", "SNS invokes", "SNS keeps undeliverable notifications", "Lambda keeps a failed invocation", "assumes", "CodeDeploy lambda:UpdateAlias"]) {
           expect(labels, expected).to.include(expected);
         }
       });

@@ -39,17 +39,28 @@ describe("infra cost model", () => {
     const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
     expect(plan.shards.length).to.equal(1);
     expect(usage.customMetrics).to.be.closeTo(100 * (1 + 1 / 24) + 1, 1e-9); // + the heartbeat
-    expect(usage.alarmMetrics).to.equal(100 * 3 + 1 + 2 * 2 + 1); // per target 3; probe health; errors + duration of 2 functions; dead letters
+    // Per target 3; probe health; errors + duration of 3 functions (probe, recorder, notifier); 2 dead-letter queues.
+    expect(usage.alarmMetrics).to.equal(100 * 3 + 1 + 3 * 2 + 2);
     expect(usage.putMetricDataRequests).to.equal(43_800); // 101 datums a run: one request
-    expect(usage.lambdaRequests).to.equal(43_800 + 400); // runs + 4 state changes per target for the recorder
+    const sweeps = 730 * 12;
+    // Runs + 4 state changes per target for the recorder and the notifier + the notifier's sweep every 5 minutes.
+    expect(usage.lambdaRequests).to.equal(43_800 + 400 + 400 + sweeps);
     expect(usage.billableDashboards).to.equal(1); // 204 metrics: beyond the free 50
-    // The probe at its default 512 MB for one 100-target run a minute; the recorder at 256 MB per notification.
-    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * probeRunSeconds(100, 32, 512) * 0.5 + 400 * 0.2 * 0.25, 1e-6);
+    // The probe at its default 512 MB for one 100-target run a minute; the recorder and the notifier at 256 MB.
+    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * probeRunSeconds(100, 32, 512) * 0.5 + 400 * 0.2 * 0.25 + (400 * 3 + sweeps * 0.3) * 0.25, 1e-6);
     const items = costLineItems(usage);
     expect(items.customMetrics).to.be.closeTo(0.3 * (100 * (1 + 1 / 24) + 1), 1e-9);
-    expect(items.alarms).to.be.closeTo(30.6, 1e-9);
+    expect(items.alarms).to.be.closeTo(30.9, 1e-9); // 309 alarms, one metric each, $0.10
     expect(items.dashboard).to.equal(3);
     expect(estimatedMonthlyCostUsd(usage)).to.equal(Math.round(Object.values(items).reduce((a, b) => a + b, 0) * 100) / 100);
+  });
+
+  it("prices reading a failing target's probe results per URL-month: a fraction of a cent even at 1,000 URLs and 3 regions", () => {
+    const withNotifier = estimateStage(generatedStageConfig(1000, THREE_REGIONS)).usage;
+    const dashboardOnly = estimateStage(generatedStageConfig(1000, THREE_REGIONS, { "webhealth:notifications": { channels: [] } })).usage;
+    const perUrl = ((withNotifier.logsInsightsGb - dashboardOnly.logsInsightsGb) * 0.005) / 1000;
+    // 2 changes into ALARM per URL-month, 3 regions, each scanning an hour of every target's results in that region.
+    expect(perUrl).to.be.above(0).and.below(0.01);
   });
 
   it("does not multiply metrics or alarms by the number of regions", () => {

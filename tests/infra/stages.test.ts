@@ -14,6 +14,7 @@ import { INPUT_PATHS } from "../../infra/plan/shards";
 import { renderInputTemplate } from "./support/eventbridge";
 import { STATEFUL_RESOURCES } from "../../infra/plan/names";
 import { planStage } from "../../infra/plan/stage";
+import { SWEEP_EVENT } from "../../infra/plan/notifier";
 import { fixtureConfig } from "../fixtures/stacks";
 import { MOCK_ACCOUNT_ID, synthesize, type SynthRecord, type SynthResult } from "../../infra/synth";
 
@@ -33,7 +34,21 @@ const T = {
   provider: "pulumi:providers:aws",
 };
 
-const STACK_OUTPUT_KEYS = ["alarmNamePrefix", "alarmTableName", "canaryFunctions", "dashboardUrl", "estimatedMonthlyCostLineItemsUsd", "estimatedMonthlyCostUsd", "heartbeats", "homeRegion", "selfAlarms", "stage", "topicArn"];
+const STACK_OUTPUT_KEYS = [
+  "alarmNamePrefix",
+  "alarmTableName",
+  "canaryFunctions",
+  "dashboardUrl",
+  "emailTopicArn",
+  "estimatedMonthlyCostLineItemsUsd",
+  "estimatedMonthlyCostUsd",
+  "heartbeats",
+  "homeRegion",
+  "operatorsTopicArn",
+  "selfAlarms",
+  "stage",
+  "topicArn",
+];
 
 function countsByType(result: SynthResult): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -51,13 +66,18 @@ function named(result: SynthResult, type: string, name: string): SynthRecord {
   return found;
 }
 
-/** Common resources of every stage, by type, plus what varies. */
+/**
+ * Common resources of every stage, by type, plus what varies. `emails` addresses in e-mail
+ * channels: each is subscribed to the e-mail topic (filtered on its channel) and, once, to the
+ * operators topic; with any channel the notifier ships like the other functions.
+ */
 function expectedCounts(o: { regions: number; alarms: number; shards: number; emails: number }): Record<string, number> {
-  const canaries = o.regions + 1;
+  const notifier = o.emails > 0 ? 1 : 0;
+  const canaries = o.regions + 1 + notifier;
   return {
     "aws:cloudwatch/dashboard:Dashboard": 1,
-    "aws:cloudwatch/eventRule:EventRule": o.shards * o.regions,
-    "aws:cloudwatch/eventTarget:EventTarget": o.shards * o.regions,
+    "aws:cloudwatch/eventRule:EventRule": o.shards * o.regions + notifier,
+    "aws:cloudwatch/eventTarget:EventTarget": o.shards * o.regions + notifier,
     "aws:cloudwatch/logGroup:LogGroup": 2 * canaries,
     "aws:cloudwatch/metricAlarm:MetricAlarm": o.alarms,
     "aws:codedeploy/application:Application": canaries,
@@ -70,12 +90,12 @@ function expectedCounts(o: { regions: number; alarms: number; shards: number; em
     "aws:lambda/alias:Alias": canaries,
     "aws:lambda/function:Function": 2 * canaries,
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": canaries,
-    "aws:lambda/permission:Permission": o.shards * o.regions + 1,
-    "aws:sns/topic:Topic": 1,
-    "aws:sns/topicPolicy:TopicPolicy": 1,
-    "aws:sns/topicSubscription:TopicSubscription": o.emails + 1,
-    "aws:sqs/queue:Queue": o.regions + 1,
-    "aws:sqs/queuePolicy:QueuePolicy": o.regions + 1,
+    "aws:lambda/permission:Permission": o.shards * o.regions + 1 + 2 * notifier,
+    "aws:sns/topic:Topic": 1 + 2 * notifier,
+    "aws:sns/topicPolicy:TopicPolicy": 1 + notifier,
+    "aws:sns/topicSubscription:TopicSubscription": 1 + notifier + 2 * o.emails,
+    "aws:sqs/queue:Queue": o.regions + 1 + notifier,
+    "aws:sqs/queuePolicy:QueuePolicy": o.regions + 1 + notifier,
     "pulumi:providers:aws": o.regions,
   };
 }
@@ -89,16 +109,16 @@ describe("infra program: every stage file under mocks", function () {
   });
 
   it("beta: one region, 2 https targets, 1 email", () => {
-    // Alarms: 3 per https target, probe health, errors + duration per canary function (2), dead letters.
-    expect(countsByType(results.beta)).to.deep.equal(expectedCounts({ regions: 1, alarms: 2 * 3 + 1 + 2 * 2 + 1, shards: 1, emails: 1 }));
+    // Alarms: 3 per https target, probe health, errors + duration per canary function (3), dead letters (recorder, notifier).
+    expect(countsByType(results.beta)).to.deep.equal(expectedCounts({ regions: 1, alarms: 2 * 3 + 1 + 3 * 2 + 2, shards: 1, emails: 1 }));
   });
 
   it("gamma: two regions, 4 https + 1 http target, 2 emails", () => {
-    expect(countsByType(results.gamma)).to.deep.equal(expectedCounts({ regions: 2, alarms: 4 * 3 + 2 + 2 + 3 * 2 + 1, shards: 1, emails: 2 }));
+    expect(countsByType(results.gamma)).to.deep.equal(expectedCounts({ regions: 2, alarms: 4 * 3 + 2 + 2 + 4 * 2 + 2, shards: 1, emails: 2 }));
   });
 
   it("prod: three regions, 8 https targets, 2 emails", () => {
-    expect(countsByType(results.prod)).to.deep.equal(expectedCounts({ regions: 3, alarms: 8 * 3 + 3 + 4 * 2 + 1, shards: 1, emails: 2 }));
+    expect(countsByType(results.prod)).to.deep.equal(expectedCounts({ regions: 3, alarms: 8 * 3 + 3 + 5 * 2 + 2, shards: 1, emails: 2 }));
   });
 
   it("exports exactly the StackOutputs contract, resolved", () => {
@@ -117,6 +137,7 @@ describe("infra program: every stage file under mocks", function () {
       "probe-eu-west-1": canary("eu-west-1", "probe-eu-west-1"),
       "probe-us-east-1": canary("us-east-1", "probe-us-east-1"),
       recorder: canary("us-east-1", "recorder"),
+      notifier: canary("us-east-1", "notifier"),
     });
     function canary(region: string, role: string) {
       const name = `webhealth-prod-${role}`;
@@ -137,6 +158,13 @@ describe("infra program: every stage file under mocks", function () {
       self("recorder-errors", "us-east-1", "function-errors"),
       self("recorder-duration", "us-east-1", "function-duration"),
       self("recorder-dead-letters", "us-east-1", "dead-letters"),
+      self("notifier-errors", "us-east-1", "function-errors"),
+      self("notifier-duration", "us-east-1", "function-duration"),
+      self("notifier-dead-letters", "us-east-1", "dead-letters"),
+    ]);
+    expect([outputs.emailTopicArn, outputs.operatorsTopicArn]).to.deep.equal([
+      `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-prod-email`,
+      `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-prod-operators`,
     ]);
     expect(outputs.heartbeats).to.deep.equal(
       ["us-east-1", "eu-west-1", "ap-southeast-2"].map((region) => ({ probeRegion: region, namespace: "WebHealth", metricName: "TargetsProbed", dimensions: { Region: region }, periodSeconds: 60 })),
@@ -198,7 +226,7 @@ describe("infra program: every stage file under mocks", function () {
   it("schedules every shard at the live alias, never retrying into the next minute", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
       const config = loadStageConfig(stage, fixtureConfig(stage));
-      for (const target of ofType(results[stage], T.eventTarget)) {
+      for (const target of ofType(results[stage], T.eventTarget).filter((record) => !record.name.startsWith("notifier-"))) {
         const region = target.region as string;
         expect(target.inputs.arn).to.equal(`arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:webhealth-${stage}-probe-${region}:live`);
         expect(target.inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 });
@@ -214,7 +242,7 @@ describe("infra program: every stage file under mocks", function () {
         expect(parseTargets(event.targets)).to.deep.equal(config.targets);
       }
       // One permission per region covers every shard rule of the stage there (Lambda compares SourceArn with StringLike).
-      const permissions = ofType(results[stage], T.permission).filter((record) => record.inputs.principal === "events.amazonaws.com");
+      const permissions = ofType(results[stage], T.permission).filter((record) => record.inputs.principal === "events.amazonaws.com" && !record.name.startsWith("notifier-"));
       expect(permissions.length, stage).to.equal(config.probeRegions.length);
       for (const permission of permissions) {
         expect(permission.inputs).to.deep.equal({
@@ -239,6 +267,11 @@ describe("infra program: every stage file under mocks", function () {
   it("gives every function events and environments its own parser accepts", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
       for (const target of ofType(results[stage], T.eventTarget)) {
+        // The notifier's sweep is the one other schedule (a constant input); the probe must accept every shard's event.
+        if (target.name === "notifier-sweep-target") {
+          expect(JSON.parse(target.inputs.input as string), stage).to.deep.equal(SWEEP_EVENT);
+          continue;
+        }
         const template = (target.inputs.inputTransformer as { inputTemplate: string }).inputTemplate;
         const event = JSON.parse(renderInputTemplate(template, { time: "2026-12-01T10:03:00Z" }));
         expect(parseProbeEvent(event), `${stage} ${target.name}`).to.deep.equal(event);
@@ -285,29 +318,27 @@ describe("infra program: every stage file under mocks", function () {
     expect(named(results.beta, T.alarm, "probe-health").inputs).to.deep.include({ metricName: "TargetsProbed", dimensions: {}, statistic: "Sum", threshold: 2, treatMissingData: "breaching" });
   });
 
-  it("notifies the topic on ALARM and OK from every alarm but the ones CodeDeploy watches", () => {
+  it("notifies the topic on ALARM and OK from every alarm but the ones CodeDeploy watches; the notifier's own also straight to operators", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
-      const topic = [`arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-${stage}-alarms`];
+      const topic = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-${stage}-alarms`;
+      const operators = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-${stage}-operators`;
       const canaryAlarms = new Set(ofType(results[stage], T.group).flatMap((group) => (group.inputs.alarmConfiguration as { alarms: string[] }).alarms));
       const alarms = ofType(results[stage], T.alarm);
-      const notifying = alarms.filter((alarm) => !canaryAlarms.has(alarm.inputs.name as string));
-      // Besides the per-target alarms: probe health (one per probe region) and the recorder's dead letters.
-      expect(notifying.map((alarm) => alarm.name).filter((name) => /probe-health|dead-letters/.test(name)).length, stage).to.equal(
-        loadStageConfig(stage, fixtureConfig(stage)).probeRegions.length + 1,
+      // Besides the per-target alarms: probe health (one per probe region) and both dead-letter queues.
+      expect(alarms.map((alarm) => alarm.name).filter((name) => /probe-health|dead-letters/.test(name)).length, stage).to.equal(
+        loadStageConfig(stage, fixtureConfig(stage)).probeRegions.length + 2,
       );
-      for (const alarm of notifying) {
-        expect({ name: alarm.name, alarmActions: alarm.inputs.alarmActions, okActions: alarm.inputs.okActions, actionsEnabled: alarm.inputs.actionsEnabled }, stage).to.deep.equal({
-          name: alarm.name,
-          alarmActions: topic,
-          okActions: topic,
-          actionsEnabled: true,
-        });
+      for (const alarm of alarms) {
+        const name = alarm.inputs.name as string;
+        // A broken notifier must never be silent: its alarms also e-mail people without it.
+        const actions = name.startsWith(`webhealth-${stage}-notifier-`) ? [topic, operators] : canaryAlarms.has(name) ? [] : [topic];
+        expect({ name, alarmActions: alarm.inputs.alarmActions ?? [], okActions: alarm.inputs.okActions ?? [] }, stage).to.deep.equal({ name, alarmActions: actions, okActions: actions });
       }
-      // CodeDeploy acts on its alarms (they live in the function's region); paging comes from probe health.
-      expect(canaryAlarms.size, stage).to.equal(alarms.length - notifying.length);
-      for (const alarm of alarms.filter((record) => canaryAlarms.has(record.inputs.name as string))) {
-        expect(alarm.inputs.alarmActions ?? [], `${stage} ${alarm.name}`).to.deep.equal([]);
-      }
+      expect(alarms.filter((alarm) => (alarm.inputs.alarmActions as string[]).includes(operators)).map((alarm) => alarm.name).sort(), stage).to.deep.equal([
+        "notifier-dead-letters",
+        "notifier-duration",
+        "notifier-errors",
+      ]);
     }
   });
 
@@ -377,7 +408,9 @@ describe("infra program: every stage file under mocks", function () {
   it("creates exactly one of each stateful resource, under its stable logical name", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
       for (const { type, name } of Object.values(STATEFUL_RESOURCES)) {
-        expect(ofType(results[stage], type).map((record) => record.name), `${stage} ${type}`).to.deep.equal([name]);
+        // The notifier's e-mail and operators topics hold no data (only subscriptions): not stateful.
+        const others = type === T.topic ? ["email-topic", "operators-topic"] : [];
+        expect(ofType(results[stage], type).map((record) => record.name).filter((found) => !others.includes(found)), `${stage} ${type}`).to.deep.equal([name]);
       }
     }
   });
@@ -405,7 +438,7 @@ describe("infra program: every stage file under mocks", function () {
   it("lets the recorder write the ledger and keep what it could not record, nothing else", () => {
     const policy = JSON.parse(named(results.beta, T.rolePolicy, "recorder-policy").inputs.policy as string);
     expect(policy.Statement.slice(1)).to.deep.equal([
-      { Sid: "WriteLedger", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DescribeTable"], Resource: `arn:aws:dynamodb:us-east-1:${MOCK_ACCOUNT_ID}:table/webhealth-beta-alarm-ledger` },
+      { Sid: "WriteLedger", Effect: "Allow", Action: ["dynamodb:UpdateItem", "dynamodb:DescribeTable"], Resource: `arn:aws:dynamodb:us-east-1:${MOCK_ACCOUNT_ID}:table/webhealth-beta-alarm-ledger` },
       { Sid: "KeepFailedNotifications", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: `arn:aws:sqs:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-recorder-dead-letters` },
     ]);
     expect(named(results.beta, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "recorder-async").inputs).to.deep.equal({
@@ -449,14 +482,18 @@ describe("infra program: every stage file under mocks", function () {
       },
     ]);
     const subscriptions = ofType(results.beta, T.subscription).map((record) => record.inputs);
-    // People's subscriptions drop verify's test notification (a filter on the message body).
-    expect(subscriptions).to.deep.include({
-      topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
-      protocol: "email",
-      endpoint: "beta-alerts@example.com",
-      filterPolicy: '{"WebhealthTest":[{"exists":false}]}',
-      filterPolicyScope: "MessageBody",
-    });
+    // People read the notifier's e-mails (filtered on its channel attribute, which verify's test never
+    // carries) and, for the notifier's own alarms, CloudWatch's straight from SNS (dropping the test by its body).
+    expect(subscriptions.filter((subscription) => subscription.protocol === "email")).to.deep.equal([
+      { topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-email`, protocol: "email", endpoint: "beta-alerts@example.com", filterPolicy: JSON.stringify({ channel: ["oncall"] }) },
+      {
+        topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-operators`,
+        protocol: "email",
+        endpoint: "beta-alerts@example.com",
+        filterPolicy: '{"WebhealthTest":[{"exists":false}]}',
+        filterPolicyScope: "MessageBody",
+      },
+    ]);
     expect(subscriptions).to.deep.include({
       topic: `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`,
       protocol: "lambda",

@@ -303,7 +303,11 @@ describe("infra synth engine", function () {
       const table = document.resources.find((r) => r.type === "aws:dynamodb/table:Table");
       expect(table?.inputs.deletionProtectionEnabled).to.equal(true);
       const subscriptions = document.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.protocol === "email");
-      expect(subscriptions.map((s) => s.inputs.endpoint)).to.deep.equal(["ops@example.com"]);
+      // The older notifyEmails key still works: the e-mail channel `email`, on the notifier's e-mail and operators topics.
+      expect(subscriptions.map((s) => [s.inputs.endpoint, String(s.inputs.topic).split(":").pop()])).to.deep.equal([
+        ["ops@example.com", "webhealth-strings-email"],
+        ["ops@example.com", "webhealth-strings-operators"],
+      ]);
       expect(result.stdout).to.not.include(ciphertext);
       expect(result.stdout).to.not.include("pl41n-t0ken-value");
     });

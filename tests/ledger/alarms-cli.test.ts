@@ -5,6 +5,8 @@ import { expect } from "chai";
 import { readLedger, daysBetween } from "../../cli/alarms-query";
 import { snsEventOf } from "../../cli/ledger-record";
 import { recordSnsRecords, type RecorderDeps } from "../../functions/recorder/recorder";
+import { DELIVERY_REASONS } from "../../functions/common/delivery";
+import { writeDelivery } from "../../functions/notifier/ledger";
 import { notificationFor, runCli, startDynalite, type ChangeSpec, type LocalDynamo } from "./helpers";
 
 const MIN = 60_000;
@@ -15,9 +17,11 @@ const USAGE =
   "usage: npm run alarms -- [--stack <stage> | --table <name>] [--url <url>] [--since <ISO time or duration like 24h>] [--state ALARM|OK] [--json] [--limit <n>]";
 const time = (epochMs: number) => new Date(epochMs).toISOString().replace(/\.\d+Z$/, "Z");
 /** One output row, with the column widths this fixture must produce (longest cell per column). */
-const row = (cells: [string, string, string, string, string]) =>
-  `${cells[0].padEnd(20)}  ${cells[1].padEnd(18)}  ${cells[2].padEnd(12)}  ${cells[3].padEnd(23)}  ${cells[4]}`.trimEnd();
-const HEADER = row(["TIME", "URL", "ALARM", "CHANGE", "REASON"]);
+const row = (cells: [string, string, string, string, string, string]) =>
+  `${cells[0].padEnd(20)}  ${cells[1].padEnd(18)}  ${cells[2].padEnd(12)}  ${cells[3].padEnd(23)}  ${cells[4].padEnd(DELIVERED.length)}  ${cells[5]}`.trimEnd();
+/** The delivery record written on avail-a's change into ALARM, as the table shows it. */
+const DELIVERED = "sent: email, team-chat; failed: pager; suppressed (e-mailed straight from SNS (operators topic)): ops";
+const HEADER = row(["TIME", "URL", "ALARM", "CHANGE", "DELIVERY", "REASON"]);
 
 describe("ledger: npm run alarms (spawned) against dynalite", function () {
   this.timeout(120_000);
@@ -45,17 +49,28 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
       { alarm: "avail-a", url: A, from: "ALARM", to: "OK", at: base - 2 * H, reason: "a up" },
       { alarm: "quorum-a", url: A, from: "ALARM", to: "OK", at: base - 1.5 * H, reason: "a recovered" },
     ]);
+    // The notifier's record of avail-a's outage, written the way the notifier writes it.
+    await writeDelivery({ client: dynamo.client, tableName, retentionDays: 400 }, { alarmName: "avail-a", changedAt: new Date(base - 3 * H).toISOString() }, {
+      status: "done",
+      claimedAt: new Date(base - 3 * H).toISOString(),
+      channels: {
+        "team-chat": { status: "sent", attempts: 1 },
+        email: { status: "sent", attempts: 1 },
+        pager: { status: "failed", attempts: 4, error: "HTTP 503" },
+        ops: { status: "suppressed", reason: DELIVERY_REASONS.directEmail },
+      },
+    });
   });
   after(async () => dynamo.close());
 
   const ROWS = () => [
-    row([time(base - 1.5 * H), A, "quorum-a", "ALARM -> OK", "a recovered"]),
-    row([time(base - 2 * H), A, "avail-a", "ALARM -> OK", "a up"]),
-    row([time(base - 2.5 * H), A, "quorum-a", "OK -> ALARM", "a down in 3 regions"]),
-    row([time(base - 3 * H), A, "avail-a", "OK -> ALARM", "a down"]),
-    row([time(base - 4 * H - 50 * MIN), B, "latency-b", "ALARM -> OK", "b fast again"]),
-    row([time(base - 5 * H), B, "latency-b", "OK -> ALARM", "b slow"]),
-    row([time(base - 6 * H), "-", "probe-health", "INSUFFICIENT_DATA -> OK", "probe running"]),
+    row([time(base - 1.5 * H), A, "quorum-a", "ALARM -> OK", "-", "a recovered"]),
+    row([time(base - 2 * H), A, "avail-a", "ALARM -> OK", "-", "a up"]),
+    row([time(base - 2.5 * H), A, "quorum-a", "OK -> ALARM", "-", "a down in 3 regions"]),
+    row([time(base - 3 * H), A, "avail-a", "OK -> ALARM", DELIVERED, "a down"]),
+    row([time(base - 4 * H - 50 * MIN), B, "latency-b", "ALARM -> OK", "-", "b fast again"]),
+    row([time(base - 5 * H), B, "latency-b", "OK -> ALARM", "-", "b slow"]),
+    row([time(base - 6 * H), "-", "probe-health", "INSUFFICIENT_DATA -> OK", "-", "probe running"]),
   ];
   const REPORT = [
     "URL                 IN ALARM    OF WINDOW  INCIDENTS",
@@ -84,15 +99,30 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
     ]);
   });
 
+  it("--json shows the delivery record as stored on the item", async () => {
+    const run = await runCli("cli/alarms.ts", ["--table", tableName, "--json", "--url", A, "--state", "ALARM"], env);
+    expect([run.code, run.stderr]).to.deep.equal([0, ""]);
+    const items = run.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
+    const avail = items.find((item) => item.alarmName === "avail-a");
+    expect(avail.delivery.channels).to.deep.equal({
+      "team-chat": { status: "sent", attempts: 1 },
+      email: { status: "sent", attempts: 1 },
+      pager: { status: "failed", attempts: 4, error: "HTTP 503" },
+      ops: { status: "suppressed", reason: "e-mailed straight from SNS (operators topic)" },
+    });
+    // The recorder's fields are untouched by the notifier's write.
+    expect([avail.reason, avail.url, avail.newState]).to.deep.equal(["a down", A, "ALARM"]);
+  });
+
   it("--state ALARM lists only changes into ALARM; the report still uses every change", async () => {
     const run = await runCli("cli/alarms.ts", ["--table", tableName, "--state", "ALARM"], env);
     expect(run.code).to.equal(0);
     const lines = run.stdout.split("\n");
     expect(lines.slice(0, 5)).to.deep.equal([
-      `${"TIME".padEnd(20)}  ${"URL".padEnd(18)}  ${"ALARM".padEnd(9)}  ${"CHANGE".padEnd(11)}  REASON`,
-      `${time(base - 2.5 * H)}  ${A}  quorum-a   OK -> ALARM  a down in 3 regions`,
-      `${time(base - 3 * H)}  ${A}  avail-a    OK -> ALARM  a down`,
-      `${time(base - 5 * H)}  ${B}  latency-b  OK -> ALARM  b slow`,
+      `${"TIME".padEnd(20)}  ${"URL".padEnd(18)}  ${"ALARM".padEnd(9)}  ${"CHANGE".padEnd(11)}  ${"DELIVERY".padEnd(DELIVERED.length)}  REASON`,
+      `${time(base - 2.5 * H)}  ${A}  quorum-a   OK -> ALARM  ${"-".padEnd(DELIVERED.length)}  a down in 3 regions`,
+      `${time(base - 3 * H)}  ${A}  avail-a    OK -> ALARM  ${DELIVERED}  a down`,
+      `${time(base - 5 * H)}  ${B}  latency-b  OK -> ALARM  ${"-".padEnd(DELIVERED.length)}  b slow`,
       "",
     ]);
     expect(lines.slice(6)).to.deep.equal([...REPORT, ""]);
@@ -103,8 +133,8 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
     expect(run.code).to.equal(0);
     const lines = run.stdout.split("\n");
     expect(lines.slice(0, 3)).to.deep.equal([
-      `${"TIME".padEnd(20)}  ${"URL".padEnd(18)}  ${"ALARM".padEnd(8)}  ${"CHANGE".padEnd(11)}  REASON`,
-      `${time(base - 1.5 * H)}  ${A}  quorum-a  ALARM -> OK  a recovered`,
+      `${"TIME".padEnd(20)}  ${"URL".padEnd(18)}  ${"ALARM".padEnd(8)}  ${"CHANGE".padEnd(11)}  DELIVERY  REASON`,
+      `${time(base - 1.5 * H)}  ${A}  quorum-a  ALARM -> OK  -         a recovered`,
       "",
     ]);
     // quorum-a was in ALARM from the window start (its first change's old state) until 1h30m ago: 30 minutes
@@ -117,8 +147,8 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
     expect(run.code).to.equal(0);
     const lines = run.stdout.split("\n");
     expect(lines.slice(1, 4)).to.deep.equal([
-      `${time(base - 1.5 * H)}  ${A}  quorum-a  ALARM -> OK  a recovered`,
-      `${time(base - 2 * H)}  ${A}  avail-a   ALARM -> OK  a up`,
+      `${time(base - 1.5 * H)}  ${A}  quorum-a  ALARM -> OK  -         a recovered`,
+      `${time(base - 2 * H)}  ${A}  avail-a   ALARM -> OK  -         a up`,
       "(showing the newest 2 of 7 state changes: raise --limit to see more)",
     ]);
   });
@@ -182,7 +212,7 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
       // Assess
       expect(fs.readFileSync(argsFile, "utf8")).to.equal("stack output --json --stack beta\n");
       expect([run.code, run.stderr]).to.deep.equal([0, ""]);
-      expect(run.stdout.split("\n")[1]).to.equal(`${time(base - 4 * H - 50 * MIN)}  ${B}  latency-b  ALARM -> OK  b fast again`);
+      expect(run.stdout.split("\n")[1]).to.equal(`${time(base - 4 * H - 50 * MIN)}  ${B}  latency-b  ALARM -> OK  -         b fast again`);
     });
 
     it("exits 2 when the stack has no alarmTableName output", async () => {
@@ -236,7 +266,7 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
       expect([run.code, run.stderr]).to.deep.equal([0, ""]);
       // avail-c went into ALARM 48 h ago (before the window) and back to OK 20 h ago: 4 h of the window.
       const lines = run.stdout.split("\n");
-      expect(lines[1]).to.equal(`${time(base - 20 * H)}  ${C}  avail-c  ALARM -> OK  ALARM to OK`);
+      expect(lines[1]).to.equal(`${time(base - 20 * H)}  ${C}  avail-c  ALARM -> OK  -         ALARM to OK`);
       expect(lines.find((line) => line.startsWith(C))).to.match(/^https:\/\/c\.example\/ {2}4h 00m 00s {2}16\.\d\d% {5}1$/);
     });
   });

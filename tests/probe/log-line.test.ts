@@ -58,7 +58,7 @@ describe("probe log line and its Logs Insights queries", () => {
   it("defines one query for one target's latest results (the notifier's) and the latest failures (the dashboard's)", () => {
     expect(recentResultsQuery({ url: 'https://a.example.com/"q"\\x' })).to.equal(
       [
-        "fields @timestamp, url, name, region, ok, status, error.code, error.message, timings.totalMs, attempts",
+        "fields @timestamp, url, name, region, ok, status, error.code, error.message, timings.totalMs, attempts, @message",
         'filter type = "probe-result" and url = "https://a.example.com/\\"q\\"\\\\x"',
         "sort @timestamp desc",
         "limit 50",
