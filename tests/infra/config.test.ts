@@ -29,7 +29,7 @@ describe("infra config: webhealth:* keys", () => {
       schedule: "rate(1 minute)",
       periodSeconds: 60,
       namespace: "WebHealth",
-      phaseMetrics: true,
+      phaseMetrics: false,
       probeConcurrency: 32,
       probeMemoryMb: 512,
       deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce",
@@ -38,6 +38,7 @@ describe("infra config: webhealth:* keys", () => {
       protectData: false,
       alarms: { ...CONFIG_DEFAULTS.alarms, quorum: 1 },
       secrets: {},
+      accountQuotas: {},
     });
   });
 
