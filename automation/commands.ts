@@ -213,6 +213,7 @@ async function printOutputs(runtime: Runtime, args: ParsedArgs): Promise<void> {
     `alarmNamePrefix          ${outputs.alarmNamePrefix}`,
     `dashboardUrl             ${outputs.dashboardUrl}`,
     `estimatedMonthlyCostUsd  ${outputs.estimatedMonthlyCostUsd.toFixed(2)}`,
+    ...Object.entries(outputs.estimatedMonthlyCostLineItemsUsd ?? {}).map(([item, usd]) => `  ${item.padEnd(23)}${usd.toFixed(2)}`),
     "canaryFunctions:",
     ...functions.map(
       ({ key, fn, live }) =>

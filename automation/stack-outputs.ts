@@ -38,6 +38,20 @@ export const StackOutputsSchema = z.object({
   alarmNamePrefix: text,
   canaryFunctions: z.record(z.string(), CanaryFunctionSchema, { error: (issue) => (issue.input === undefined ? "is required" : "must be an object") }),
   estimatedMonthlyCostUsd: z.number({ error: (issue) => (issue.input === undefined ? "is required" : "must be a number") }),
+  // Added later: stacks deployed before have none.
+  estimatedMonthlyCostLineItemsUsd: z
+    .object({
+      customMetrics: z.number(),
+      alarms: z.number(),
+      lambda: z.number(),
+      logs: z.number(),
+      kms: z.number(),
+      apiRequests: z.number(),
+      dashboard: z.number(),
+      notifications: z.number(),
+      alarmLedger: z.number(),
+    })
+    .optional(),
   // Optional: a stack deployed by an older program has none until its next up (rollback and outputs must still work).
   selfAlarms: z.array(SelfAlarmSchema).optional(),
   heartbeats: z.array(HeartbeatSchema).optional(),

@@ -12,6 +12,9 @@
  *     from the start of the request the way curl's %{time_starttransfer} is (goal: within 0.5 ms).
  *  5. Memory size: the load run again with the probe held to the CPU share Lambda gives each memory
  *     size (a cgroup CPU quota; skipped where the machine allows none).
+ *  6. At scale: a 10,000-target stage's shards (the program's own plan), a few of them run over
+ *     HTTPS with the probe's per-invocation work (probing, log lines, datums), for the wall time
+ *     and the probe's CPU time per target; then the cost model's Lambda figures with them.
  */
 import { execFile, fork, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -20,7 +23,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
+import { probeResultLogLine } from "../functions/probe/log-line";
 import { probeTarget } from "../functions/probe/probe";
+import { batchDatums, heartbeatDatum, targetDatums } from "../functions/probe/publish";
+import { probeAll } from "../functions/probe/run";
+import { generatedStageConfig, HOURS_PER_MONTH, LAMBDA_ONE_VCPU_MB, PRICES, probeRunSeconds, USAGE_ASSUMPTIONS } from "../infra/cost";
+import { planStage } from "../infra/plan/stage";
 import type { ProbeResult } from "../functions/probe/result";
 import { bundleFunction } from "../scripts/bundle";
 import { PROJECT_ROOT } from "../infra/stack-files";
@@ -465,10 +473,70 @@ async function memorySizes(endpoint: Endpoint) {
   }
 }
 
+/** Part 6: the shards run here, out of a 10,000-target stage; each site answers after the cost model's wave time. */
+const SCALE = { targets: 10_000, shardsRun: 3 } as const;
+
+async function atScale(endpoint: Endpoint, ca: string) {
+  const config = generatedStageConfig(SCALE.targets, ["us-east-1"]);
+  const plan = planStage(config);
+  const waveMs = USAGE_ASSUMPTIONS.probeWaveSeconds * 1000;
+  const perShard = plan.shards.map((shard) => shard.targets.length);
+  console.log(
+    `\n6. At scale: ${SCALE.targets.toLocaleString("en-US")} targets per region = ${plan.shards.length} shards of ${Math.min(...perShard)}-${Math.max(...perShard)} targets (the plan's), ` +
+      `concurrency ${config.probeConcurrency}, ${config.probeMemoryMb} MB; ${SCALE.shardsRun} shards run here over HTTPS, each site answering after ${waveMs} ms`,
+  );
+  const settings = { namespace: config.namespace, phaseMetrics: config.phaseMetrics };
+  const walls: number[] = [];
+  let cpuMicros = 0;
+  let probed = 0;
+  for (const shard of plan.shards.slice(0, SCALE.shardsRun)) {
+    const targets = shard.targets.map((target, index) => ({ ...target, url: `${endpoint.tlsBase}/delay/${waveMs}?shard=${shard.index}&target=${index}` }));
+    const scheduledAt = new Date();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    // What one invocation does besides PutMetricData's network time: probe, log a line per target, build the datums.
+    const outcome = await probeAll(targets, { concurrency: config.probeConcurrency, ca });
+    let logged = 0;
+    for (const result of outcome.results) logged += JSON.stringify(probeResultLogLine(result, { region: "us-east-1", scheduledAt })).length;
+    const datums = [...outcome.results.flatMap((result) => targetDatums(result, settings, scheduledAt)), heartbeatDatum(outcome.results, undefined, scheduledAt)];
+    const requests = batchDatums(datums, config.namespace).length;
+    walls.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    cpuMicros += used.user + used.system;
+    probed += targets.length;
+    const failed = outcome.results.filter((result) => !result.ok);
+    if (failed.length > 0) throw new Error(`at scale: ${failed.length} probe(s) failed, e.g. ${JSON.stringify(failed[0].error)}`);
+    console.log(
+      `   shard ${shard.index}: ${targets.length} targets in ${f(walls[walls.length - 1], 0)} (ideal ${Math.ceil(targets.length / config.probeConcurrency)} waves x ${waveMs} ms), ` +
+        `${datums.length} datums in ${requests} request(s), ${Math.round(logged / targets.length)} bytes of log line per target`,
+    );
+  }
+  const cpuPerTarget = cpuMicros / 1e6 / probed;
+  const cpuShare = Math.min(1, config.probeMemoryMb / LAMBDA_ONE_VCPU_MB);
+  const shardTargets = Math.max(...perShard);
+  const modelSeconds = probeRunSeconds(shardTargets, config.probeConcurrency, config.probeMemoryMb);
+  const measuredSeconds = Math.max(...walls) / 1000 + ((cpuPerTarget * shardTargets) / cpuShare - (cpuPerTarget * shardTargets)) + USAGE_ASSUMPTIONS.probeOverheadSeconds;
+  console.log(
+    `   the probe's CPU time: ${(cpuPerTarget * 1000).toFixed(2)} ms per target on this machine's core (the cost model assumes ${(USAGE_ASSUMPTIONS.probeCpuSecondsPerTarget * 1000).toFixed(2)} ms); ` +
+      `at ${config.probeMemoryMb} MB Lambda gives ${(cpuShare * 100).toFixed(1)}% of a vCPU`,
+  );
+  console.log(
+    `   one invocation of ${shardTargets} targets: measured here ${f(Math.max(...walls), 0)}, in Lambda about ${measuredSeconds.toFixed(2)} s with that CPU share and the start (cost model: ${modelSeconds.toFixed(2)} s); ` +
+      `all ${plan.shards.length} shards run at once, so a run's wall time is one shard's`,
+  );
+  const runsPerMonth = (HOURS_PER_MONTH * 3600) / config.periodSeconds;
+  const gbSecondsPerRun = plan.shards.reduce((sum, shard) => sum + probeRunSeconds(shard.targets.length, config.probeConcurrency, config.probeMemoryMb), 0) * (config.probeMemoryMb / 1024);
+  const perRun = plan.shards.length * PRICES.lambdaRequest + gbSecondsPerRun * PRICES.lambdaArmGbSecond;
+  console.log(
+    `   Lambda per run and region: ${plan.shards.length} requests + ${gbSecondsPerRun.toFixed(1)} GB-s = $${perRun.toFixed(5)}; per month (${runsPerMonth.toLocaleString("en-US")} runs) $${(perRun * runsPerMonth).toFixed(2)}, ` +
+      `$${((perRun * runsPerMonth) / SCALE.targets).toFixed(4)} per target`,
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** The sections, in the order they run; `npm run bench:probe -- load accuracy` runs only those. */
-export const SECTIONS = ["size", "coldstart", "load", "accuracy", "memory"] as const;
+export const SECTIONS = ["size", "coldstart", "load", "accuracy", "memory", "scale"] as const;
 let only = new Set<string>();
 const wanted = (section: string) => only.size === 0 || only.has(section);
 
@@ -486,6 +554,7 @@ async function main() {
     if (wanted("load")) await loadComparison(endpoint, blackbox);
     if (wanted("accuracy")) await accuracy(endpoint, pki.caCert, caFile);
     if (wanted("memory")) await memorySizes(endpoint);
+    if (wanted("scale")) await atScale(endpoint, pki.caCert);
   } finally {
     await blackbox?.stop();
     await endpoint.stop();

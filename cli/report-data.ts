@@ -21,7 +21,9 @@ import {
   LATENCY_METRIC,
   LATENCY_PERCENTILES,
   metricQuery,
-  SUCCESSES_STAT,
+  PASSED_PERCENT_STAT,
+  latencyOf,
+  tallyOf,
   targetSeries,
   type MetricQuery,
   type Tally,
@@ -121,7 +123,7 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
   config.targets.forEach((target, t) =>
     targetSeries(config, target.url).forEach((series, s) => {
       add(`${t}/${s}/checks`, AVAILABILITY_METRIC, series.dimensions, CHECKS_STAT);
-      add(`${t}/${s}/successes`, AVAILABILITY_METRIC, series.dimensions, SUCCESSES_STAT);
+      add(`${t}/${s}/passed`, AVAILABILITY_METRIC, series.dimensions, PASSED_PERCENT_STAT);
       for (const percentile of LATENCY_PERCENTILES) add(`${t}/${s}/${percentile}`, LATENCY_METRIC, series.dimensions, percentile);
     }),
   );
@@ -135,7 +137,7 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
   const targets = config.targets.map((target, t): TargetReport => {
     const allSeries = targetSeries(config, target.url);
     const days = dayStarts.map((day): DayFigures => {
-      const tallies: Tally[] = allSeries.map((_, s) => ({ checks: series(`${t}/${s}/checks`).get(day) ?? 0, successes: series(`${t}/${s}/successes`).get(day) ?? 0 }));
+      const tallies: Tally[] = allSeries.map((_, s) => tallyOf(series(`${t}/${s}/checks`).get(day) ?? 0, series(`${t}/${s}/passed`).get(day)));
       const total = addTallies(tallies);
       return {
         day: new Date(day).toISOString(),
@@ -144,9 +146,9 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
         uptime: availabilityOf(total) ?? null,
         latency: allSeries.map((one, s) => ({
           region: one.region ?? "all",
-          p50: round(series(`${t}/${s}/p50`).get(day)),
-          p90: round(series(`${t}/${s}/p90`).get(day)),
-          p99: round(series(`${t}/${s}/p99`).get(day)),
+          p50: round(latencyOf(series(`${t}/${s}/p50`).get(day))),
+          p90: round(latencyOf(series(`${t}/${s}/p90`).get(day))),
+          p99: round(latencyOf(series(`${t}/${s}/p99`).get(day))),
         })),
       };
     });

@@ -18,7 +18,9 @@ import {
   LATENCY_METRIC,
   LATENCY_PERCENTILES,
   metricQuery,
-  SUCCESSES_STAT,
+  PASSED_PERCENT_STAT,
+  latencyOf,
+  tallyOf,
   targetSeries,
   type MetricQuery,
 } from "../infra/plan/availability";
@@ -36,7 +38,7 @@ export interface RegionStatus {
   /** Fraction of the last hour's checks that succeeded (null without checks). */
   availability: number | null;
   checks: number;
-  /** The latest minute's average latency, ms. */
+  /** The latest minute's median check time, ms (null when that minute's median check failed). */
   latestLatencyMs: number | null;
   p50: number | null;
   p90: number | null;
@@ -121,9 +123,9 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
   config.targets.forEach((target, t) =>
     targetSeries(config, target.url).forEach((series, s) => {
       queries.push(metricQuery(id(`${t}/${s}/checks`), namespace, AVAILABILITY_METRIC, series.dimensions, CHECKS_STAT, 3600));
-      queries.push(metricQuery(id(`${t}/${s}/successes`), namespace, AVAILABILITY_METRIC, series.dimensions, SUCCESSES_STAT, 3600));
+      queries.push(metricQuery(id(`${t}/${s}/passed`), namespace, AVAILABILITY_METRIC, series.dimensions, PASSED_PERCENT_STAT, 3600));
       for (const percentile of LATENCY_PERCENTILES) queries.push(metricQuery(id(`${t}/${s}/${percentile}`), namespace, LATENCY_METRIC, series.dimensions, percentile, 3600));
-      queries.push(metricQuery(id(`${t}/${s}/latest`), namespace, LATENCY_METRIC, series.dimensions, "Average", 60));
+      queries.push(metricQuery(id(`${t}/${s}/latest`), namespace, LATENCY_METRIC, series.dimensions, "p50", 60));
     }),
   );
   config.probeRegions.forEach((region, r) =>
@@ -135,13 +137,13 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
   const targets: TargetStatus[] = [];
   for (const [t, target] of config.targets.entries()) {
     const regionRows: RegionStatus[] = targetSeries(config, target.url).map((series, s) => {
-      const tally = { checks: sum(points(`${t}/${s}/checks`)), successes: sum(points(`${t}/${s}/successes`)) };
-      const percentile = (name: string) => round(last(points(`${t}/${s}/${name}`)));
+      const tally = tallyOf(sum(points(`${t}/${s}/checks`)), last(points(`${t}/${s}/passed`)));
+      const percentile = (name: string) => round(latencyOf(last(points(`${t}/${s}/${name}`))));
       return {
         region: series.region ?? "all",
         availability: availabilityOf(tally) ?? null,
         checks: tally.checks,
-        latestLatencyMs: round(last(points(`${t}/${s}/latest`))),
+        latestLatencyMs: round(latencyOf(last(points(`${t}/${s}/latest`)))),
         p50: percentile("p50"),
         p90: percentile("p90"),
         p99: percentile("p99"),

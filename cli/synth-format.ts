@@ -1,4 +1,6 @@
 /** The readable summary of `npm run synth` (without --json). */
+import type { CostLineItems } from "../infra/outputs";
+import { DEFAULT_PUT_METRIC_ALARM_PER_SECOND } from "../infra/plan/quotas";
 import type { SynthDocument, SynthResource } from "../infra/synth";
 
 const ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -15,8 +17,15 @@ function alarmSummary(alarm: SynthResource, prefix: string): string {
   const name = String(alarm.inputs.name ?? alarm.name);
   const kind = name.slice(prefix.length).split("-").pop();
   const operator = { GreaterThanThreshold: ">", GreaterThanOrEqualToThreshold: ">=", LessThanThreshold: "<" }[String(alarm.inputs.comparisonOperator)] ?? "?";
-  const quorum = alarm.inputs.metricQueries ? " regions" : "";
-  return `${kind} ${operator} ${alarm.inputs.threshold}${quorum} (${alarm.inputs.datapointsToAlarm} of ${alarm.inputs.evaluationPeriods})`;
+  const statistic = alarm.inputs.extendedStatistic ?? alarm.inputs.statistic ?? "metric math";
+  return `${kind}: ${alarm.inputs.metricName ?? ""} ${statistic} ${operator} ${alarm.inputs.threshold} (${alarm.inputs.datapointsToAlarm} of ${alarm.inputs.evaluationPeriods})`;
+}
+
+/** Hours and minutes, for the alarms' creation time. */
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 export function formatSummary(document: SynthDocument): string {
@@ -35,6 +44,11 @@ export function formatSummary(document: SynthDocument): string {
   }
   lines.push("", `per-target alarms (${byUrl.size} targets):`);
   for (const [url, alarms] of byUrl) lines.push(`  ${url}`, ...alarms.map((alarm) => `    ${alarm}`));
+  const alarmCount = counts.get(ALARM_TYPE) ?? 0;
+  lines.push(
+    "",
+    `alarms: ${alarmCount}; creating them all takes at least ${duration(Math.ceil(alarmCount / DEFAULT_PUT_METRIC_ALARM_PER_SECOND))} at CloudWatch's default ${DEFAULT_PUT_METRIC_ALARM_PER_SECOND} PutMetricAlarm calls a second (an up that changes none makes no call)`,
+  );
 
   lines.push("", "outputs:");
   for (const [key, value] of Object.entries(document.outputs)) {
@@ -43,10 +57,14 @@ export function formatSummary(document: SynthDocument): string {
       for (const [role, fn] of Object.entries(value as Record<string, Record<string, string>>)) {
         lines.push(`    ${role}: ${fn.functionName}:${fn.alias} v${fn.version} (${fn.region}), group ${fn.deploymentGroup}, hook ${fn.hookFunctionName}`);
       }
+    } else if (key === "estimatedMonthlyCostLineItemsUsd") {
+      continue;
     } else {
       lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
     }
   }
   lines.push("", `estimated monthly cost: $${document.estimatedMonthlyCostUsd.toFixed(2)}`);
+  const items = document.outputs.estimatedMonthlyCostLineItemsUsd as CostLineItems | undefined;
+  for (const [item, usd] of Object.entries(items ?? {})) lines.push(`  ${item.padEnd(14)} $${usd.toFixed(2)}`);
   return lines.join("\n") + "\n";
 }

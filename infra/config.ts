@@ -5,12 +5,14 @@
  */
 import * as z from "zod";
 import { describeIssues, parseTargets, secretReferences, TARGET_LIMITS, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
-import { DEFAULT_NAMESPACE } from "../functions/common/metrics";
+import { DEFAULT_NAMESPACE, MAX_LATENCY_THRESHOLD_MS } from "../functions/common/metrics";
 import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
 import { targetKeyProblems } from "./plan/names";
 import { probeTimeoutSeconds, shardProblems } from "./plan/shards";
 import { minimumBurnObjective } from "./plan/slo";
+import { quotaProblems, type AccountQuotas } from "./plan/quotas";
+import { planStage } from "./plan/stage";
 import {
   channelSecretRefs,
   LEGACY_EMAIL_CHANNEL,
@@ -43,8 +45,9 @@ export const LAMBDA_DEPLOYMENT_CONFIGS = [
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 export const CONFIG_LIMITS = {
-  /** A metric-math alarm reads at most 10 metrics, and a quorum alarm reads one per region.
-   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html */
+  /** The quorum is a percent of the period's samples, one per region: with at most 10 regions any
+   * two shares differ by at least one point, which keeps the alarms' thresholds exact
+   * (infra/plan/alarms.ts quorumPercentThreshold). */
   maxProbeRegions: 10,
   /** Matches the probe engine's own bound (functions/probe/run.ts MAX_CONCURRENCY). */
   maxProbeConcurrency: 256,
@@ -62,7 +65,8 @@ export const CONFIG_LIMITS = {
 export const CONFIG_DEFAULTS = {
   schedule: "rate(1 minute)",
   namespace: DEFAULT_NAMESPACE,
-  phaseMetrics: true,
+  /** Off: every phase of every check is in the probe's log line; the metrics are for alarming on a phase. */
+  phaseMetrics: false,
   probeConcurrency: 32,
   /** Lambda's CPU share follows memory (1,769 MB = 1 vCPU). `npm run bench:probe` (section 5) held the
    * probe to each size's share under 400 targets at concurrency 50: at 256 MB the timing error's p99
@@ -133,6 +137,8 @@ export interface StageConfig {
   slo: SloSettings;
   /** `webhealth:secrets`: every value a secret, whether the user encrypted it or not. */
   secrets: Readonly<Record<string, SecretText>>;
+  /** `webhealth:accountQuotas`: quotas the account had raised above AWS's defaults (infra/plan/quotas.ts). */
+  accountQuotas: AccountQuotas;
   /** `webhealth:promotesFrom`: the stage this one is promoted from (only the deploy driver uses it). */
   promotesFrom?: string;
 }
@@ -194,7 +200,7 @@ const AlarmsSchema = z
       availabilityPeriods: wholeNumber(1, CONFIG_LIMITS.maxEvaluationPeriods).default(CONFIG_DEFAULTS.alarms.availabilityPeriods),
       latencyDatapoints: wholeNumber(1, CONFIG_LIMITS.maxEvaluationPeriods).default(CONFIG_DEFAULTS.alarms.latencyDatapoints),
       latencyPeriods: wholeNumber(1, CONFIG_LIMITS.maxEvaluationPeriods).default(CONFIG_DEFAULTS.alarms.latencyPeriods),
-      defaultLatencyMs: wholeNumber(1, 600_000).default(CONFIG_DEFAULTS.alarms.defaultLatencyMs),
+      defaultLatencyMs: wholeNumber(1, MAX_LATENCY_THRESHOLD_MS).default(CONFIG_DEFAULTS.alarms.defaultLatencyMs),
       certificateDays: wholeNumber(1, 365).default(CONFIG_DEFAULTS.alarms.certificateDays),
       quorum: wholeNumber(1, CONFIG_LIMITS.maxProbeRegions).optional(),
     },
@@ -296,6 +302,16 @@ const StageSchema = z.strictObject({
   alarms: AlarmsSchema.default(() => ({ ...CONFIG_DEFAULTS.alarms })),
   slo: SloSchema.default(() => ({ ...CONFIG_DEFAULTS.slo })),
   secrets: SecretsSchema.default(() => ({})),
+  accountQuotas: z
+    .strictObject(
+      {
+        eventBridgeRulesPerRegion: wholeNumber(1, 1_000_000).optional(),
+        lambdaConcurrentExecutions: wholeNumber(1, 1_000_000).optional(),
+        putMetricAlarmPerSecond: wholeNumber(1, 10_000).optional(),
+      },
+      { error: expected("an object") },
+    )
+    .default(() => ({})),
   notifications: NotificationsSchema.default(() => NotificationsSchema.parse({})),
   /** Read by the deploy driver (automation/stages.ts): the stage `promote --to <this stage>` promotes from. */
   promotesFrom: z
@@ -495,13 +511,19 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
       if (target.slo !== undefined && target.slo <= minimum) problems.push(`${KEY_PREFIX}targets[${index}].slo: must be above ${minimum.toFixed(2)} for burn-rate alarms`);
     });
   }
+  value.targets.forEach((target, index) => {
+    // The latency alarm counts passed checks slower than this; failed checks sit far above (functions/common/metrics.ts).
+    if (target.latencyMs !== undefined && target.latencyMs > MAX_LATENCY_THRESHOLD_MS) {
+      problems.push(`${KEY_PREFIX}targets[${index}].latencyMs: must be at most ${MAX_LATENCY_THRESHOLD_MS} (a check is cut off long before)`);
+    }
+  });
   problems.push(...secretReferenceProblems(value.targets, value.secrets));
   const { notifications, targetNotifications } = resolveNotifications(value.notifications, value.notifyEmails, value.targets, split.settings, value.secrets, problems);
   const timeoutMs = probeTimeoutSeconds(periodSeconds) * 1000;
   problems.push(...shardProblems(value.targets, { concurrency: value.probeConcurrency, timeoutMs }, `${KEY_PREFIX}targets`));
   if (problems.length > 0) throw new ConfigError(problems);
 
-  return {
+  const config: StageConfig = {
     stage,
     homeRegion: homeRegion as string,
     targets: value.targets,
@@ -522,8 +544,13 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     alarms: { ...value.alarms, quorum },
     slo: value.slo,
     secrets: value.secrets,
+    accountQuotas: value.accountQuotas,
     ...(value.promotesFrom ? { promotesFrom: value.promotesFrom } : {}),
   };
+  // Quotas depend on the plan (its shards): checked here so every reader of the config sees them.
+  const quotas = quotaProblems(config, planStage(config));
+  if (quotas.length > 0) throw new ConfigError(quotas);
+  return config;
 }
 
 /** Every secret a target names must be in `webhealth:secrets`: the probe could never send it otherwise. */

@@ -1,9 +1,7 @@
 /**
- * The stage's estimated monthly cost in USD, from the plan the program deploys: custom metrics
- * (one per metric name and dimension set, so a second probe region doubles them), PutMetricData
- * requests, alarms (a metric-math alarm is billed per metric it reads), the dashboard, Lambda
- * requests and arm64 GB-seconds, log ingestion, the KMS key, SNS email and DynamoDB writes.
- * A pure module: no Pulumi, no AWS.
+ * The stage's estimated monthly cost in USD, from the plan the program deploys: every AWS charge
+ * the stage creates, line by line (custom metrics, alarm metrics, Lambda, logs, KMS, API
+ * requests, the dashboard, SNS, DynamoDB). A pure module: no Pulumi, no AWS.
  *
  * Free tiers are ignored except the dashboards' (below), so the figure is an upper bound for a
  * small account and close to exact for a large one.
@@ -11,16 +9,23 @@
 import { PHASE_METRICS, TARGET_METRICS } from "../functions/common/metrics";
 import type { Target } from "../functions/common/targets";
 import { loadStageConfig, type StageConfig } from "./config";
+import type { CostLineItems } from "./outputs";
 import { metricsRead } from "./plan/alarms";
+import { dashboardUsage, type DashboardUsage } from "./plan/dashboard";
 import { allAlarms, planStage, RECORDER_SETTINGS, type StagePlan } from "./plan/stage";
 import { NOTIFIER_SETTINGS } from "./plan/notifier";
 
+/** When the prices below were last checked against AWS's pricing pages (and Checkly's). */
+export const PRICES_CHECKED = "2026-12-01";
+
 /**
- * us-east-1 list prices, checked 2026-11-26 against the AWS pricing pages (aws.amazon.com/cloudwatch/pricing,
- * /lambda/pricing, /kms/pricing, /sns/pricing, /dynamodb/pricing/on-demand) and the project's field notes.
+ * us-east-1 list prices, checked on PRICES_CHECKED against aws.amazon.com/cloudwatch/pricing,
+ * /lambda/pricing, /kms/pricing, /sns/pricing and /dynamodb/pricing/on-demand (stored copies and
+ * AWS-published quotes of them; see docs/program.md#cost for each source).
  */
 export const PRICES = {
-  /** Per custom metric per month, in tiers: first 10,000, next 240,000, next 750,000, beyond. */
+  /** Per custom metric-month, in tiers: first 10,000, next 240,000, next 750,000, beyond. Prorated by
+   * the hour: "metered only when you send metrics to CloudWatch". */
   customMetricTiers: [
     { upTo: 10_000, perMetric: 0.3 },
     { upTo: 250_000, perMetric: 0.1 },
@@ -29,6 +34,8 @@ export const PRICES = {
   ],
   /** PutMetricData: $0.01 per 1,000 requests. */
   metricRequest: 0.01 / 1000,
+  /** GetMetricData (what dashboards graph with): $0.01 per 1,000 metrics requested. */
+  metricDataRead: 0.01 / 1000,
   /** Standard-resolution alarm, per metric it reads, per month. */
   alarmMetricMonth: 0.1,
   /** Composite alarm, per month (the SLO burn-rate alarms). From third-party price lists (c3x.dev,
@@ -42,6 +49,10 @@ export const PRICES = {
   lambdaArmGbSecond: 0.0000133334,
   /** CloudWatch Logs standard ingestion, per GB. */
   logIngestionGb: 0.5,
+  /** CloudWatch Logs storage, per GB-month. */
+  logStorageGbMonth: 0.03,
+  /** CloudWatch Logs Insights, per GB scanned. */
+  logsInsightsGb: 0.005,
   /** KMS customer-managed key per month (rotation adds $1 for each of the first two rotations). */
   kmsKeyMonth: 1,
   /** KMS symmetric requests: $0.03 per 10,000. */
@@ -52,12 +63,13 @@ export const PRICES = {
   dynamoWrite: 0.625 / 1_000_000,
   /** DynamoDB on-demand: $0.125 per million read request units. */
   dynamoRead: 0.125 / 1_000_000,
-  /** CloudWatch Logs Insights: $0.005 per GB of log data scanned. */
-  logsInsightsGb: 0.005,
   /** CloudWatch API requests such as DescribeAlarms: $0.01 per 1,000 (free tier ignored). */
   cloudWatchApiRequest: 0.01 / 1000,
   /** CloudWatch Synthetics, per canary run (for the comparison only). */
   syntheticsRun: 0.0012,
+  /** Checkly API checks, prepaid bundles: $2 per 10,000 runs, each location a run (for the comparison only;
+   * plan fees not included). https://docs.checklyhq.com/docs/monitoring/check-pricing */
+  checklyApiRun: 2 / 10_000,
 } as const;
 
 /** The free dashboards: 3 per account, for dashboards of up to 50 metrics. */
@@ -65,15 +77,28 @@ export const FREE_DASHBOARD_METRICS = 50;
 /** AWS bills a month as 730 hours. */
 export const HOURS_PER_MONTH = 730;
 
-/** Assumptions about how the deployed code behaves, stated so they can be checked against a real bill. */
+/**
+ * Assumptions about how the deployed code behaves, stated so they can be checked against a real
+ * bill. The probe's own CPU time per target is what `npm run bench:probe` measured (part 4); the
+ * sites' answer time is the one figure no local run can measure.
+ */
 export const USAGE_ASSUMPTIONS = {
-  /** A healthy target answers in well under a second: billed time per wave of `concurrency` probes. */
+  /** A healthy site answers in well under a second: the wall time of one wave of `concurrency` probes. */
   probeWaveSeconds: 0.5,
+  /** The probe's own CPU time per https target on one full vCPU (TLS handshake, parsing, log line, datum),
+   * measured by bench:probe section 6 (2.06 ms on 2026-12-01 at load average 4.8, with issue 10's shared TLS
+   * context; 2.58 ms before it); Lambda gives a function CPU in proportion to its memory. */
+  probeCpuSecondsPerTarget: 0.0021,
   /** Runtime start, event parsing and PutMetricData per invocation. */
   probeOverheadSeconds: 0.3,
-  /** One structured log line per target, plus START/END/REPORT and the summary per invocation. */
-  logBytesPerTarget: 400,
-  logBytesPerInvocation: 800,
+  /** One probe-result line per target (about 550 bytes with a 40-character URL; tested against a real line). */
+  logBytesPerTarget: 600,
+  /** START, END and REPORT lines and the summary per invocation. */
+  logBytesPerInvocation: 900,
+  /** Dashboard views a month; each refreshes every graph and runs every Logs Insights widget once. */
+  dashboardViewsPerMonth: 60,
+  /** The time range each view shows (CloudWatch's default is 3 hours). */
+  dashboardRangeHours: 3,
   /** Alarm state changes per target per month (two incidents: ALARM and OK each). */
   stateChangesPerTargetMonth: 4,
   /** The recorder's billed time per notification. */
@@ -99,79 +124,118 @@ export const USAGE_ASSUMPTIONS = {
 } as const;
 
 export interface UsageEstimate {
+  /** Custom metric-months: each metric counts for the share of the month's hours in which it receives data. */
   customMetrics: number;
   putMetricDataRequests: number;
+  /** Metrics requested by the dashboard's graphs (GetMetricData). */
+  getMetricDataMetrics: number;
   alarmMetrics: number;
   compositeAlarms: number;
   billableDashboards: number;
   lambdaRequests: number;
   lambdaGbSeconds: number;
   logIngestionGb: number;
+  /** Stored log data at steady state (retention x ingestion, uncompressed: an upper bound). */
+  logStorageGbMonths: number;
+  /** Scanned by Logs Insights: the dashboard's log widgets and the notifier's probe-result queries. */
+  logsInsightsGb: number;
   kmsKeys: number;
   kmsRequests: number;
   snsEmails: number;
   dynamoWriteUnits: number;
   dynamoReadUnits: number;
-  /** The notifier reading a failing target's latest probe results. */
-  logsInsightsGb: number;
   cloudWatchApiRequests: number;
 }
 
-export type CostBreakdown = Record<keyof UsageEstimate, number>;
+export type UsageCost = Record<keyof UsageEstimate, number>;
 
 /** PutMetricData takes at most 1,000 datums per request.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html */
 const MAX_DATUMS_PER_REQUEST = 1000;
 
-/** The metrics the probe publishes per target per region. */
-export function metricsPerTarget(target: Target, phaseMetrics: boolean): number {
-  const https = target.url.startsWith("https:");
-  const base = 2 + (https ? 1 : 0); // Availability, Latency, CertificateDaysRemaining
-  if (!phaseMetrics) return base;
-  // TlsTime only exists for https.
-  return base + PHASE_METRICS.filter((name) => https || name !== TARGET_METRICS.tlsTime).length;
+const isHttps = (target: Target) => target.url.startsWith("https:");
+
+/** The opt-in phase metrics a target publishes (TlsTime only for https). */
+export function phaseMetricsPerTarget(target: Target, phaseMetrics: boolean): number {
+  if (!phaseMetrics) return 0;
+  return PHASE_METRICS.filter((name) => isHttps(target) || name !== TARGET_METRICS.tlsTime).length;
+}
+
+/**
+ * A target's custom metric-months, whatever the number of probe regions (every region writes
+ * the same metrics): `Check` all month, the phase metrics all month when on, and
+ * CertificateDaysRemaining for the one hour a day it receives data (https only).
+ */
+export function metricMonthsPerTarget(target: Target, phaseMetrics: boolean): number {
+  const certificate = isHttps(target) ? 1 / 24 : 0;
+  return 1 + phaseMetricsPerTarget(target, phaseMetrics) + certificate;
+}
+
+/** Datums a target adds to one run's PutMetricData (the daily certificate datum aside). */
+function datumsPerTarget(target: Target, phaseMetrics: boolean): number {
+  return 1 + phaseMetricsPerTarget(target, phaseMetrics);
+}
+
+/** "At 1,769 MB, a function has the equivalent of one vCPU"; less memory, a proportional share.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html */
+export const LAMBDA_ONE_VCPU_MB = 1769;
+
+/**
+ * Billed seconds of one probe invocation over `targets` at `concurrency` with `memoryMb`: the
+ * waves of waiting for the sites, the probe's own CPU time at the function's CPU share, and the
+ * start and publishing (an upper bound: CPU work partly overlaps the waiting).
+ */
+export function probeRunSeconds(targets: number, concurrency: number, memoryMb: number): number {
+  const a = USAGE_ASSUMPTIONS;
+  const cpuShare = Math.min(1, memoryMb / LAMBDA_ONE_VCPU_MB);
+  return Math.ceil(targets / concurrency) * a.probeWaveSeconds + (targets * a.probeCpuSecondsPerTarget) / cpuShare + a.probeOverheadSeconds;
 }
 
 /** Usage of one month, from the config and the plan built from it. */
-export function estimateUsage(config: StageConfig, plan: StagePlan, dashboardMetrics: number): UsageEstimate {
+export function estimateUsage(config: StageConfig, plan: StagePlan, dashboard: DashboardUsage): UsageEstimate {
   const runsPerMonth = (HOURS_PER_MONTH * 3600) / config.periodSeconds;
   const regions = config.probeRegions.length;
   const a = USAGE_ASSUMPTIONS;
 
-  const perTarget = config.targets.map((target) => metricsPerTarget(target, config.phaseMetrics));
-  // Each region publishes its own dimension set (Url + Region) when multi-region; one heartbeat per region.
-  const customMetrics = perTarget.reduce((sum, n) => sum + n, 0) * regions + regions;
+  // Per-target metrics are shared by all regions; one heartbeat per region.
+  const customMetrics = config.targets.reduce((sum, target) => sum + metricMonthsPerTarget(target, config.phaseMetrics), 0) + regions;
 
   let putRequestsPerRun = 0;
   let gbSecondsPerRun = 0;
   let logBytesPerRun = 0;
   for (const shard of plan.shards) {
-    const datums = shard.targets.reduce((sum, target) => sum + metricsPerTarget(target, config.phaseMetrics), 0) + 1;
+    const datums = shard.targets.reduce((sum, target) => sum + datumsPerTarget(target, config.phaseMetrics), 0) + 1;
     putRequestsPerRun += Math.ceil(datums / MAX_DATUMS_PER_REQUEST);
-    const seconds = Math.ceil(shard.targets.length / config.probeConcurrency) * a.probeWaveSeconds + a.probeOverheadSeconds;
-    gbSecondsPerRun += seconds * (config.probeMemoryMb / 1024);
+    gbSecondsPerRun += probeRunSeconds(shard.targets.length, config.probeConcurrency, config.probeMemoryMb) * (config.probeMemoryMb / 1024);
     logBytesPerRun += shard.targets.length * a.logBytesPerTarget + a.logBytesPerInvocation;
   }
   // A burn-rate alarm changes state with the incidents that burn budget: counted like the target's own.
   const stateChanges = config.targets.length * a.stateChangesPerTargetMonth * (config.slo.burnRateAlarms ? 1.5 : 1);
   const recorderGbSeconds = stateChanges * a.recorderSeconds * (RECORDER_SETTINGS.memoryMb / 1024);
+  const logBytesPerMonth = logBytesPerRun * regions * runsPerMonth;
+  const logBytesPerHourPerRegion = (logBytesPerRun * 3600) / config.periodSeconds;
+  const gb = 1024 ** 3;
   const notifier = notifierUsage(config, plan, stateChanges, logBytesPerRun);
 
   return {
     customMetrics,
     putMetricDataRequests: putRequestsPerRun * regions * runsPerMonth,
+    getMetricDataMetrics: dashboard.metricCount * a.dashboardViewsPerMonth,
     alarmMetrics: allAlarms(plan).reduce((sum, spec) => sum + metricsRead(spec), 0),
     compositeAlarms: plan.burnRateAlarms.length,
-    billableDashboards: dashboardMetrics > FREE_DASHBOARD_METRICS ? 1 : 0,
+    billableDashboards: dashboard.metricCount > FREE_DASHBOARD_METRICS ? 1 : 0,
     lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges + notifier.lambdaRequests,
     lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds + notifier.lambdaGbSeconds,
-    logIngestionGb: (logBytesPerRun * regions * runsPerMonth) / 1024 ** 3,
+    logIngestionGb: logBytesPerMonth / gb,
+    logStorageGbMonths: ((logBytesPerMonth / gb) * config.logRetentionDays) / (HOURS_PER_MONTH / 24),
+    // Each view runs each log widget of each region over that region's last few hours of probe
+    // logs; the notifier queries each region's last hour for a target that fails.
+    logsInsightsGb: (a.dashboardViewsPerMonth * dashboard.logWidgetsPerRegion * regions * logBytesPerHourPerRegion * a.dashboardRangeHours) / gb + notifier.logsInsightsGb,
     kmsKeys: 1,
     kmsRequests: ((HOURS_PER_MONTH * 3600) / a.kmsDataKeyReuseSeconds) * 2 + notifier.kmsRequests,
     snsEmails: notifier.snsEmails,
     dynamoWriteUnits: stateChanges * a.writeUnitsPerLedgerItem + notifier.dynamoWriteUnits,
     dynamoReadUnits: notifier.dynamoReadUnits,
-    logsInsightsGb: notifier.logsInsightsGb,
     cloudWatchApiRequests: notifier.cloudWatchApiRequests,
   };
 }
@@ -204,7 +268,7 @@ function notifierUsage(config: StageConfig, plan: StagePlan, stateChanges: numbe
   };
 }
 
-/** The monthly charge for n custom metrics, tier by tier. */
+/** The monthly charge for n custom metric-months, tier by tier. */
 export function customMetricsCost(count: number): number {
   let cost = 0;
   let from = 0;
@@ -217,44 +281,92 @@ export function customMetricsCost(count: number): number {
 
 const UNIT_PRICE: Record<Exclude<keyof UsageEstimate, "customMetrics">, number> = {
   putMetricDataRequests: PRICES.metricRequest,
+  getMetricDataMetrics: PRICES.metricDataRead,
   alarmMetrics: PRICES.alarmMetricMonth,
   compositeAlarms: PRICES.compositeAlarmMonth,
   billableDashboards: PRICES.dashboardMonth,
   lambdaRequests: PRICES.lambdaRequest,
   lambdaGbSeconds: PRICES.lambdaArmGbSecond,
   logIngestionGb: PRICES.logIngestionGb,
+  logStorageGbMonths: PRICES.logStorageGbMonth,
+  logsInsightsGb: PRICES.logsInsightsGb,
   kmsKeys: PRICES.kmsKeyMonth,
   kmsRequests: PRICES.kmsRequest,
   snsEmails: PRICES.snsEmail,
   dynamoWriteUnits: PRICES.dynamoWrite,
   dynamoReadUnits: PRICES.dynamoRead,
-  logsInsightsGb: PRICES.logsInsightsGb,
   cloudWatchApiRequests: PRICES.cloudWatchApiRequest,
 };
 
-export function costBreakdown(usage: UsageEstimate): CostBreakdown {
-  const lines = { customMetrics: customMetricsCost(usage.customMetrics) } as CostBreakdown;
+/** The charge of each usage quantity, unrounded. */
+export function usageCost(usage: UsageEstimate): UsageCost {
+  const lines = { customMetrics: customMetricsCost(usage.customMetrics) } as UsageCost;
   for (const key of Object.keys(UNIT_PRICE) as Array<keyof typeof UNIT_PRICE>) lines[key] = usage[key] * UNIT_PRICE[key];
   return lines;
 }
 
-/** Rounded to cents, as the stack output shows it. */
+/** Which usage quantities make up each line item. */
+const LINE_ITEMS: Record<keyof CostLineItems, Array<keyof UsageEstimate>> = {
+  customMetrics: ["customMetrics"],
+  alarms: ["alarmMetrics"],
+  lambda: ["lambdaRequests", "lambdaGbSeconds"],
+  logs: ["logIngestionGb", "logStorageGbMonths", "logsInsightsGb"],
+  kms: ["kmsKeys", "kmsRequests"],
+  apiRequests: ["putMetricDataRequests", "getMetricDataMetrics", "cloudWatchApiRequests"],
+  dashboard: ["billableDashboards"],
+  notifications: ["snsEmails"],
+  alarmLedger: ["dynamoWriteUnits", "dynamoReadUnits"],
+};
+
+const cents = (usd: number) => Math.round(usd * 100) / 100;
+
+/** The bill by line item, unrounded. */
+export function costLineItems(usage: UsageEstimate): CostLineItems {
+  const costs = usageCost(usage);
+  const items = {} as CostLineItems;
+  for (const [item, keys] of Object.entries(LINE_ITEMS) as Array<[keyof CostLineItems, Array<keyof UsageEstimate>]>) {
+    items[item] = keys.reduce((sum, key) => sum + costs[key], 0);
+  }
+  return items;
+}
+
+/** The line items rounded to cents, as the stack output shows them. */
+export function costLineItemsUsd(usage: UsageEstimate): CostLineItems {
+  const items = costLineItems(usage);
+  return Object.fromEntries(Object.entries(items).map(([key, usd]) => [key, cents(usd)])) as unknown as CostLineItems;
+}
+
+/** The total rounded to cents (from the unrounded line items), as the stack output shows it. */
 export function estimatedMonthlyCostUsd(usage: UsageEstimate): number {
-  const total = Object.values(costBreakdown(usage)).reduce((sum, value) => sum + value, 0);
-  return Math.round(total * 100) / 100;
+  return cents(Object.values(usageCost(usage)).reduce((sum, value) => sum + value, 0));
+}
+
+/** The estimate of a stage from its config alone (plan and dashboard derived here). */
+export function estimateStage(config: StageConfig): { usage: UsageEstimate; totalUsd: number; lineItemsUsd: CostLineItems } {
+  const plan = planStage(config);
+  const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
+  return { usage, totalUsd: estimatedMonthlyCostUsd(usage), lineItemsUsd: costLineItemsUsd(usage) };
 }
 
 /** What CloudWatch Synthetics charges for the same checks: one canary per URL per region, one run per period. */
 export function syntheticsMonthlyCostUsd(urls: number, regions: number, periodSeconds = 60): number {
   const runs = (HOURS_PER_MONTH * 3600) / periodSeconds;
-  return Math.round(urls * regions * runs * PRICES.syntheticsRun * 100) / 100;
+  return cents(urls * regions * runs * PRICES.syntheticsRun);
+}
+
+/** What Checkly charges for the same checks: one API check per URL, run from each location every period. */
+export function checklyMonthlyCostUsd(urls: number, regions: number, periodSeconds = 60): number {
+  const runs = (HOURS_PER_MONTH * 3600) / periodSeconds;
+  return cents(urls * regions * runs * PRICES.checklyApiRun);
 }
 
 export interface CostTableRow {
   urls: number;
   regions: number;
   webhealthUsd: number;
+  perUrlUsd: number;
   syntheticsUsd: number;
+  checklyUsd: number;
 }
 
 /** Generated https targets with the stage defaults, for the README's cost table and the scale check. */
@@ -262,27 +374,34 @@ export function generatedTargets(count: number): Target[] {
   return Array.from({ length: count }, (_, index) => ({ url: `https://site-${index + 1}.example.com/health`, latencyMs: 1500 }));
 }
 
+/** A generated stage: `urls` https targets from the given regions, every minute, defaults, one email. */
+export function generatedStageConfig(urls: number, regions: readonly string[], extra: Record<string, unknown> = {}): StageConfig {
+  return loadStageConfig("cost", {
+    "aws:region": regions[0],
+    "webhealth:targets": generatedTargets(urls),
+    "webhealth:probeRegions": [...regions],
+    "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
+    ...extra,
+  });
+}
+
 /**
- * The README table: webhealth with default settings (every minute, phase metrics on) for 1, 10,
- * 100 and 1,000 URLs, next to CloudWatch Synthetics (one canary per URL and region).
- * `dashboardMetricsFor` counts the metrics the dashboard would show (infra/plan/dashboard.ts).
+ * The README table: webhealth with default settings (every minute, phase metrics off) for each
+ * number of URLs and each region set, next to CloudWatch Synthetics and Checkly for the same checks.
  */
-export function costTable(
-  counts: number[],
-  regionSets: string[][],
-  dashboardMetricsFor: (config: StageConfig) => number,
-): CostTableRow[] {
+export function costTable(counts: readonly number[], regionSets: ReadonlyArray<readonly string[]>): CostTableRow[] {
   const rows: CostTableRow[] = [];
   for (const regions of regionSets) {
     for (const urls of counts) {
-      const config = loadStageConfig("cost", {
-        "aws:region": regions[0],
-        "webhealth:targets": generatedTargets(urls),
-        "webhealth:probeRegions": regions,
-        "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
+      const { totalUsd } = estimateStage(generatedStageConfig(urls, regions));
+      rows.push({
+        urls,
+        regions: regions.length,
+        webhealthUsd: totalUsd,
+        perUrlUsd: Math.round((totalUsd / urls) * 1000) / 1000,
+        syntheticsUsd: syntheticsMonthlyCostUsd(urls, regions.length),
+        checklyUsd: checklyMonthlyCostUsd(urls, regions.length),
       });
-      const usage = estimateUsage(config, planStage(config), dashboardMetricsFor(config));
-      rows.push({ urls, regions: regions.length, webhealthUsd: estimatedMonthlyCostUsd(usage), syntheticsUsd: syntheticsMonthlyCostUsd(urls, regions.length) });
     }
   }
   return rows;

@@ -19,6 +19,28 @@ export interface CanaryFunctionOutput {
   hookFunctionName: string;
 }
 
+/** The estimated monthly bill by line item, in USD (infra/cost.ts computes it). */
+export interface CostLineItems {
+  /** Custom metric-months (prorated by the hours in which each metric receives data). */
+  customMetrics: number;
+  /** Alarm metrics: $0.10 per metric each standard alarm reads. */
+  alarms: number;
+  /** Requests and arm64 GB-seconds of the probes and the recorder. */
+  lambda: number;
+  /** Log ingestion, storage and the dashboard's Logs Insights scans. */
+  logs: number;
+  /** The topic's customer-managed key and its requests. */
+  kms: number;
+  /** PutMetricData requests and the dashboard's GetMetricData. */
+  apiRequests: number;
+  /** The dashboard, beyond the free tier. */
+  dashboard: number;
+  /** SNS email notifications. */
+  notifications: number;
+  /** DynamoDB writes of the alarm ledger. */
+  alarmLedger: number;
+}
+
 /**
  * An alarm that says webhealth itself is broken (probe health, the functions' errors and
  * duration, the recorder's dead letters): `verify` fails its bake on these. Every other alarm of
@@ -54,7 +76,14 @@ export interface StackOutputs {
   alarmNamePrefix: string;
   /** Keyed by a stable role name: `probe-<region>` per probe region, `recorder`, and `notifier` when the stage has channels. */
   canaryFunctions: Record<string, CanaryFunctionOutput>;
+  /** The estimated bill of the stage (infra/cost.ts, us-east-1 list prices, no free tier). */
   estimatedMonthlyCostUsd: number;
+  /**
+   * The same estimate by line item, each rounded to cents (their sum may differ from the total by
+   * a cent or two): customMetrics, alarms, lambda, logs, kms, apiRequests, dashboard,
+   * notifications, alarmLedger. Absent from stacks deployed before it was added.
+   */
+  estimatedMonthlyCostLineItemsUsd?: CostLineItems;
   /** Added in issue 8 (optional: a stack deployed before has none until its next up). */
   selfAlarms?: SelfAlarmOutput[];
   /** Added in issue 8, as selfAlarms: one per probe region. */

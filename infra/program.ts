@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as pulumiRuntimeConfig from "@pulumi/pulumi/runtime/config";
 import { bundleFunction } from "../scripts/bundle";
 import { loadStageConfig, ConfigError, type StageConfig } from "./config";
-import { estimatedMonthlyCostUsd, estimateUsage } from "./cost";
-import { Alarms } from "./components/alarms";
+import { costLineItemsUsd, estimatedMonthlyCostUsd, estimateUsage } from "./cost";
+import { createAlarms, createBurnRateAlarms } from "./components/alarms";
 import { CanaryFunction } from "./components/canary-function";
 import { Dashboard } from "./components/dashboard";
 import { AlarmLedger } from "./components/ledger";
@@ -19,7 +19,7 @@ import { ProbeRegion, type ProbeSecretAccess } from "./components/probes";
 import { StageSecrets } from "./components/secrets";
 import { secretParameterName } from "../functions/common/secrets";
 import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
-import { planDashboard } from "./plan/dashboard";
+import { dashboardUsage } from "./plan/dashboard";
 import { alarmNamePrefix } from "./plan/names";
 import { allAlarms, planStage, type StagePlan } from "./plan/stage";
 import { ALARM_MEASURES } from "./plan/alarms";
@@ -83,14 +83,17 @@ export function verifyOutputs(plan: StagePlan): Pick<StackOutputs, "selfAlarms" 
   return {
     selfAlarms: alarms.filter((spec) => ALARM_MEASURES[spec.kind] === "webhealth").map((spec) => ({ name: spec.alarmName, region: spec.region, kind: spec.kind })),
     heartbeats: plan.probeHealthAlarms.map((spec, index) => {
-      const metric = spec.metric as NonNullable<typeof spec.metric>;
+      const metric = spec.metric;
       return { probeRegion: plan.probes[index].region, namespace: metric.namespace, metricName: metric.metricName, dimensions: metric.dimensions, periodSeconds: metric.period };
     }),
   };
 }
 
-/** Creates every resource of a stage from its validated config. */
-export function createStack(config: StageConfig): ProgramOutputs {
+/**
+ * Creates every resource of a stage from its validated config. Async because the alarms are
+ * registered in batches (infra/components/alarms.ts); Pulumi awaits the program's promise.
+ */
+export async function createStack(config: StageConfig): Promise<ProgramOutputs> {
   const plan = planStage(config);
   const providers = new Map<string, aws.Provider>();
   const providerFor = (region: string) => {
@@ -182,20 +185,26 @@ export function createStack(config: StageConfig): ProgramOutputs {
         { provider: home, dependsOn: [ledger, secrets] },
       )
     : undefined;
-  // Alarms after the ledger and the notifier: both are subscribed before the first state change is published.
-  new Alarms(
-    "alarms",
+  const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
+  // Alarms after the recorder's and the notifier's subscriptions: both are subscribed before the
+  // first state change is published. (The subscriptions, not the components: depending on a
+  // component costs each of 30,000 alarms a walk over the component's children.)
+  await createAlarms(
     {
-      specs: [...plan.targetAlarms, ...plan.burnRateWindows, ...plan.probeHealthAlarms, plan.deadLetterAlarm],
-      composites: plan.burnRateAlarms,
+      specs: [...plan.probeHealthAlarms, plan.deadLetterAlarm, ...plan.targetAlarms],
       topicArn: notifications.topic.arn,
       operatorsTopicArn: notifier?.operatorsTopic.arn,
     },
-    { provider: home, dependsOn: notifier ? [ledger, notifier] : [ledger] },
+    { provider: home, dependsOn: notifier ? [ledger.subscription, notifier.subscription] : [ledger.subscription] },
   );
-  const dashboard = new Dashboard("dashboard", { config, plan, accountId, partition }, { provider: home });
+  await createBurnRateAlarms(
+    plan.burnRateWindows,
+    plan.burnRateAlarms,
+    { topicArn: notifications.topic.arn, operatorsTopicArn: notifier?.operatorsTopic.arn },
+    { provider: home, dependsOn: notifier ? [ledger.subscription, notifier.subscription] : [ledger.subscription] },
+  );
 
-  const dashboardMetrics = planDashboard(config, plan, { accountId: "0", partition: "aws" }).metricCount;
+  const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
   const canaryFunctions: Record<string, pulumi.Output<CanaryFunctionOutput>> = { recorder: canaryOutput(ledger.recorder, config.homeRegion) };
   if (notifier) canaryFunctions.notifier = canaryOutput(notifier.notifier, config.homeRegion);
   probes.forEach((probe, index) => {
@@ -210,7 +219,8 @@ export function createStack(config: StageConfig): ProgramOutputs {
     dashboardUrl: dashboard.url,
     alarmNamePrefix: alarmNamePrefix(config.stage),
     canaryFunctions: pulumi.output(canaryFunctions),
-    estimatedMonthlyCostUsd: estimatedMonthlyCostUsd(estimateUsage(config, plan, dashboardMetrics)),
+    estimatedMonthlyCostUsd: estimatedMonthlyCostUsd(usage),
+    estimatedMonthlyCostLineItemsUsd: costLineItemsUsd(usage),
     ...(verifyOutputs(plan) as Required<ReturnType<typeof verifyOutputs>>),
     ...(notifier ? { emailTopicArn: notifier.emailTopic.arn, operatorsTopicArn: notifier.operatorsTopic.arn } : {}),
   };
@@ -228,7 +238,7 @@ function isConfigSecret(key: string): boolean {
 }
 
 /** Reads the stack's config through Pulumi, validates it, and creates the stack. */
-export function runProgram(): ProgramOutputs {
+export function runProgram(): Promise<ProgramOutputs> {
   let config: StageConfig;
   try {
     const all = pulumi.runtime.allConfig();

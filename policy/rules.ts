@@ -5,7 +5,7 @@
  */
 import { CLOUDWATCH_LIMITS, EVENTBRIDGE_LIMITS } from "../functions/common/aws-limits";
 import { HUMAN_FILTER_POLICY, HUMAN_FILTER_POLICY_SCOPE, HUMAN_PROTOCOLS, LAMBDA_RUNTIME, LIVE_ALIAS } from "../functions/common/contract";
-import { TARGET_METRICS } from "../functions/common/metrics";
+import { CHECK_STATISTICS, TARGET_METRICS } from "../functions/common/metrics";
 import { CHANNEL_NAME_PATTERN, EMAIL_CHANNEL_ATTRIBUTE } from "../functions/common/notifier-config";
 import { actionMatches, DOCUMENT_TYPES, documentsOf, parseDocument, wildcardReason } from "./iam-documents";
 import {
@@ -310,16 +310,17 @@ export const resourcePolicyScopedPrincipals: ResourceRule = {
 // ---------------------------------------------------------------------------------------------
 // Alarms
 
-/** True when the alarm reads the Availability metric, directly or in a metric-math query. */
+/** True when the alarm counts failed checks: the `Check` metric's failed-percent statistic, directly or in a metric-math query. */
 function readsAvailability(props: Record<string, unknown>): boolean {
-  if (props.metricName === TARGET_METRICS.availability) return true;
-  return list(props.metricQueries).some((query) => get(query, "metric", "metricName") === TARGET_METRICS.availability);
+  const failedCount = (metricName: unknown, stat: unknown) => metricName === TARGET_METRICS.check && stat === CHECK_STATISTICS.failedPercent;
+  if (failedCount(props.metricName, props.extendedStatistic)) return true;
+  return list(props.metricQueries).some((query) => failedCount(get(query, "metric", "metricName"), get(query, "metric", "stat")));
 }
 
 export const availabilityAlarmBreachesOnMissingData: ResourceRule = {
   name: "availability-alarm-missing-data-breaching",
   description:
-    'Every alarm on the Availability metric (directly or through metric math) has treatMissingData "breaching": a dead probe must not look healthy.',
+    'Every alarm counting failed checks (the Check metric\'s failed-percent statistic, directly or through metric math) has treatMissingData "breaching": a dead probe must not look healthy.',
   resourceTypes: [TYPES.metricAlarm],
   validate({ props }, report) {
     if (!readsAvailability(props)) return;
@@ -421,12 +422,16 @@ export const lambdaEventTargetNoRetryWithDlq: ResourceRule = {
 
 export const eventTargetInputWithinLimit: ResourceRule = {
   name: "event-target-input-within-limit",
-  description: `Every EventBridge target's constant input is at most ${EVENT_TARGET_INPUT_LIMIT} characters (EventBridge's limit), so target shards are caught at preview.`,
+  description: `Every EventBridge target's constant input and input template are at most ${EVENT_TARGET_INPUT_LIMIT} characters (EventBridge's limits), so target shards are caught at preview.`,
   resourceTypes: [TYPES.eventTarget],
   validate({ props }, report) {
     const input = text(props.input);
     if (input !== undefined && input.length > EVENT_TARGET_INPUT_LIMIT) {
       report(`input is ${input.length} characters, more than EventBridge's ${EVENT_TARGET_INPUT_LIMIT}`);
+    }
+    const template = text(get(props.inputTransformer, "inputTemplate"));
+    if (template !== undefined && template.length > EVENTBRIDGE_LIMITS.inputTemplateMaxLength) {
+      report(`inputTransformer.inputTemplate is ${template.length} characters, more than EventBridge's ${EVENTBRIDGE_LIMITS.inputTemplateMaxLength}`);
     }
   },
 };

@@ -45,6 +45,9 @@ export const CLOUDWATCH_LIMITS = {
 export const EVENTBRIDGE_LIMITS = {
   /** A target's constant `Input`. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html */
   targetInputMaxLength: 8192,
+  /** An input transformer's template (the probe's shards use one, for the scheduled time).
+   * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_InputTransformer.html */
+  inputTemplateMaxLength: 8192,
 } as const;
 
 /** Lambda. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */

@@ -9,9 +9,9 @@ export const PROBE_ENV = {
   namespace: "METRICS_NAMESPACE",
   /** The home region metrics are published to, whatever region the probe runs in. */
   metricsRegion: "METRICS_REGION",
-  /** Set to the probe's own region when the stage probes from several regions: adds the `Region` dimension. */
+  /** Set to the probe's own region when the stage probes from several regions: the heartbeat's `Region` dimension. */
   regionDimension: "METRICS_REGION_DIMENSION",
-  /** "true" or "false": publish DnsTime, ConnectTime, TlsTime and TimeToFirstByte. */
+  /** "true" or "false": publish the opt-in phase metrics (DnsTime, ConnectTime, TlsTime, TimeToFirstByte, TransferTime). */
   phaseMetrics: "PHASE_METRICS",
   /** Targets probed at once inside one invocation. */
   concurrency: "PROBE_CONCURRENCY",

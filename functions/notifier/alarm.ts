@@ -1,10 +1,13 @@
 /**
  * What an alarm notification says, read for people: the alarm's kind (from the plan, which knows
  * every alarm it created), the target, the regions a quorum alarm reads, the values CloudWatch saw.
- * Both single-metric alarms (`Trigger.MetricName` + `Dimensions`) and metric-math alarms (the
- * multi-region quorum: `Trigger.Metrics[]`) are read from the notification itself.
+ * A per-target alarm reads the `Check` metric, which every probe region writes (no `Region`
+ * dimension: the regions are the stage's probe regions, and a quorum datapoint is a percent of the
+ * period's checks, functions/common/metrics.ts). Metric-math alarms (the multi-region quorum of the
+ * layout before, `Trigger.Metrics[]`, one metric per region) are still read, for notifications and
+ * ledger items from before the migration.
  */
-import { DIMENSIONS } from "../common/metrics";
+import { checksOfPercent, DIMENSIONS, TARGET_METRICS } from "../common/metrics";
 import type { NotifiedAlarmKind, NotifierRuntimeConfig, RuntimeAlarm } from "../common/notifier-config";
 import type { AlarmNotification } from "../recorder/notification";
 import { regionFromAlarmArn } from "../recorder/item";
@@ -28,6 +31,8 @@ export interface AlarmEvent {
   regions: string[];
   /** Metric math: the expression watched. */
   expression?: string;
+  /** The metric a single-metric alarm reads. */
+  metricName?: string;
   threshold?: number;
   comparisonOperator?: string;
   /** The datapoint values CloudWatch quotes in its reason, newest first. */
@@ -39,6 +44,14 @@ export interface AlarmEvent {
   configUpdatedAt?: string;
   /** `npm run deploy -- verify`'s test notification (marked by TEST_NOTIFICATION): recorded, never sent. */
   test?: boolean;
+}
+
+/**
+ * How many regions an alarm datapoint says agree: a percent of the period's checks for the `Check`
+ * metric (one check per region and period), the count itself for a metric-math quorum.
+ */
+export function regionsOfDatapoint(event: Pick<AlarmEvent, "metricName" | "regions">, value: number): number {
+  return event.metricName === TARGET_METRICS.check ? checksOfPercent(value, event.regions.length) : Math.round(value);
 }
 
 /** `Threshold Crossed: 3 out of the last 3 datapoints [0.0 (26/11/26 10:02:00), 1.0 (...)]` -> [0, 1]. */
@@ -68,7 +81,8 @@ export function readAlarmEvent(notification: AlarmNotification, config: Notifier
   const info = config.alarms[notification.AlarmName];
   const trigger = notification.Trigger;
   const metrics = trigger?.Metrics?.map((entry) => entry.MetricStat?.Metric).filter((metric) => metric !== undefined) ?? [];
-  const regions = [
+  const probeRegions = config.probeLogGroups.map((group) => group.region);
+  const regions = trigger?.MetricName === TARGET_METRICS.check ? probeRegions : [
     ...new Set(
       (metrics.length > 0 ? metrics.map((metric) => dimensionValue(metric.Dimensions, DIMENSIONS.region)) : [dimensionValue(trigger?.Dimensions, DIMENSIONS.region)]).filter(
         (region): region is string => region !== undefined,
@@ -89,6 +103,7 @@ export function readAlarmEvent(notification: AlarmNotification, config: Notifier
     region,
     regions: regions.length > 0 ? regions : [region],
     expression: returned?.Expression,
+    ...(trigger?.MetricName ? { metricName: trigger.MetricName } : {}),
     threshold: trigger?.Threshold,
     comparisonOperator: trigger?.ComparisonOperator,
     observed: observedValues(notification.NewStateReason),

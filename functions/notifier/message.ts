@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import type { NotifierRuntimeConfig } from "../common/notifier-config";
 import { WEBHEALTH_ALARM_KINDS } from "../common/notifier-config";
 import { formatDuration, readableTime } from "../common/time";
-import type { AlarmEvent } from "./alarm";
+import { TARGET_METRICS } from "../common/metrics";
+import { regionsOfDatapoint, type AlarmEvent } from "./alarm";
 import { probeResultsQuery, RESULT_WINDOW_MINUTES, type ResultSummary } from "./probe-results";
 
 export type Severity = "critical" | "error" | "warning" | "info";
@@ -163,7 +164,17 @@ function webhealthTitle(event: AlarmEvent): { title: string; summary: string } {
   }
 }
 
-function targetTitle(event: AlarmEvent, name: string, regionsFailing: number, totalRegions: number): { title: string; summary: string } {
+/** The time a single-region latency alarm quotes: the datapoint of a mean-latency alarm (the layout before), else the latest result's. */
+function observedMs(event: AlarmEvent, results: readonly ResultSummary[] | undefined): number | undefined {
+  // A `Check` alarm's datapoint is a percent of slow checks, not a time.
+  if (event.metricName === TARGET_METRICS.check) {
+    const times = (results ?? []).map((summary) => summary.latest?.totalMs).filter((ms): ms is number => typeof ms === "number");
+    return times.length > 0 ? Math.max(...times) : undefined;
+  }
+  return event.observed.length > 0 ? Math.max(...event.observed) : undefined;
+}
+
+function targetTitle(event: AlarmEvent, name: string, regionsFailing: number, totalRegions: number, tookMs?: number): { title: string; summary: string } {
   const quorum = totalRegions > 1;
   const from = quorum ? ` from ${regionsFailing || "several"} of ${totalRegions} regions` : "";
   const url = event.info?.url ?? "";
@@ -182,7 +193,7 @@ function targetTitle(event: AlarmEvent, name: string, regionsFailing: number, to
   switch (event.kind) {
     case "latency": {
       const threshold = event.info?.latencyMs;
-      const observed = !quorum && event.observed.length > 0 ? ` (observed ${thousands(Math.max(...event.observed))} ms` + (threshold ? ` against the ${thousands(threshold)} ms threshold)` : ")") : "";
+      const observed = !quorum && tookMs !== undefined ? ` (observed ${thousands(tookMs)} ms` + (threshold ? ` against the ${thousands(threshold)} ms threshold)` : ")") : "";
       return { title: `${name} is slow`, summary: `${url} is slower than ${threshold ? `${thousands(threshold)} ms` : "its threshold"}${from}${observed}.` };
     }
     case "certificate": {
@@ -208,10 +219,10 @@ export function buildMessage(event: AlarmEvent, config: NotifierRuntimeConfig, f
   const results = resultFacts(facts.results, event.kind === "latency" ? event.info?.latencyMs : undefined);
   const failingRegions = (facts.results ?? []).filter((summary) => summary.latestFailure || (event.kind === "latency" && summary.latest)).map((summary) => summary.region);
   const quorum = event.regions.length > 1;
-  // A quorum alarm's datapoint is the number of regions that agree.
-  const regionsFailing = quorum && event.observed.length > 0 ? Math.round(event.observed[0]) : failingRegions.length;
+  // A quorum alarm's datapoint says how many regions agree (a percent of the period's checks, or a count).
+  const regionsFailing = quorum && event.observed.length > 0 ? regionsOfDatapoint(event, event.observed[0]) : failingRegions.length;
   const type: MessageType = facts.reminder ? "reminder" : event.state === "OK" ? "recovery" : "alarm";
-  const heading = target && !aboutWebhealth ? targetTitle(event, target.name, regionsFailing, event.regions.length) : webhealthTitle(event);
+  const heading = target && !aboutWebhealth ? targetTitle(event, target.name, regionsFailing, event.regions.length, observedMs(event, facts.results)) : webhealthTitle(event);
 
   const details: string[] = [];
   let downForSeconds: number | undefined;

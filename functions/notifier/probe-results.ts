@@ -5,13 +5,15 @@
  * (StartQuery, then GetQueryResults until it completes). Everything that knows the log line's
  * fields is in this module, so it follows the probe's log contract in one place.
  *
- * The query filters on the raw message, so it works whether the function logs as Text (the line
- * after Lambda's timestamp, request id and level) or as JSON (the line inside `message`).
+ * The probe writes each line as the whole log event (raw JSON on stdout, no Lambda prefix), so Logs
+ * Insights discovers its fields and the query filters on them; the parser still accepts a line
+ * after a prefix or inside a JSON-format `message`.
  * Cost: Logs Insights bills the bytes of the log group it scans in the time range, $0.005 per GB
  * (infra/cost.ts prices it per state change and region).
  */
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from "@aws-sdk/client-cloudwatch-logs";
 import type { ProbeLogGroup } from "../common/notifier-config";
+import { PROBE_LOG_TYPES, recentResultsQuery } from "../common/probe-log";
 
 /** One hour of results: enough to say since when a target fails and when it last passed. */
 export const RESULT_WINDOW_MINUTES = 60;
@@ -39,20 +41,13 @@ export interface RegionResults {
   error?: string;
 }
 
-/** Logs Insights string literal: single quotes, with `\` and `'` escaped. */
-function literal(text: string): string {
-  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
-
-/** The query of one target's recent results (also the one the message links to). */
+/**
+ * The query of one target's recent results (also the one the message links to): the one the
+ * dashboard's "latest failures" widget runs too, defined with the log line's fields in
+ * functions/common/probe-log.ts. Its rows carry `@message`, the whole line, which resultLine reads.
+ */
 export function probeResultsQuery(url: string, limit = RESULT_LIMIT): string {
-  return [
-    "fields @timestamp, @message",
-    `| filter @message like ${literal('"type":"probe-result"')}`,
-    `| filter @message like ${literal(`"url":${JSON.stringify(url)}`)}`,
-    "| sort @timestamp desc",
-    `| limit ${limit}`,
-  ].join("\n");
+  return recentResultsQuery({ url, limit });
 }
 
 /** The probe-result object inside a log message (Text: after the prefix; JSON: in `message`). */
@@ -67,9 +62,9 @@ export function parseProbeResultMessage(message: string): Record<string, unknown
   }
   if (typeof value !== "object" || value === null) return undefined;
   const record = value as Record<string, unknown>;
-  if (record.type === "probe-result") return record;
+  if (record.type === PROBE_LOG_TYPES.result) return record;
   const inner = record.message;
-  if (typeof inner === "object" && inner !== null && (inner as Record<string, unknown>).type === "probe-result") return inner as Record<string, unknown>;
+  if (typeof inner === "object" && inner !== null && (inner as Record<string, unknown>).type === PROBE_LOG_TYPES.result) return inner as Record<string, unknown>;
   if (typeof inner === "string") return parseProbeResultMessage(inner);
   return undefined;
 }

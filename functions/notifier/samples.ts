@@ -4,6 +4,7 @@
  * with the facts the notifier would have read (probe results, when it went into ALARM). Used by
  * `npm run notify -- --preview` and the notifier's self-test: nothing is read or sent.
  */
+import { CHECK_STATISTICS, quorumPercentThreshold, TARGET_METRICS } from "../common/metrics";
 import type { NotifierRuntimeConfig } from "../common/notifier-config";
 import { parseAlarmNotification } from "../recorder/notification";
 import { readAlarmEvent } from "./alarm";
@@ -61,31 +62,34 @@ export function notifierSamples(config: NotifierRuntimeConfig): { samples: Notif
   if (availability) {
     const [name, alarm] = availability;
     const url = alarm.url!;
+    // The availability alarm reads `Check` (every region writes it) with the failed-percent statistic
+    // (functions/common/metrics.ts); CloudWatch quotes the percent of the period's checks that failed.
+    const trigger = (threshold: number) => ({
+      MetricName: TARGET_METRICS.check,
+      Namespace: "WebHealth",
+      StatisticType: "ExtendedStatistic",
+      ExtendedStatistic: CHECK_STATISTICS.failedPercent,
+      Dimensions: [{ value: url, name: "Url" }],
+      Period: 60,
+      EvaluationPeriods: 3,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      Threshold: threshold,
+      TreatMissingData: "breaching",
+    });
     const single = {
-      ...base(config, name, "ALARM", "OK", "Threshold Crossed: 2 out of the last 3 datapoints [0.0 (26/11/26 10:02:00), 0.0 (26/11/26 10:01:00)] were less than the threshold (1.0) (minimum 2 datapoints for OK -> ALARM transition).", SAMPLE_TIME),
-      Trigger: { MetricName: "Availability", Namespace: "WebHealth", Statistic: "MINIMUM", Dimensions: [{ value: url, name: "Url" }], Period: 60, EvaluationPeriods: 3, ComparisonOperator: "LessThanThreshold", Threshold: 1, TreatMissingData: "breaching" },
+      ...base(config, name, "ALARM", "OK", "Threshold Crossed: 2 out of the last 3 datapoints [100.0 (26/11/26 10:02:00), 100.0 (26/11/26 10:01:00)] were greater than or equal to the threshold (99.5) (minimum 2 datapoints for OK -> ALARM transition).", SAMPLE_TIME),
+      Trigger: trigger(quorumPercentThreshold(1, 1)),
     };
     if (regions.length === 1) {
       samples.push({ name: "single-region ALARM", notification: single, results: [failure(regions[0], SAMPLE_TIME - 60_000)] });
     } else {
       skipped.push(`single-region ALARM: this stage probes from ${regions.length} regions (${regions.join(", ")}); see the quorum ALARM`);
+      // Two regions fail: that share of the period's checks, against a quorum of 2.
+      const threshold = quorumPercentThreshold(2, regions.length);
+      const percent = String((2 / regions.length) * 100).replace(/^(\d+)$/, "$1.0");
       const quorum = {
-        ...base(config, name, "ALARM", "OK", `Threshold Crossed: 2 out of the last 3 datapoints [2.0 (26/11/26 10:02:00), 2.0 (26/11/26 10:01:00)] were greater than or equal to the threshold (2.0).`, SAMPLE_TIME),
-        Trigger: {
-          Period: 60,
-          EvaluationPeriods: 3,
-          ComparisonOperator: "GreaterThanOrEqualToThreshold",
-          Threshold: 2,
-          TreatMissingData: "breaching",
-          Metrics: [
-            { Id: "down", Expression: `${regions.length} - (${regions.map((_, index) => `m${index}`).join(" + ")})`, Label: "Regions seeing the target down", ReturnData: true },
-            ...regions.map((region, index) => ({
-              Id: `m${index}`,
-              MetricStat: { Metric: { Namespace: "WebHealth", MetricName: "Availability", Dimensions: [{ value: url, name: "Url" }, { value: region, name: "Region" }] }, Period: 60, Stat: "Minimum" },
-              ReturnData: false,
-            })),
-          ],
-        },
+        ...base(config, name, "ALARM", "OK", `Threshold Crossed: 2 out of the last 3 datapoints [${percent} (26/11/26 10:02:00), ${percent} (26/11/26 10:01:00)] were greater than or equal to the threshold (${threshold}).`, SAMPLE_TIME),
+        Trigger: trigger(threshold),
       };
       samples.push({ name: "quorum ALARM", notification: quorum, results: regions.map((region, index) => (index < 2 ? failure(region, SAMPLE_TIME - 60_000) : passing(region, SAMPLE_TIME - 60_000))) });
     }
@@ -93,7 +97,7 @@ export function notifierSamples(config: NotifierRuntimeConfig): { samples: Notif
     const recoveryAt = SAMPLE_TIME + 31 * 60_000 + 21_333;
     samples.push({
       name: "recovery",
-      notification: { ...single, ...base(config, name, "OK", "ALARM", "Threshold Crossed: 1 out of the last 3 datapoints [1.0 (26/11/26 10:34:00)] was not less than the threshold (1.0).", recoveryAt) },
+      notification: { ...single, ...base(config, name, "OK", "ALARM", "Threshold Crossed: 1 out of the last 3 datapoints [0.0 (26/11/26 10:34:00)] was not greater than or equal to the threshold (99.5).", recoveryAt) },
       alarmSince: new Date(SAMPLE_TIME).toISOString(),
     });
   } else {

@@ -9,6 +9,7 @@ import { DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwa
 import { DELIVERY_REASONS, type ChannelDelivery, type DeliveryRecord } from "../common/delivery";
 import type { LedgerItem } from "../common/ledger";
 import { activeMaintenance } from "../common/maintenance";
+import { TARGET_METRICS } from "../common/metrics";
 import { formatDuration } from "../common/time";
 import { observedValues, type AlarmEvent } from "./alarm";
 import type { ChannelDecision } from "./decide";
@@ -53,8 +54,10 @@ export function eventFromItem(item: LedgerItem, deps: NotifierDeps): AlarmEvent 
     reason: item.reason ?? "",
     description: item.description,
     region: item.region ?? deps.config.homeRegion,
-    regions: item.expression && regions.length > 1 ? regions : [item.region ?? deps.config.homeRegion],
+    // A quorum alarm reads every probe region: the Check metric (all regions write it) or metric math (the layout before).
+    regions: (item.expression || item.metricName === TARGET_METRICS.check) && regions.length > 1 ? regions : [item.region ?? deps.config.homeRegion],
     expression: item.expression,
+    ...(item.metricName && !item.expression ? { metricName: item.metricName } : {}),
     threshold: item.threshold,
     comparisonOperator: item.comparisonOperator,
     observed: observedValues(item.reason ?? ""),

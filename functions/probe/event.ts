@@ -1,4 +1,4 @@
-/** The probe Lambda's event: the EventBridge rule's constant input, or a self-test request. */
+/** The probe Lambda's event: the EventBridge rule's input (targets and the scheduled time), or a self-test request. */
 import * as z from "zod/mini";
 import { wholeNumberType } from "../common/schema-kit";
 import { TargetListSchema, validate, type Target } from "../common/targets";
@@ -14,11 +14,23 @@ const ShardSchema = z
   .strictObject({ index: wholeNumber(0), count: wholeNumber(1) }, { error: "must be an object { index, count }" })
   .check(z.refine((shard) => shard.index < shard.count, { path: ["index"], error: "must be less than shard.count" }));
 
+/**
+ * The scheduled time of the run: the EventBridge event's `time`, which the rule's input
+ * transformer puts into the constant input (infra/components/probes.ts). ISO 8601 in UTC, as
+ * EventBridge writes it (`2026-11-26T10:03:00Z`).
+ */
+const ScheduledTimeSchema = z.string({ error: "must be an ISO 8601 time" }).check(
+  z.refine((value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)), {
+    error: "must be an ISO 8601 time like 2026-11-26T10:03:00Z",
+  }),
+);
+
 const ProbeEventSchema = z
   .strictObject(
     {
       targets: z.optional(TargetListSchema),
       shard: z.optional(ShardSchema),
+      time: z.optional(ScheduledTimeSchema),
       selfTest: z.optional(z.boolean({ error: "must be true or false" })),
     },
     { error: "must be an object" },
@@ -32,6 +44,8 @@ const ProbeEventSchema = z
 export interface ProbeEvent {
   targets?: Target[];
   shard?: { index: number; count: number };
+  /** When the run was scheduled (absent for a local run or a hand-made event). */
+  time?: string;
   selfTest?: boolean;
 }
 

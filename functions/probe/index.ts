@@ -8,7 +8,9 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { performance } from "node:perf_hooks";
 import type { SelfTestReport } from "../common/contract";
-import { parseProbeEvent } from "./event";
+import { PROBE_LOG_TYPES } from "../common/probe-log";
+import { parseProbeEvent, type ProbeEvent } from "./event";
+import { probeResultLogLine } from "./log-line";
 import type { EventLoopDelay } from "./loop-delay";
 import type { EngineOptions } from "./probe";
 import { heartbeatDatum, publishDatums, PublishError, targetDatums, type PublishOptions, type PublishReport } from "./publish";
@@ -54,6 +56,7 @@ export interface ProbeSummary {
 
 export interface HandlerDependencies {
   env?: NodeJS.ProcessEnv;
+  /** Receives each log line (one JSON object); by default written to stdout as is. */
   log?: (line: string) => void;
   createClient?: (region: string | undefined) => CloudWatchClient;
   /** The SSM client secrets are read with (one per container). */
@@ -97,8 +100,28 @@ export function summarize(results: ProbeResult[], published: PublishReport, even
   };
 }
 
+/**
+ * One log event per line whose whole message is the JSON object, so CloudWatch Logs Insights
+ * discovers its fields. Written to stdout directly rather than through console.log, which the
+ * Lambda runtime prefixes with a timestamp, request id and level in its text log format (the way
+ * Powertools' Logger writes its JSON lines too).
+ */
+export function writeLogLine(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/**
+ * The run's scheduled time: the EventBridge event's `time`, else when the invocation started.
+ * Every region's datums of one scheduled run carry it, so they land in the same alarm period
+ * whatever each region's delivery delay, cold start or probing time was (a region finishing at
+ * second 61 would otherwise count in the next minute and leave its own minute short).
+ */
+export function scheduledTime(event: ProbeEvent, startedAt: Date): Date {
+  return event.time ? new Date(event.time) : startedAt;
+}
+
 export function createHandler(dependencies: HandlerDependencies = {}) {
-  const log = dependencies.log ?? ((line: string) => console.log(line));
+  const log = dependencies.log ?? writeLogLine;
   let settings: ProbeSettings | undefined;
   let client: CloudWatchClient | undefined;
   let secretsProvider: SSMProvider | undefined;
@@ -116,8 +139,9 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
 
   return async function handler(event: unknown, context: InvocationContext): Promise<ProbeSummary | SelfTestReport> {
     const started = performance.now();
-    const timestamp = new Date();
+    const startedAt = new Date();
     const probeEvent = parseProbeEvent(event);
+    const scheduledAt = scheduledTime(probeEvent, startedAt);
     settings ??= readProbeSettings(dependencies.env ?? process.env);
     const remainingMs = context.getRemainingTimeInMillis();
 
@@ -137,7 +161,7 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
     if (probeEvent.selfTest) {
       try {
         const report = await runSelfTest(targets, runOptions);
-        log(JSON.stringify({ type: "self-test", ...report }));
+        log(JSON.stringify({ type: PROBE_LOG_TYPES.selfTest, ...report }));
         return report;
       } finally {
         clearTimeout(timer);
@@ -150,9 +174,10 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
     } finally {
       clearTimeout(timer);
     }
-    for (const result of run.results) log(JSON.stringify({ type: "probe-result", ...result }));
+    const logContext = { region: settings.probeRegion, scheduledAt };
+    for (const result of run.results) log(JSON.stringify(probeResultLogLine(result, logContext)));
 
-    const datums = [...run.results.flatMap((result) => targetDatums(result, settings!, timestamp)), heartbeatDatum(run.results, settings.regionDimension, timestamp)];
+    const datums = [...run.results.flatMap((result) => targetDatums(result, settings!, scheduledAt)), heartbeatDatum(run.results, settings.regionDimension, scheduledAt)];
     let published: PublishReport;
     let publishError: PublishError | undefined;
     try {
@@ -166,7 +191,15 @@ export function createHandler(dependencies: HandlerDependencies = {}) {
 
     const summary = summarize(run.results, published, run.eventLoopDelay, performance.now() - started, probeEvent.shard ?? null);
     const { results: _results, ...counts } = summary;
-    log(JSON.stringify({ type: "probe-summary", ...counts, ...(publishError ? { publishError: publishError.message } : {}) }));
+    log(
+      JSON.stringify({
+        type: PROBE_LOG_TYPES.summary,
+        region: settings.probeRegion ?? null,
+        scheduledAt: scheduledAt.toISOString(),
+        ...counts,
+        ...(publishError ? { publishError: publishError.message } : {}),
+      }),
+    );
     // A failed publish fails the invocation: the Lambda's Errors metric and the missing heartbeat both show it.
     if (publishError) throw publishError;
     return summary;

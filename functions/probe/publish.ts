@@ -4,7 +4,15 @@
  */
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { performance } from "node:perf_hooks";
-import { METRIC_UNITS, PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions } from "../common/metrics";
+import {
+  CHECK_FAILED_VALUE,
+  isCertificateHour,
+  METRIC_UNITS,
+  PROBE_METRICS,
+  TARGET_METRICS,
+  probeDimensions,
+  targetDimensions,
+} from "../common/metrics";
 import { checkDatums } from "./datum-check";
 import type { ProbeResult } from "./result";
 
@@ -17,6 +25,7 @@ const ENVELOPE_ALLOWANCE_BYTES = 2_048;
 
 export interface MetricSettings {
   namespace: string;
+  /** The probe's region as the heartbeat's `Region` dimension, when the stage probes from several. */
   regionDimension?: string;
   phaseMetrics: boolean;
 }
@@ -25,37 +34,45 @@ function datum(name: string, value: number, dimensions: MetricDatum["Dimensions"
   return { MetricName: name, Dimensions: dimensions, Value: value, Unit: METRIC_UNITS[name], Timestamp: timestamp };
 }
 
+/** The `Check` value of a measured result (functions/common/metrics.ts): its time when it passed, the failure value otherwise. */
+export function checkValue(result: ProbeResult): number {
+  return result.ok && result.timings.totalMs !== null ? result.timings.totalMs : CHECK_FAILED_VALUE;
+}
+
 /**
- * The datums of one result. Availability is always published for a measured target; Latency and
- * the phase metrics only when a response arrived (a refused connection has no latency worth
- * charting, and a timeout's is the timeout); CertificateDaysRemaining whenever a certificate was
- * seen. A skipped target publishes nothing.
+ * The datums of one result, all stamped with the run's scheduled time (`scheduledAt`, the
+ * EventBridge event's `time`): every region's sample of one scheduled run then lands in the same
+ * alarm period, however long each region took to get there, which is what the quorum statistics
+ * count. `Check` is published for every measured target; the phase metrics (opt-in) only when a
+ * response arrived and the phase happened; CertificateDaysRemaining when a certificate was seen
+ * and the run is scheduled in the certificate hour (once a day is enough, and billed as one hour).
+ * A skipped target publishes nothing. No `Region` dimension: every region writes the same metrics.
  */
-export function targetDatums(result: ProbeResult, settings: MetricSettings, timestamp: Date): MetricDatum[] {
+export function targetDatums(result: ProbeResult, settings: MetricSettings, scheduledAt: Date): MetricDatum[] {
   if (result.skipped) return [];
-  const dimensions = targetDimensions(result.url, settings.regionDimension);
-  const datums = [datum(TARGET_METRICS.availability, result.ok ? 1 : 0, dimensions, timestamp)];
+  const dimensions = targetDimensions(result.url);
+  const datums = [datum(TARGET_METRICS.check, checkValue(result), dimensions, scheduledAt)];
   const { timings } = result;
-  if (result.status !== null && timings.totalMs !== null) {
-    datums.push(datum(TARGET_METRICS.latency, timings.totalMs, dimensions, timestamp));
-    if (settings.phaseMetrics) {
-      const phases: Array<[string, number | null]> = [
-        [TARGET_METRICS.timeToFirstByte, timings.ttfbMs],
-        [TARGET_METRICS.dnsTime, timings.dnsMs],
-        [TARGET_METRICS.connectTime, timings.connectMs],
-        [TARGET_METRICS.tlsTime, timings.tlsMs],
-      ];
-      for (const [name, value] of phases) if (value !== null) datums.push(datum(name, value, dimensions, timestamp));
-    }
+  if (settings.phaseMetrics && result.status !== null) {
+    const phases: Array<[string, number | null]> = [
+      [TARGET_METRICS.timeToFirstByte, timings.ttfbMs],
+      [TARGET_METRICS.dnsTime, timings.dnsMs],
+      [TARGET_METRICS.connectTime, timings.connectMs],
+      [TARGET_METRICS.tlsTime, timings.tlsMs],
+      [TARGET_METRICS.transferTime, timings.transferMs],
+    ];
+    for (const [name, value] of phases) if (value !== null) datums.push(datum(name, value, dimensions, scheduledAt));
   }
-  if (result.tls) datums.push(datum(TARGET_METRICS.certificateDaysRemaining, result.tls.daysRemaining, dimensions, timestamp));
+  if (result.tls && isCertificateHour(scheduledAt)) {
+    datums.push(datum(TARGET_METRICS.certificateDaysRemaining, result.tls.daysRemaining, dimensions, scheduledAt));
+  }
   return datums;
 }
 
 /** The heartbeat: how many targets this invocation measured (skipped ones excluded). */
-export function heartbeatDatum(results: readonly ProbeResult[], regionDimension: string | undefined, timestamp: Date): MetricDatum {
+export function heartbeatDatum(results: readonly ProbeResult[], regionDimension: string | undefined, scheduledAt: Date): MetricDatum {
   const probed = results.filter((result) => !result.skipped).length;
-  return datum(PROBE_METRICS.targetsProbed, probed, probeDimensions(regionDimension), timestamp);
+  return datum(PROBE_METRICS.targetsProbed, probed, probeDimensions(regionDimension), scheduledAt);
 }
 
 /** An upper estimate of a datum's size in the request body (the client speaks AWS JSON 1.0). */

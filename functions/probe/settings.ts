@@ -13,9 +13,11 @@ export interface ProbeSettings {
   namespace: string;
   /** The home region metrics go to; undefined when neither METRICS_REGION nor AWS_REGION is set. */
   metricsRegion?: string;
-  /** The `Region` dimension value, set only when the stage probes from several regions. */
+  /** The region the probe runs in (Lambda's AWS_REGION), written into every log line. */
+  probeRegion?: string;
+  /** The heartbeat's `Region` dimension value, set only when the stage probes from several regions. */
   regionDimension?: string;
-  /** Publish TimeToFirstByte, DnsTime, ConnectTime and TlsTime. */
+  /** Publish the opt-in phase metrics (TimeToFirstByte, DnsTime, ConnectTime, TlsTime, TransferTime). */
   phaseMetrics: boolean;
   concurrency: number;
   /** Where the stage's secret parameters live: a path ending in `/`, and their region (the home region). */
@@ -64,8 +66,10 @@ export function readProbeSettings(env: NodeJS.ProcessEnv = process.env): ProbeSe
   return {
     namespace: values[PROBE_ENV.namespace] ?? DEFAULT_NAMESPACE,
     metricsRegion,
+    probeRegion: values.AWS_REGION,
     regionDimension: values[PROBE_ENV.regionDimension],
-    phaseMetrics: values[PROBE_ENV.phaseMetrics] !== "false",
+    // Opt-in: the log line carries every phase; metrics only for those who alarm on one.
+    phaseMetrics: values[PROBE_ENV.phaseMetrics] === "true",
     concurrency: values[PROBE_ENV.concurrency] === undefined ? DEFAULT_CONCURRENCY : Number(values[PROBE_ENV.concurrency]),
     ...(secretsPath ? { secrets: { parameterPath: secretsPath, region: values[PROBE_ENV.secretsRegion] ?? metricsRegion } } : {}),
     ...(certificateDays && defaultLatencyMs ? { warnings: { certificateDays: Number(certificateDays), defaultLatencyMs: Number(defaultLatencyMs) } } : {}),

@@ -17,15 +17,16 @@ export interface WarningThresholds {
 }
 
 /**
- * The warnings of a measured result, like the alarms judge it: the latency alarm reads `Latency`,
- * published only when a response arrived, against `latencyMs` (or the stage's default); the
- * certificate alarm fires below `certificateDays` days remaining.
+ * The warnings of a measured result, like the alarms judge it: the latency alarm counts the checks
+ * that passed slower than `latencyMs` (or the stage's default) - a failed check is the
+ * availability alarm's, never slow (functions/common/metrics.ts); the certificate alarm fires below
+ * `certificateDays` days remaining.
  */
-export function warningsOf(result: Pick<ProbeResult, "status" | "timings" | "tls">, target: Pick<Target, "latencyMs">, thresholds: WarningThresholds | undefined): WarningCode[] {
+export function warningsOf(result: Pick<ProbeResult, "ok" | "status" | "timings" | "tls">, target: Pick<Target, "latencyMs">, thresholds: WarningThresholds | undefined): WarningCode[] {
   if (!thresholds) return [];
   const warnings: WarningCode[] = [];
   const latencyMs = target.latencyMs ?? thresholds.defaultLatencyMs;
-  if (result.status !== null && result.timings.totalMs !== null && result.timings.totalMs > latencyMs) warnings.push("SLOW");
+  if (result.ok && result.timings.totalMs !== null && result.timings.totalMs > latencyMs) warnings.push("SLOW");
   if (result.tls && result.tls.daysRemaining < thresholds.certificateDays) warnings.push("CERTIFICATE");
   return warnings;
 }

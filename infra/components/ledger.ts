@@ -46,6 +46,8 @@ export class AlarmLedger extends pulumi.ComponentResource {
   public readonly table: aws.dynamodb.Table;
   public readonly recorder: CanaryFunction;
   public readonly deadLetters: aws.sqs.Queue;
+  /** The recorder's subscription to the alarm topic: alarms are created after it, so no state change goes unrecorded. */
+  public readonly subscription: aws.sns.TopicSubscription;
 
   constructor(name: string, args: AlarmLedgerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("webhealth:infra:AlarmLedger", name, {}, opts);
@@ -132,7 +134,7 @@ export class AlarmLedger extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.sns.TopicSubscription(
+    this.subscription = new aws.sns.TopicSubscription(
       "recorder-subscription",
       {
         topic: args.topicArn,

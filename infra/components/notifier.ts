@@ -49,6 +49,8 @@ export class Notifier extends pulumi.ComponentResource {
   public readonly operatorsTopic: aws.sns.Topic;
   public readonly deadLetters: aws.sqs.Queue;
   public readonly notifier: CanaryFunction;
+  /** The notifier's subscription to the alarm topic (what the alarms wait for). */
+  public readonly subscription: aws.sns.TopicSubscription;
 
   constructor(name: string, args: NotifierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("webhealth:infra:Notifier", name, {}, opts);
@@ -184,7 +186,7 @@ export class Notifier extends pulumi.ComponentResource {
       { action: "lambda:InvokeFunction", function: this.notifier.function.name, qualifier: this.notifier.alias.name, principal: "sns.amazonaws.com", sourceArn: args.alarmTopicArn },
       child,
     );
-    new aws.sns.TopicSubscription(
+    this.subscription = new aws.sns.TopicSubscription(
       "notifier-subscription",
       {
         topic: args.alarmTopicArn,

@@ -1,7 +1,7 @@
 /** IAM and resource policy documents, written as data so the synth output shows them whole. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AlarmSpec } from "../plan/alarms";
+import { isStandardStatistic, type AlarmSpec } from "../plan/alarms";
 
 export interface PolicyStatement {
   Sid?: string;
@@ -48,7 +48,8 @@ export function metricAlarmArgs(spec: AlarmSpec, topicArn?: pulumi.Input<string>
   const actions: pulumi.Input<string>[] = [];
   if (spec.notify && topicArn) actions.push(topicArn);
   if (spec.notifyOperators && operatorsTopicArn) actions.push(operatorsTopicArn);
-  const common: aws.cloudwatch.MetricAlarmArgs = {
+  const { metric } = spec;
+  return {
     name: spec.alarmName,
     alarmDescription: spec.description,
     comparisonOperator: spec.comparisonOperator,
@@ -59,27 +60,11 @@ export function metricAlarmArgs(spec: AlarmSpec, topicArn?: pulumi.Input<string>
     actionsEnabled: true,
     alarmActions: actions,
     okActions: actions,
-  };
-  if (spec.metric) {
-    return {
-      ...common,
-      namespace: spec.metric.namespace,
-      metricName: spec.metric.metricName,
-      dimensions: spec.metric.dimensions,
-      statistic: spec.metric.stat,
-      period: spec.metric.period,
-    };
-  }
-  const math = spec.math!;
-  return {
-    ...common,
-    metricQueries: [
-      { id: math.id, expression: math.expression, label: math.label, returnData: true },
-      ...math.metrics.map((metric) => ({
-        id: metric.id,
-        returnData: false,
-        metric: { namespace: metric.namespace, metricName: metric.metricName, dimensions: metric.dimensions, stat: metric.stat, period: metric.period },
-      })),
-    ],
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    dimensions: metric.dimensions,
+    // PutMetricAlarm takes either Statistic or ExtendedStatistic (percentiles, PR(n:m)...), never both.
+    ...(isStandardStatistic(metric.stat) ? { statistic: metric.stat } : { extendedStatistic: metric.stat }),
+    period: metric.period,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The probe in one region: the canary-shipped probe function, one EventBridge rule per shard
- * whose target is the `live` alias (never $LATEST) with the shard's targets as constant input,
- * invoke permissions qualified by the alias, and a queue that keeps failed runs.
+ * whose target is the `live` alias (never $LATEST) with the shard's targets and the scheduled
+ * time as input (an input transformer), one invoke permission for all the stage's probe rules
+ * qualified by the alias, and a queue that keeps failed runs.
  *
  * A probe run that fails is never retried: the next minute's run is the retry. EventBridge gets
  * no retries and 60 s of event age, Lambda's own asynchronous retries are 0 with a 60 s maximum
@@ -11,7 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PROBE_ENV } from "../../functions/common/contract";
 import type { StageConfig } from "../config";
-import type { Shard } from "../plan/shards";
+import { INPUT_PATHS, type Shard } from "../plan/shards";
 import type { CanaryFunctionPlan } from "../plan/stage";
 import { CanaryFunction } from "./canary-function";
 import { policyDocument, type PolicyStatement } from "./policy";
@@ -84,6 +85,17 @@ export function shardRuleName(prefix: string, index: number | "*"): string {
   return `${prefix}-probe-${index}`;
 }
 
+/**
+ * The ARN pattern of every shard rule of the stage in a region. Lambda compares a permission's
+ * SourceArn with StringLike (https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html),
+ * so one permission covers all shards: a function's resource policy is limited to 20 KB (about 50
+ * permissions), which one permission per shard would cross at a few thousand targets.
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+export function shardRuleArnPattern(partition: string, region: string, accountId: string, prefix: string): string {
+  return `arn:${partition}:events:${region}:${accountId}:rule/${shardRuleName(prefix, "*")}`;
+}
+
 export class ProbeRegion extends pulumi.ComponentResource {
   public readonly probe: CanaryFunction;
   public readonly failures: aws.sqs.Queue;
@@ -123,6 +135,19 @@ export class ProbeRegion extends pulumi.ComponentResource {
       child,
     );
 
+    const ruleArns = pulumi.all([partition, accountId]).apply(([p, account]) => shardRuleArnPattern(p, plan.region, account, args.prefix));
+    new aws.lambda.Permission(
+      `${name}-rules-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: this.probe.function.name,
+        qualifier: this.probe.alias.name,
+        principal: "events.amazonaws.com",
+        sourceArn: ruleArns,
+        sourceAccount: accountId,
+      },
+      child,
+    );
     this.rules = args.shards.map((shard) => {
       const rule = new aws.cloudwatch.EventRule(
         `${name}-shard-${shard.index}`,
@@ -133,24 +158,14 @@ export class ProbeRegion extends pulumi.ComponentResource {
         },
         child,
       );
-      new aws.lambda.Permission(
-        `${name}-shard-${shard.index}-invoke`,
-        {
-          action: "lambda:InvokeFunction",
-          function: this.probe.function.name,
-          qualifier: this.probe.alias.name,
-          principal: "events.amazonaws.com",
-          sourceArn: rule.arn,
-        },
-        child,
-      );
       new aws.cloudwatch.EventTarget(
         `${name}-shard-${shard.index}-target`,
         {
           rule: rule.name,
           targetId: `probe-shard-${shard.index}`,
           arn: this.probe.alias.arn,
-          input: shard.input,
+          // The scheduled time travels with the targets: every region's datums of one run then share one timestamp.
+          inputTransformer: { inputPaths: { ...INPUT_PATHS }, inputTemplate: shard.inputTemplate },
           retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: PROBE_MAX_EVENT_AGE_SECONDS },
           deadLetterConfig: { arn: this.failures.arn },
         },
@@ -160,10 +175,9 @@ export class ProbeRegion extends pulumi.ComponentResource {
     });
 
     // EventBridge sends undeliverable events to the queue only if the queue policy lets these rules
-    // do it. One ARN pattern for every shard rule of the stage in this region, not one ARN per rule:
+    // do it. One ARN pattern for every shard rule of the stage in this region, like the permission:
     // a queue policy holds at most 10 conditions and 8,192 bytes (RESOURCE_POLICY_LIMITS), which a
     // list of rule ARNs outgrows past ten shards.
-    const shardRules = pulumi.interpolate`arn:${partition}:events:${plan.region}:${accountId}:rule/${shardRuleName(args.prefix, "*")}`;
     new aws.sqs.QueuePolicy(
       `${name}-failures-policy`,
       {
@@ -175,7 +189,7 @@ export class ProbeRegion extends pulumi.ComponentResource {
             Principal: { Service: "events.amazonaws.com" },
             Action: ["sqs:SendMessage"],
             Resource: this.failures.arn,
-            Condition: { ArnLike: { "aws:SourceArn": shardRules } },
+            Condition: { ArnLike: { "aws:SourceArn": ruleArns }, StringEquals: { "aws:SourceAccount": accountId } },
           },
         ]),
       },

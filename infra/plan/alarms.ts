@@ -1,12 +1,21 @@
 /**
  * Every CloudWatch alarm of a stage as plain data: the program turns each spec into an
  * `aws.cloudwatch.MetricAlarm`, the dashboard lists them and the cost model bills them, so the
- * three can never disagree. Dimensions come from functions/common/metrics.ts, exactly the sets
- * the probe publishes: `Url` (+ `Region` when multi-region) per target, none (or `Region`) for
- * the heartbeat.
+ * three can never disagree. Metrics, dimensions and statistics come from
+ * functions/common/metrics.ts, exactly what the probe publishes: `Url` per target (every region
+ * writes the same metric), none (or `Region`) for the heartbeat.
  */
 import { CLOUDWATCH_LIMITS } from "../../functions/common/aws-limits";
-import { PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions, type MetricDimension } from "../../functions/common/metrics";
+import {
+  CHECK_STATISTICS,
+  PROBE_METRICS,
+  quorumPercentThreshold,
+  TARGET_METRICS,
+  probeDimensions,
+  slowPercentStatistic,
+  targetDimensions,
+  type MetricDimension,
+} from "../../functions/common/metrics";
 import { LIVE_ALIAS } from "../../functions/common/contract";
 import type { Target } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
@@ -44,6 +53,7 @@ export interface MetricRef {
   namespace: string;
   metricName: string;
   dimensions: Record<string, string>;
+  /** A statistic (`Minimum`, `Sum`...) or an extended statistic (`PR(n:m)`, `p99`). */
   stat: string;
   period: number;
 }
@@ -63,18 +73,29 @@ export interface AlarmSpec {
   evaluationPeriods: number;
   datapointsToAlarm: number;
   treatMissingData: "breaching" | "notBreaching" | "ignore" | "missing";
-  /** A single-metric alarm... */
-  metric?: MetricRef;
-  /** ...or a metric-math alarm over up to 10 metrics (billed per metric read). */
-  math?: { id: string; expression: string; label: string; metrics: Array<MetricRef & { id: string }> };
+  /** The one metric the alarm reads (CloudWatch bills a standard alarm per metric it reads). */
+  metric: MetricRef;
   /** Sends ALARM and OK to the stage's topic. */
   notify: boolean;
   /** Also sends ALARM and OK to the operators topic: e-mail straight from SNS, for alarms about the notifier itself. */
   notifyOperators?: boolean;
 }
 
-/** Certificates change over days: an hourly minimum is plenty and keeps the alarm quiet. */
-export const CERTIFICATE_PERIOD_SECONDS = 3600;
+/** The statistics PutMetricAlarm takes as `Statistic`; anything else goes in `ExtendedStatistic`.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html */
+export const STANDARD_STATISTICS = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"] as const;
+
+export function isStandardStatistic(stat: string): boolean {
+  return (STANDARD_STATISTICS as readonly string[]).includes(stat);
+}
+
+/**
+ * Certificates change over days: the probe publishes their days once a day (in the first hour
+ * of the UTC day, functions/common/metrics.ts CERTIFICATE_UTC_HOUR), and the alarm reads the
+ * day's minimum. A one-day period is CloudWatch's longest (period x evaluation periods may reach
+ * 7 days above one-hour periods).
+ */
+export const CERTIFICATE_PERIOD_SECONDS = 86_400;
 /** The CodeDeploy rollback alarms watch one-minute Lambda metrics of the alias. */
 const FUNCTION_ALARM_PERIOD_SECONDS = 60;
 /**
@@ -89,30 +110,12 @@ function dimensionRecord(dimensions: MetricDimension[]): Record<string, string> 
 }
 
 /** The number of metrics an alarm reads: what CloudWatch bills it for. */
-export function metricsRead(spec: AlarmSpec): number {
-  return spec.metric ? 1 : (spec.math?.metrics.length ?? 0);
+export function metricsRead(_spec: AlarmSpec): number {
+  return 1;
 }
 
-/**
- * The number of regions seeing a target down, from one Availability metric (1 or 0) per region.
- *
- * No FILL: CloudWatch warns that FILL in an alarm turns a period whose data is still on its way
- * into the fill value, so the latest datapoint would read "every region down" at each evaluation
- * (the probe stamps its datums with the start of the run and publishes them after the last
- * check, up to a minute later). Without FILL, metric math's arithmetic treats a region missing at
- * a timestamp where another region reported as 0 (counted down, so a dead probe cannot hide an
- * outage), and a period where no region reported yet stays missing: the alarm's own
- * treatMissingData ("breaching") decides then, which ignores missing periods while enough real
- * datapoints exist. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
- */
-export function quorumDownExpression(metricIds: readonly string[]): string {
-  return `${metricIds.length} - (${metricIds.join(" + ")})`;
-}
-
-/** The number of regions measuring a latency above `thresholdMs`; a region without data counts as not slow. */
-export function quorumSlowExpression(metricIds: readonly string[], thresholdMs: number): string {
-  return metricIds.map((id) => `IF(${id} > ${thresholdMs}, 1, 0)`).join(" + ");
-}
+/** The quorum as a percent-rank threshold (functions/common/metrics.ts, where the notifier reads it too). */
+export { quorumPercentThreshold };
 
 /**
  * A per-target alarm description that fits PutMetricAlarm's 1,024 characters whatever the URL (the
@@ -137,120 +140,71 @@ function isHttps(target: Target): boolean {
   return target.url.startsWith("https:");
 }
 
-/** The per-target alarms: availability, latency and (for https) certificate expiry. */
+/** "k of the n regions' samples (us-east-1, eu-west-1, ...)" or "its sample" when single-region. */
+function quorumPhrase(config: StageConfig): string {
+  if (!config.multiRegion) return "its check";
+  return `at least ${config.alarms.quorum} of the ${config.probeRegions.length} regions' checks (${config.probeRegions.join(", ")})`;
+}
+
+/**
+ * The per-target alarms: availability, latency and (for https) certificate expiry, each reading
+ * one metric whichever the number of probe regions.
+ */
 export function planTargetAlarms(config: StageConfig): AlarmSpec[] {
   const prefix = alarmNamePrefix(config.stage);
   const { alarms, periodSeconds, namespace } = config;
+  const threshold = quorumPercentThreshold(alarms.quorum, config.probeRegions.length);
   const specs: AlarmSpec[] = [];
   for (const target of config.targets) {
     const key = targetKey(target);
     const base = { region: config.homeRegion, url: target.url, notify: true };
-    const perRegion = (metricName: string, stat: string) =>
-      config.probeRegions.map((region, index) => ({
-        id: `m${index}`,
-        namespace,
-        metricName,
-        dimensions: dimensionRecord(targetDimensions(target.url, region)),
-        stat,
-        period: periodSeconds,
-      }));
-    const threshold = latencyThreshold(target, config);
+    const dimensions = dimensionRecord(targetDimensions(target.url));
+    const latencyMs = latencyThreshold(target, config);
+    const who = quorumPhrase(config);
 
-    if (!config.multiRegion) {
-      const dimensions = dimensionRecord(targetDimensions(target.url));
-      specs.push({
-        ...base,
-        logicalName: `${key}-availability`,
-        alarmName: `${prefix}${key}-availability`,
-        description: targetDescription(
-          target.url,
-          (url) => `${url} failed its check in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (no data counts as down: a dead probe must not look healthy)`,
-        ),
-        kind: "availability",
-        comparisonOperator: "LessThanThreshold",
-        threshold: 1,
-        evaluationPeriods: alarms.availabilityPeriods,
-        datapointsToAlarm: alarms.availabilityDatapoints,
-        treatMissingData: "breaching",
-        metric: { namespace, metricName: TARGET_METRICS.availability, dimensions, stat: "Minimum", period: periodSeconds },
-      });
-      specs.push({
-        ...base,
-        logicalName: `${key}-latency`,
-        alarmName: `${prefix}${key}-latency`,
-        description: targetDescription(target.url, (url) => `${url} took more than ${threshold} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`),
-        kind: "latency",
-        comparisonOperator: "GreaterThanThreshold",
-        threshold,
-        evaluationPeriods: alarms.latencyPeriods,
-        datapointsToAlarm: alarms.latencyDatapoints,
-        // A site that is down publishes no latency; the availability alarm speaks for it.
-        treatMissingData: "notBreaching",
-        metric: { namespace, metricName: TARGET_METRICS.latency, dimensions, stat: "Average", period: periodSeconds },
-      });
-    } else {
-      // Quorum: a region with no data counts as down, so dead probes cannot hide an outage.
-      const availability = perRegion(TARGET_METRICS.availability, "Minimum");
-      const regions = config.probeRegions.length;
-      specs.push({
-        ...base,
-        logicalName: `${key}-availability`,
-        alarmName: `${prefix}${key}-availability`,
-        description: targetDescription(
-          target.url,
-          (url) => `${url} was down from at least ${alarms.quorum} of ${regions} regions (${config.probeRegions.join(", ")}) in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods`,
-        ),
-        kind: "availability",
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        threshold: alarms.quorum,
-        evaluationPeriods: alarms.availabilityPeriods,
-        datapointsToAlarm: alarms.availabilityDatapoints,
-        treatMissingData: "breaching",
-        math: {
-          id: "down",
-          label: "Regions seeing the target down",
-          expression: quorumDownExpression(availability.map((metric) => metric.id)),
-          metrics: availability,
-        },
-      });
-      const latency = perRegion(TARGET_METRICS.latency, "Average");
-      specs.push({
-        ...base,
-        logicalName: `${key}-latency`,
-        alarmName: `${prefix}${key}-latency`,
-        description: targetDescription(
-          target.url,
-          (url) => `${url} took more than ${threshold} ms from at least ${alarms.quorum} of ${regions} regions in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`,
-        ),
-        kind: "latency",
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        threshold: alarms.quorum,
-        evaluationPeriods: alarms.latencyPeriods,
-        datapointsToAlarm: alarms.latencyDatapoints,
-        treatMissingData: "notBreaching",
-        math: {
-          id: "slow",
-          label: `Regions slower than ${threshold} ms`,
-          expression: quorumSlowExpression(latency.map((metric) => metric.id), threshold),
-          metrics: latency,
-        },
-      });
-    }
+    specs.push({
+      ...base,
+      logicalName: `${key}-availability`,
+      alarmName: `${prefix}${key}-availability`,
+      description: targetDescription(
+        target.url,
+        (url) => `${url}: ${who} failed in ${alarms.availabilityDatapoints} of ${alarms.availabilityPeriods} periods (a period with no sample at all counts as down: a dead probe must not look healthy)`,
+      ),
+      kind: "availability",
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold,
+      evaluationPeriods: alarms.availabilityPeriods,
+      datapointsToAlarm: alarms.availabilityDatapoints,
+      treatMissingData: "breaching",
+      metric: { namespace, metricName: TARGET_METRICS.check, dimensions, stat: CHECK_STATISTICS.failedPercent, period: periodSeconds },
+    });
+    specs.push({
+      ...base,
+      logicalName: `${key}-latency`,
+      alarmName: `${prefix}${key}-latency`,
+      description: targetDescription(target.url, (url) => `${url}: ${who} passed slower than ${latencyMs} ms in ${alarms.latencyDatapoints} of ${alarms.latencyPeriods} periods`),
+      kind: "latency",
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold,
+      evaluationPeriods: alarms.latencyPeriods,
+      datapointsToAlarm: alarms.latencyDatapoints,
+      // A site that is down is not slow; the availability alarm speaks for it.
+      treatMissingData: "notBreaching",
+      metric: { namespace, metricName: TARGET_METRICS.check, dimensions, stat: slowPercentStatistic(latencyMs), period: periodSeconds },
+    });
 
     if (isHttps(target)) {
-      // The certificate is the same from every region: one region's metric is enough (and billed once).
-      const dimensions = dimensionRecord(targetDimensions(target.url, config.multiRegion ? config.probeRegions[0] : undefined));
       specs.push({
         ...base,
         logicalName: `${key}-certificate`,
         alarmName: `${prefix}${key}-certificate`,
-        description: targetDescription(target.url, (url) => `The TLS certificate of ${url} expires in less than ${alarms.certificateDays} days`),
+        description: targetDescription(target.url, (url) => `The TLS certificate of ${url} expires in less than ${alarms.certificateDays} days (checked once a day)`),
         kind: "certificate",
         comparisonOperator: "LessThanThreshold",
         threshold: alarms.certificateDays,
         evaluationPeriods: 1,
         datapointsToAlarm: 1,
-        // No data (site down, probe dead) keeps the last state: other alarms report those.
+        // No data (site down in the certificate hour, probe dead) keeps the last state: other alarms report those.
         treatMissingData: "ignore",
         metric: { namespace, metricName: TARGET_METRICS.certificateDaysRemaining, dimensions, stat: "Minimum", period: CERTIFICATE_PERIOD_SECONDS },
       });

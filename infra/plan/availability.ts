@@ -1,16 +1,16 @@
 /**
- * Where `npm run status`, `npm run report` (and the burn-rate alarms' window arithmetic) read a
- * target's availability and latency: the one module that knows the metric layout the probe
- * publishes (functions/common/metrics.ts). Today a single-region stage publishes `Availability`
- * and `Latency` per `Url`, a multi-region stage one series per `Url` + `Region`. A layout without
- * the `Region` dimension changes `targetSeries` only.
+ * Where `npm run status`, `npm run report` and the burn-rate alarms read a target's availability
+ * and latency: the one module that maps the metric contract (functions/common/metrics.ts) onto
+ * what they need. Every probe region writes its checks into one `Check` metric per target (no
+ * `Region` dimension): a passed check's value is its time in ms, a failed one's CHECK_FAILED_VALUE.
  *
- * Definitions used everywhere (README "Status and reports"):
- * - checks = SampleCount of Availability, successes = its Sum (each datum is 1 or 0), summed over
- *   every series of the target (every region): availability = successes / checks;
- * - latency = the `Latency` datums (total time of checks that got a response), percentiles per series.
+ * Definitions used everywhere (docs/status-and-reports.md):
+ * - checks = SampleCount of Check; successes = checks x the passed percentage (`PR(:5000000)`) / 100,
+ *   per period, summed over periods: availability = successes / checks;
+ * - latency = percentiles of Check; a percentile that falls in the failure band (more failed checks
+ *   than the percentile leaves) has no latency to show and reads as null.
  */
-import { TARGET_METRICS, targetDimensions } from "../../functions/common/metrics";
+import { CHECK_BANDS, CHECK_STATISTICS, TARGET_METRICS, targetDimensions } from "../../functions/common/metrics";
 import type { StageConfig } from "../config";
 
 export interface Series {
@@ -19,19 +19,24 @@ export interface Series {
   dimensions: Array<{ Name: string; Value: string }>;
 }
 
-/** The series a target's data is published under. */
-export function targetSeries(config: Pick<StageConfig, "multiRegion" | "probeRegions">, url: string): Series[] {
-  if (!config.multiRegion) return [{ region: config.probeRegions[0], dimensions: targetDimensions(url) }];
-  return config.probeRegions.map((region) => ({ region, dimensions: targetDimensions(url, region) }));
+/** The series a target's data is published under: one, written by every probe region. */
+export function targetSeries(_config: Pick<StageConfig, "multiRegion" | "probeRegions">, url: string): Series[] {
+  return [{ dimensions: targetDimensions(url) }];
 }
 
-export const AVAILABILITY_METRIC = TARGET_METRICS.availability;
-export const LATENCY_METRIC = TARGET_METRICS.latency;
-/** Statistics: checks and successes of Availability; percentiles of Latency. */
-export const CHECKS_STAT = "SampleCount";
-export const SUCCESSES_STAT = "Sum";
+export const CHECK_METRIC = TARGET_METRICS.check;
+export const AVAILABILITY_METRIC = CHECK_METRIC;
+export const LATENCY_METRIC = CHECK_METRIC;
+/** Statistics: checks, and the percentage of them that passed; percentiles of the checks' times. */
+export const CHECKS_STAT = CHECK_STATISTICS.samples;
+export const PASSED_PERCENT_STAT = CHECK_STATISTICS.passedPercent;
 export const LATENCY_PERCENTILES = ["p50", "p90", "p99"] as const;
 export type LatencyPercentile = (typeof LATENCY_PERCENTILES)[number];
+
+/** A Check percentile as a latency: null when it is a failed check's value. */
+export function latencyOf(value: number | undefined): number | undefined {
+  return value === undefined || value > CHECK_BANDS.passedMax ? undefined : value;
+}
 
 /** One GetMetricData query of a metric (no metric math: the arithmetic is done here, exactly). */
 export interface MetricQuery {
@@ -48,6 +53,11 @@ export function metricQuery(id: string, namespace: string, metricName: string, d
 export interface Tally {
   checks: number;
   successes: number;
+}
+
+/** A bucket's tally from its SampleCount and passed percentage. */
+export function tallyOf(samples: number, passedPercent: number | undefined): Tally {
+  return { checks: samples, successes: samples === 0 ? 0 : Math.round((samples * (passedPercent ?? 0)) / 100) };
 }
 
 /** successes / checks as a fraction, or undefined without checks. */

@@ -1,10 +1,14 @@
 /**
- * The stage's CloudWatch dashboard body (plain JSON, the format PutDashboard takes):
- * availability and latency per target, latency phases, alarm states, probe health.
+ * The stage's CloudWatch dashboard body (plain JSON, the format PutDashboard takes): alarm
+ * states, probe health, availability and latency per target (metrics), and per probe region the
+ * phase timings per target and the latest failures (Logs Insights `log` widgets on the probe's
+ * own log group in that region: the widget's `region` says where to query, so no log leaves its
+ * region and nothing is paid to ship it home).
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
  */
 import { CLOUDWATCH_LIMITS } from "../../functions/common/aws-limits";
-import { PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions, type MetricDimension } from "../../functions/common/metrics";
+import { CHECK_STATISTICS, PHASE_METRICS, PROBE_METRICS, TARGET_METRICS, probeDimensions, targetDimensions, type MetricDimension } from "../../functions/common/metrics";
+import { phaseTimingsQuery, probeLogGroupName, recentResultsQuery } from "../../functions/common/probe-log";
 import type { StageConfig } from "../config";
 import type { AlarmSpec } from "./alarms";
 import { allAlarms, type StagePlan } from "./stage";
@@ -28,15 +32,19 @@ const TARGETS_PER_GRAPH = 10;
 /** Targets that get their own graphs; beyond, one SEARCH graph per metric shows them all, keeping
  * the body far below PutDashboard's size limit and the 500-widget limit. */
 export const DASHBOARD_TARGET_LIMIT = 100;
-/** Targets that get a stacked latency-phase graph each. */
+/** Targets that get a stacked latency-phase graph each (opt-in phase metrics only). */
 export const PHASE_GRAPH_LIMIT = 20;
+/** Rows of the latest-failures table per region. */
+export const FAILURE_ROWS = 50;
+/** Logs Insights widgets per probe region (phases, latest failures). */
+export const LOG_WIDGETS_PER_REGION = 2;
 
 const WIDTH = 24;
 
 type MetricLine = Array<string | Record<string, unknown>>;
 
 interface Widget {
-  type: "text" | "metric" | "alarm";
+  type: "text" | "metric" | "alarm" | "log";
   x: number;
   y: number;
   width: number;
@@ -53,6 +61,13 @@ export interface DashboardPlan {
   body: { widgets: Widget[] };
   /** Metrics listed on the dashboard (the free tier covers dashboards of up to 50). */
   metricCount: number;
+  /** Logs Insights widgets per probe region: each view of the dashboard runs each once (the cost model prices the scans). */
+  logWidgetsPerRegion: number;
+}
+
+/** A Logs Insights query on the given log groups, in the `log` widget's form (`SOURCE '<group>' | <query>`). */
+export function logWidgetQuery(logGroups: readonly string[], query: string): string {
+  return [...logGroups.map((group) => `SOURCE '${group}'`), query].join(" | ");
 }
 
 function metricLine(namespace: string, name: string, dimensions: MetricDimension[], options: Record<string, unknown>): MetricLine {
@@ -94,7 +109,7 @@ export function planDashboard(config: StageConfig, plan: StagePlan, context: Das
   const regionsFor = config.multiRegion ? config.probeRegions : [undefined];
 
   place("text", WIDTH, 2, {
-    markdown: `# webhealth ${config.stage}\n${config.targets.length} targets probed ${config.schedule} from ${config.probeRegions.join(", ")}; metrics and alarms in ${config.homeRegion}.`,
+    markdown: `# webhealth ${config.stage}\n${config.targets.length} targets probed ${config.schedule} from ${config.probeRegions.join(", ")}; metrics and alarms in ${config.homeRegion}. Availability is the percent of checks that passed (every region's together); latency the mean time of the passed checks. Phases and failures per region come from the probe's logs in that region.`,
   });
 
   const alarms = allAlarms(plan)
@@ -126,33 +141,44 @@ export function planDashboard(config: StageConfig, plan: StagePlan, context: Das
 
   const shown = config.targets.slice(0, DASHBOARD_TARGET_LIMIT);
   for (const group of chunk(shown, TARGETS_PER_GRAPH)) {
-    const lines = (metric: string, stat: string) =>
-      group.flatMap((target) =>
-        regionsFor.map((region) => metricLine(ns, metric, targetDimensions(target.url, region), { stat, label: `${target.name ?? target.url}${region ? ` (${region})` : ""}` })),
-      );
-    graph("Availability (1 = up)", lines(TARGET_METRICS.availability, "Average"), { yAxis: { left: { min: 0, max: 1 } } });
-    graph("Latency (ms)", lines(TARGET_METRICS.latency, "Average"));
+    const lines = (stat: string) => group.map((target) => metricLine(ns, TARGET_METRICS.check, targetDimensions(target.url), { stat, label: target.name ?? target.url }));
+    graph("Availability (% of checks passed)", lines(CHECK_STATISTICS.passedPercent), { yAxis: { left: { min: 0, max: 100 } } });
+    graph("Latency of passed checks (ms)", lines(CHECK_STATISTICS.passedMeanMs));
   }
   if (config.targets.length > DASHBOARD_TARGET_LIMIT) {
-    const search = (metric: string, stat: string) => [
-      { expression: `SEARCH('{${ns},${config.multiRegion ? "Url,Region" : "Url"}} MetricName="${metric}"', '${stat}', ${config.periodSeconds})`, id: "all", label: "" },
-    ];
-    place("metric", 12, 6, { title: `Availability, all ${config.targets.length} targets`, view: "timeSeries", region: config.homeRegion, metrics: [search(TARGET_METRICS.availability, "Minimum")] });
-    place("metric", 12, 6, { title: `Latency, all ${config.targets.length} targets`, view: "timeSeries", region: config.homeRegion, metrics: [search(TARGET_METRICS.latency, "Average")] });
+    // SEARCH takes "any valid CloudWatch statistic", extended ones included.
+    const search = (stat: string) => [{ expression: `SEARCH('{${ns},Url} MetricName="${TARGET_METRICS.check}"', '${stat}', ${config.periodSeconds})`, id: "all", label: "" }];
+    place("metric", 12, 6, { title: `Availability (% passed), all ${config.targets.length} targets`, view: "timeSeries", region: config.homeRegion, metrics: [search(CHECK_STATISTICS.passedPercent)] });
+    place("metric", 12, 6, { title: `Latency of passed checks (ms), all ${config.targets.length} targets`, view: "timeSeries", region: config.homeRegion, metrics: [search(CHECK_STATISTICS.passedMeanMs)] });
+  }
+
+  // Per probe region, from its own logs: the phases of every target, and what failed lately.
+  for (const probe of plan.probes) {
+    const groups = [probeLogGroupName(probe.functionName)];
+    const logWidget = (title: string, query: string) =>
+      place("log", 12, 8, { title, region: probe.region, view: "table", query: logWidgetQuery(groups, query) });
+    logWidget(`Phases per target, ms (${probe.region}, mean over the time range)`, phaseTimingsQuery());
+    logWidget(`Latest failures (${probe.region})`, recentResultsQuery({ failuresOnly: true, limit: FAILURE_ROWS }));
   }
 
   if (config.phaseMetrics) {
-    // Phases of the final hop, stacked; from the first probe region when several probe.
-    const region = config.multiRegion ? config.probeRegions[0] : undefined;
+    // The opt-in phase metrics, stacked: every region's samples together.
     for (const target of config.targets.slice(0, PHASE_GRAPH_LIMIT)) {
-      const phases = [TARGET_METRICS.dnsTime, TARGET_METRICS.connectTime, TARGET_METRICS.tlsTime, TARGET_METRICS.timeToFirstByte];
       graph(
-        `Phases: ${target.name ?? target.url}${region ? ` (${region})` : ""}`,
-        phases.map((phase) => metricLine(ns, phase, targetDimensions(target.url, region), { stat: "Average", label: phase })),
+        `Phases: ${target.name ?? target.url}`,
+        PHASE_METRICS.map((phase) => metricLine(ns, phase, targetDimensions(target.url), { stat: "Average", label: phase })),
         { stacked: true, view: "timeSeries" },
         8,
       );
     }
   }
-  return { body: { widgets }, metricCount };
+  return { body: { widgets }, metricCount, logWidgetsPerRegion: LOG_WIDGETS_PER_REGION };
+}
+
+/** What the cost model needs of the dashboard: the metrics its graphs read and its Logs Insights widgets. */
+export type DashboardUsage = Pick<DashboardPlan, "metricCount" | "logWidgetsPerRegion">;
+
+export function dashboardUsage(config: StageConfig, plan: StagePlan): DashboardUsage {
+  const { metricCount, logWidgetsPerRegion } = planDashboard(config, plan, { accountId: "0", partition: "aws" });
+  return { metricCount, logWidgetsPerRegion };
 }

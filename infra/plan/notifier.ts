@@ -12,6 +12,7 @@
  *   operators topic as well, whose e-mail subscriptions (every address of every e-mail channel)
  *   have no filter: CloudWatch's own message, straight from SNS, when the notifier is broken.
  */
+import { probeLogGroupName } from "../../functions/common/probe-log";
 import type { StageConfig } from "../config";
 import type { ChannelConfig } from "../config-notifications";
 import { VERIFY_ALARM_PREFIX } from "../../functions/common/contract";
@@ -145,7 +146,7 @@ export function planNotifier(config: StageConfig, alarms: Array<AlarmSpec | Comp
     dashboardUrl: dashboardUrl(config.homeRegion, prefix),
     channels: channels.map((channel) => runtimeChannel(config.stage, channel)),
     alarms: runtimeAlarms(config, [...alarms, ...notifierFunctionAlarms, deadLetterAlarm], allChannels),
-    probeLogGroups: config.probeRegions.map((region) => ({ region, logGroupName: `/aws/lambda/${functionName(config.stage, probeRole(region))}` })),
+    probeLogGroups: config.probeRegions.map((region) => ({ region, logGroupName: probeLogGroupName(functionName(config.stage, probeRole(region))) })),
     maintenance: config.notifications.maintenance,
     reminderMinutes: config.notifications.reminderMinutes,
     testAlarmPrefix: VERIFY_ALARM_PREFIX,

@@ -9,22 +9,21 @@
  *   - 2% of the budget in 1 hour  -> B = 0.02 x 720 h / 1 h = 14.4, confirmed over 5 minutes;
  *   - 5% of the budget in 6 hours -> B = 0.05 x 720 h / 6 h = 6,    confirmed over 30 minutes.
  * (The Workbook's third row, 10% in 3 days, is a ticket rather than a page and is left out.)
- * A window fires when its error rate is above B x (1 - objective), i.e. its availability is below
- * 1 - B x (1 - objective): at 99.9%, below 98.56% (14.4x) and 99.4% (6x).
+ * A window fires when its error rate is above B x (1 - objective): at 99.9%, more than 1.44% of its
+ * checks failed (14.4x) or 0.6% (6x).
  *
- * In CloudWatch: one metric alarm per window on the availability data (Average of the 1/0 datums
- * over a period equal to the window; a period of an hour with one evaluation period is a rolling
+ * In CloudWatch: one metric alarm per window on the `Check` metric (the failed percentage of its
+ * samples, `PR(5000000:20000000)`, every region's checks together, over a period equal to the window; a period of an hour with one evaluation period is a rolling
  * hour, re-evaluated every minute: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html),
  * without actions, and one composite alarm per target,
  * `(ALARM(1h) AND ALARM(5m)) OR (ALARM(6h) AND ALARM(30m))`, which notifies the stage's topic on
  * ALARM and OK like every other alarm, so the recorder writes its changes into the ledger.
- * With several probe regions a window reads each region's series and averages them, a region with
- * no data counting as failing (as the quorum alarms count it).
  */
 import type { Target } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
-import { AVAILABILITY_METRIC, targetSeries } from "./availability";
-import { targetDescription, type AlarmSpec, type MetricRef } from "./alarms";
+import { CHECK_STATISTICS } from "../../functions/common/metrics";
+import { CHECK_METRIC, targetSeries } from "./availability";
+import { targetDescription, type AlarmSpec } from "./alarms";
 import { alarmNamePrefix, targetKey } from "./names";
 
 /** A target's availability objective in percent: its own `slo`, else the stage's `webhealth:slo.objective`. */
@@ -94,42 +93,26 @@ export function planBurnRateAlarms(config: StageConfig): { windows: AlarmSpec[];
     const children: string[] = [];
     for (const pair of BURN_RATE_WINDOWS) {
       const rate = burnRate(pair, config.slo.windowDays);
-      const threshold = burnThreshold(rate, objective);
+      // The window's error rate, in percent of its checks, above which the budget burns at `rate`.
+      const errorPercent = rate * (100 - objective);
       const names = [pair.longSeconds, pair.shortSeconds].map((seconds) => {
         const logicalName = `${key}-burn-${duration(pair.longSeconds)}-${duration(seconds)}`;
-        const metrics: Array<MetricRef & { id: string }> = series.map((one, i) => ({
-          id: `m${i}`,
-          namespace: config.namespace,
-          metricName: AVAILABILITY_METRIC,
-          dimensions: Object.fromEntries(one.dimensions.map((d) => [d.Name, d.Value])),
-          stat: "Average",
-          period: seconds,
-        }));
-        const { id: _single, ...single } = metrics[0];
         const spec: AlarmSpec = {
           logicalName,
           alarmName: `${prefix}${logicalName}`,
-          description: targetDescription(target.url, (url) => `${url}: availability below ${(threshold * 100).toFixed(3)}% over ${duration(seconds)}, the error budget of its ${objective}% SLO burning at ${Number(rate.toFixed(2))}x (${pair.budgetShare * 100}% of ${config.slo.windowDays} days' budget in ${duration(pair.longSeconds)}); read by ${prefix}${key}-burn-rate`),
+          description: targetDescription(target.url, (url) => `${url}: more than ${Number(errorPercent.toFixed(4))}% of checks failed over ${duration(seconds)}, the error budget of its ${objective}% SLO burning at ${Number(rate.toFixed(2))}x (${pair.budgetShare * 100}% of ${config.slo.windowDays} days' budget in ${duration(pair.longSeconds)}); read by ${prefix}${key}-burn-rate`),
           kind: "burn-rate-window",
           region: config.homeRegion,
           url: target.url,
-          comparisonOperator: "LessThanThreshold",
-          threshold: Number(threshold.toFixed(6)),
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: Number(errorPercent.toFixed(6)),
           evaluationPeriods: 1,
           datapointsToAlarm: 1,
-          // No data is no evidence of health (the policy pack requires it of every Availability alarm).
+          // No data is no evidence of health (the policy pack requires it of every availability alarm).
           treatMissingData: "breaching",
           notify: false,
-          ...(series.length === 1
-            ? { metric: single }
-            : {
-                math: {
-                  id: "availability",
-                  label: "Availability over every probe region",
-                  expression: `(${series.map((_, i) => `m${i}`).join(" + ")}) / ${series.length}`,
-                  metrics,
-                },
-              }),
+          // Every region's checks in one metric: the failed percentage of the window's samples.
+          metric: { namespace: config.namespace, metricName: CHECK_METRIC, dimensions: Object.fromEntries(series[0].dimensions.map((d) => [d.Name, d.Value])), stat: CHECK_STATISTICS.failedPercent, period: seconds },
         };
         windows.push(spec);
         children.push(spec.alarmName);

@@ -38,6 +38,8 @@ import { buildLedgerItem } from "../../functions/recorder/item";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
 import type { RegionClients, Runtime } from "../../automation/runtime";
 import { PENDING_CONFIRMATION } from "../../automation/verify";
+import { CHECK_FAILED_VALUE, TARGET_METRICS } from "../../functions/common/metrics";
+import { statistic } from "../infra/support/alarm-evaluator";
 import { readAlarmEvent } from "../../functions/notifier/alarm";
 import { decide } from "../../functions/notifier/decide";
 import { buildMessage } from "../../functions/notifier/message";
@@ -59,6 +61,8 @@ interface AlarmInputs {
   namespace?: string;
   metricName?: string;
   dimensions?: Record<string, string>;
+  statistic?: string;
+  extendedStatistic?: string;
   period?: number;
   metricQueries?: Array<{ id: string; expression?: string; returnData?: boolean; metric?: { namespace: string; metricName: string; dimensions?: Record<string, string>; period: number } }>;
 }
@@ -238,9 +242,26 @@ export class World {
     void period;
   }
 
-  /** The alarm's value for one period: its metric, or its quorum expression over one metric per region. */
+  /**
+   * A target's `Check` samples in one period: one per probe region that runs and is not broken,
+   * its time when the target is up and the failure value when it is down (every region writes the
+   * same metric: functions/common/metrics.ts).
+   */
+  private checkSamples(url: string | undefined, periodStart: number): number[] {
+    const c = this.conditions;
+    const running = (r: string) => c.probeStartsAt[r] !== undefined && periodStart >= c.probeStartsAt[r] && !(c.probeBrokenFrom[r] !== undefined && periodStart >= c.probeBrokenFrom[r]);
+    const down = url !== undefined && c.targetsDown.has(url);
+    return Object.keys(c.probeStartsAt)
+      .filter(running)
+      .map(() => (down ? CHECK_FAILED_VALUE : 250));
+  }
+
+  /** The alarm's value for one period: its metric (with its statistic), or its quorum expression over one metric per region. */
   private alarmValue(alarm: SimAlarm, periodStart: number): number | undefined {
     const { inputs } = alarm;
+    if (inputs.namespace && inputs.metricName === TARGET_METRICS.check) {
+      return statistic(inputs.extendedStatistic ?? inputs.statistic ?? "Average", this.checkSamples(inputs.dimensions?.Url, periodStart));
+    }
     if (inputs.metricName && inputs.namespace) return this.metricValue(inputs.namespace, inputs.metricName, inputs.dimensions ?? {}, periodStart, inputs.period ?? 60);
     const metrics = (inputs.metricQueries ?? []).filter((query) => query.metric);
     const values = metrics.map((query) => this.metricValue(query.metric!.namespace, query.metric!.metricName, query.metric!.dimensions ?? {}, periodStart, query.metric!.period));

@@ -7,6 +7,7 @@
  * live aliases and writing the dead-letter queues, CodeDeploy shifting an alias), and each role's
  * trust. Next to each allowed request, a neighbouring one the policies must refuse.
  */
+import { deliveredEvent } from "../infra/support/eventbridge";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -380,7 +381,7 @@ export function stageAccess(result: SynthResult, homeRegion: string, secretParam
     const identityPolicies = rolePolicies(role);
     const events = ofType("aws:cloudwatch/eventTarget:EventTarget").filter((target) => String(target.inputs.arn).includes(`:function:${fn.inputs.name}:`));
     const names = new Set(
-      events.flatMap((target) => (JSON.parse(String(target.inputs.input)).targets as Target[]).flatMap((probeTarget) => secretReferences(probeTarget).map((reference) => reference.name))),
+      events.flatMap((target) => (deliveredEvent(target.inputs).targets as Target[]).flatMap((probeTarget) => secretReferences(probeTarget).map((reference) => reference.name))),
     );
     const parameterArn = (name: string) => arn("ssm", secretsRegion, `parameter${parameterPath}${name}`);
     const keyArn = String(ofType("aws:ssm/parameter:Parameter")[0]?.inputs.keyId);

@@ -114,6 +114,12 @@ export const RESOURCE_REQUESTS: Record<string, RequestMapping> = {
               Id: inputs.targetId,
               Arn: inputs.arn,
               Input: inputs.input,
+              InputTransformer: inputs.inputTransformer
+                ? defined({
+                    InputPathsMap: (inputs.inputTransformer as Inputs).inputPaths,
+                    InputTemplate: (inputs.inputTransformer as Inputs).inputTemplate,
+                  })
+                : undefined,
               RoleArn: inputs.roleArn,
               RetryPolicy: retry ? defined({ MaximumRetryAttempts: retry.maximumRetryAttempts, MaximumEventAgeInSeconds: retry.maximumEventAgeInSeconds }) : undefined,
               DeadLetterConfig: deadLetter ? { Arn: deadLetter.arn } : undefined,

@@ -54,8 +54,28 @@ export function resourcePolicyProblems(service: "sqs" | "sns" | "kms", where: st
   return problems;
 }
 
+/**
+ * The forms PutMetricAlarm documents for ExtendedStatistic (the model gives the member no pattern):
+ * `p90`-style percentiles, `tm90`/`tc90`/`ts90`/`wm90`, `IQM`, `PR(n:m)` where n and m are values of
+ * the metric, and `TC`/`TM`/`TS`/`WM(X%:X%)` with X from 10 to 90.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ */
+export function extendedStatisticProblem(statistic: string): string | undefined {
+  if (/^(p|tm|tc|ts|wm)(\d{1,2}(\.\d{1,10})?|100)$/.test(statistic) || statistic === "IQM") return undefined;
+  const rank = /^PR\((-?\d+(\.\d+)?)?:(-?\d+(\.\d+)?)?\)$/.exec(statistic);
+  if (rank) return rank[1] !== undefined && rank[3] !== undefined && Number(rank[1]) < Number(rank[3]) ? undefined : `${statistic}: PR(n:m) needs both bounds, n below m`;
+  const trimmed = /^(TC|TM|TS|WM)\((\d+(\.\d+)?)%:(\d+(\.\d+)?)%\)$/.exec(statistic);
+  if (trimmed && [trimmed[2], trimmed[4]].every((x) => Number(x) >= 10 && Number(x) <= 90)) return undefined;
+  return `${statistic} is not an ExtendedStatistic PutMetricAlarm documents`;
+}
+
 function alarmProblems(where: string, params: Json): string[] {
   const problems: string[] = [];
+  if (typeof params.ExtendedStatistic === "string") {
+    const problem = extendedStatisticProblem(params.ExtendedStatistic);
+    if (problem) problems.push(`${where}: ${problem}`);
+    if (params.Statistic !== undefined) problems.push(`${where}: Statistic and ExtendedStatistic together`);
+  }
   const metrics = (params.Metrics as Json[] | undefined) ?? [];
   const read = metrics.filter((query) => query.MetricStat !== undefined).length;
   if (read > CLOUDWATCH_LIMITS.maxMathMetrics) problems.push(`${where}: metric math reads ${read} metrics, over ${CLOUDWATCH_LIMITS.maxMathMetrics}`);
@@ -70,6 +90,21 @@ function alarmProblems(where: string, params: Json): string[] {
   const description = params.AlarmDescription as string | undefined;
   if (description !== undefined && description.length > CLOUDWATCH_LIMITS.alarmDescriptionMaxLength) {
     problems.push(`${where}: AlarmDescription is ${description.length} characters, over ${CLOUDWATCH_LIMITS.alarmDescriptionMaxLength}`);
+  }
+  return problems;
+}
+
+/**
+ * An input transformer's template: at most 8,192 characters, and every `<name>` in it a variable of
+ * InputPathsMap or a predefined one (EventBridge would otherwise leave the text in, or refuse).
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
+ */
+function inputTemplateProblems(where: string, template: string, paths: Record<string, string> = {}): string[] {
+  const problems: string[] = [];
+  if (template.length > EVENTBRIDGE_LIMITS.inputTemplateMaxLength) problems.push(`${where}: InputTemplate is ${template.length} characters, over ${EVENTBRIDGE_LIMITS.inputTemplateMaxLength}`);
+  const predefined = new Set(["aws.events.rule-arn", "aws.events.rule-name", "aws.events.event.ingestion-time", "aws.events.event", "aws.events.event.json"]);
+  for (const [, name] of template.matchAll(/<([^<>]*)>/g)) {
+    if (!(name in paths) && !predefined.has(name)) problems.push(`${where}: InputTemplate has <${name}>, which is no variable`);
   }
   return problems;
 }
@@ -117,6 +152,8 @@ export function documentedLimitProblems(records: readonly SynthRecord[]): string
           for (const target of params.Targets as Json[]) {
             const input = target.Input as string | undefined;
             if (input !== undefined && input.length > EVENTBRIDGE_LIMITS.targetInputMaxLength) problems.push(`${where}: Input is ${input.length} characters, over ${EVENTBRIDGE_LIMITS.targetInputMaxLength}`);
+            const template = (target.InputTransformer as Json | undefined)?.InputTemplate as string | undefined;
+            if (template !== undefined) problems.push(...inputTemplateProblems(where, template, (target.InputTransformer as Json).InputPathsMap as Record<string, string>));
           }
           break;
         case "monitoring:PutMetricAlarm":

@@ -8,7 +8,7 @@ import { TARGET_LIMITS } from "../../functions/common/targets";
 import type { SynthRecord } from "../../infra/synth";
 import { constraintProblems, modelProblems, operationConstraints } from "./aws-models";
 import { MODEL_OPERATIONS, RESOURCE_REQUESTS, requestsFor, UnmappedResourceError, type ModelService } from "./aws-requests";
-import { documentedLimitProblems, resourcePolicyProblems } from "./documented-limits";
+import { documentedLimitProblems, extendedStatisticProblem, resourcePolicyProblems } from "./documented-limits";
 import { EXTREME_STAGES, LONGEST_STAGE, provenStages, synthOf } from "./stages";
 
 function record(type: string, inputs: Record<string, unknown>, name = "r"): SynthRecord {
@@ -48,7 +48,7 @@ describe("contracts: every planned request against AWS's service models", functi
       expect((config["webhealth:probeRegions"] as string[]).length).to.equal(CONFIG_LIMITS.maxProbeRegions);
       // The stage synthesises the long URLs unchanged (already normalised), so the requests above carry them.
       const alarm = (await synthOf(provenStages().find((each) => each.label === "extreme:longest")!)).records.find(
-        (each) => each.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && JSON.stringify(each.inputs.metricQueries ?? "").includes(urls[0]),
+        (each) => each.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && (each.inputs.dimensions as Record<string, string> | undefined)?.Url === urls[0],
       );
       expect(alarm, "an alarm on the longest URL").to.not.equal(undefined);
     });
@@ -97,6 +97,30 @@ describe("contracts: every planned request against AWS's service models", functi
       const request = requestsFor(record("aws:sqs/queue:Queue", { name: "q", messageRetentionSeconds: 60 }))[0];
       (request.params.Attributes as Record<string, string>).NotAnAttribute = "1";
       expect(modelProblems(request)).to.deep.include('sqs:CreateQueue Attributes{NotAnAttribute}: "NotAnAttribute" is not one of All, Policy, VisibilityTimeout, MaximumMessageSize, MessageRetentionPeriod, ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible, CreatedTimestamp, LastModifiedTimestamp, QueueArn, ApproximateNumberOfMessagesDelayed, DelaySeconds, ReceiveMessageWaitTimeSeconds, RedrivePolicy, FifoQueue, ContentBasedDeduplication, KmsMasterKeyId, KmsDataKeyReusePeriodSeconds, DeduplicationScope, FifoThroughputLimit, RedriveAllowPolicy, SqsManagedSseEnabled');
+    });
+
+    it("accepts the extended statistics PutMetricAlarm documents and refuses others", () => {
+      const accepted = ["p90", "p99.9", "tm90", "IQM", "PR(5000000:20000000)", "PR(1500:5000000)", "TM(10%:90%)"];
+      expect(accepted.map((statistic) => extendedStatisticProblem(statistic))).to.deep.equal(accepted.map(() => undefined));
+      expect(["PR(:5000000)", "TM(:5000000)", "PR(9:1)", "TM(5%:95%)", "average"].map((statistic) => extendedStatisticProblem(statistic))).to.deep.equal([
+        "PR(:5000000): PR(n:m) needs both bounds, n below m",
+        "TM(:5000000) is not an ExtendedStatistic PutMetricAlarm documents",
+        "PR(9:1): PR(n:m) needs both bounds, n below m",
+        "TM(5%:95%) is not an ExtendedStatistic PutMetricAlarm documents",
+        "average is not an ExtendedStatistic PutMetricAlarm documents",
+      ]);
+    });
+
+    it("maps an input transformer and finds a template over 8,192 characters or naming no variable", () => {
+      const target = (inputTemplate: string) =>
+        record("aws:cloudwatch/eventTarget:EventTarget", { rule: "r", targetId: "t", arn: "arn:aws:lambda:us-east-1:1:function:f:live", inputTransformer: { inputPaths: { time: "$.time" }, inputTemplate } }, "target");
+      const [request] = requestsFor(target('{"time":<time>}'));
+      expect((request.params.Targets as Array<Record<string, unknown>>)[0].InputTransformer).to.deep.equal({ InputPathsMap: { time: "$.time" }, InputTemplate: '{"time":<time>}' });
+      expect(modelProblems(request)).to.deep.equal([]);
+      expect(documentedLimitProblems([target('{"time":<time>}'), target(`{"time":<time>,"x":"${"y".repeat(8200)}"}`), target('{"body":"<title>"}')])).to.deep.equal([
+        "aws:cloudwatch/eventTarget:EventTarget target: InputTemplate is 8222 characters, over 8192",
+        "aws:cloudwatch/eventTarget:EventTarget target: InputTemplate has <title>, which is no variable",
+      ]);
     });
 
     it("finds documented limits: a long description, too many alarms, a large environment, a crowded queue policy", () => {

@@ -29,7 +29,7 @@ describe("infra config: webhealth:* keys", () => {
       schedule: "rate(1 minute)",
       periodSeconds: 60,
       namespace: "WebHealth",
-      phaseMetrics: true,
+      phaseMetrics: false,
       probeConcurrency: 32,
       probeMemoryMb: 512,
       deploymentConfig: "CodeDeployDefault.LambdaAllAtOnce",
@@ -39,6 +39,7 @@ describe("infra config: webhealth:* keys", () => {
       alarms: { ...CONFIG_DEFAULTS.alarms, quorum: 1 },
       slo: { objective: 99.9, burnRateAlarms: false, windowDays: 30 },
       secrets: {},
+      accountQuotas: {},
     });
   });
 

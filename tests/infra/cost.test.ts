@@ -1,88 +1,133 @@
 import { expect } from "chai";
+import { probeResultLogLine } from "../../functions/probe/log-line";
 import { loadStageConfig } from "../../infra/config";
-import { costBreakdown, costTable, customMetricsCost, estimatedMonthlyCostUsd, estimateUsage, generatedTargets, metricsPerTarget, syntheticsMonthlyCostUsd } from "../../infra/cost";
-import { planDashboard } from "../../infra/plan/dashboard";
+import {
+  checklyMonthlyCostUsd,
+  costLineItems,
+  costLineItemsUsd,
+  costTable,
+  customMetricsCost,
+  estimatedMonthlyCostUsd,
+  estimateStage,
+  estimateUsage,
+  generatedStageConfig,
+  metricMonthsPerTarget,
+  probeRunSeconds,
+  syntheticsMonthlyCostUsd,
+  USAGE_ASSUMPTIONS,
+} from "../../infra/cost";
+import { dashboardUsage } from "../../infra/plan/dashboard";
 import { planStage } from "../../infra/plan/stage";
-import { fixtureConfig } from "../fixtures/stacks";
 
-const dashboardMetrics = (config: ReturnType<typeof loadStageConfig>) => planDashboard(config, planStage(config), { accountId: "0", partition: "aws" }).metricCount;
+const ONE_REGION = ["us-east-1"];
+const THREE_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"];
 
 describe("infra cost model", () => {
-  it("counts the metrics a target publishes: https has TlsTime and a certificate, phases are optional", () => {
+  it("counts a target's metric-months: Check all month, the certificate one hour a day, phases only when on", () => {
     expect([
-      metricsPerTarget({ url: "https://a.example.com/" }, true),
-      metricsPerTarget({ url: "http://a.example.com/" }, true),
-      metricsPerTarget({ url: "https://a.example.com/" }, false),
-      metricsPerTarget({ url: "http://a.example.com/" }, false),
-    ]).to.deep.equal([7, 5, 3, 2]);
+      metricMonthsPerTarget({ url: "https://a.example.com/" }, false),
+      metricMonthsPerTarget({ url: "http://a.example.com/" }, false),
+      metricMonthsPerTarget({ url: "https://a.example.com/" }, true),
+      metricMonthsPerTarget({ url: "http://a.example.com/" }, true),
+    ]).to.deep.equal([1 + 1 / 24, 1, 6 + 1 / 24, 5]);
   });
 
-  it("prices the beta stage from its plan, line by line", () => {
-    // beta: 2 https targets, phase metrics on, 1 region, 1 e-mail channel with 1 address, every minute (43,800 runs).
-    const config = loadStageConfig("beta", fixtureConfig("beta"));
-    const usage = estimateUsage(config, planStage(config), dashboardMetrics(config));
+  it("prices a 100-URL stage from its plan, line by line, one region", () => {
+    // 100 https targets, every minute, one email, one region: one shard (about 60 characters a target in 8,192).
+    const config = generatedStageConfig(100, ONE_REGION);
+    const plan = planStage(config);
+    const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
+    expect(plan.shards.length).to.equal(1);
+    expect(usage.customMetrics).to.be.closeTo(100 * (1 + 1 / 24) + 1, 1e-9); // + the heartbeat
+    // Per target 3; probe health; errors + duration of 3 functions (probe, recorder, notifier); 2 dead-letter queues.
+    expect(usage.alarmMetrics).to.equal(100 * 3 + 1 + 3 * 2 + 2);
+    expect(usage.putMetricDataRequests).to.equal(43_800); // 101 datums a run: one request
     const sweeps = 730 * 12;
-    expect(usage.customMetrics).to.equal(15); // 2 x 7 + 1 heartbeat
-    expect(usage.putMetricDataRequests).to.equal(43_800); // 1 shard, 15 datums: 1 request per run
-    // 2 x 3 per target, probe health, 3 x 2 rollback (probe, recorder, notifier), 2 dead-letter queues.
-    expect(usage.alarmMetrics).to.equal(15);
-    expect(usage.billableDashboards).to.equal(0); // 14 metrics: inside the free tier
-    // 43,800 probe runs + 8 recorder + 8 notifier invocations + the sweep every 5 minutes.
-    expect(usage.lambdaRequests).to.equal(43_800 + 8 + 8 + sweeps);
-    // The probe at 512 MB, the recorder and the notifier at 256 MB.
-    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * 0.8 * 0.5 + 8 * 0.2 * 0.25 + (8 * 3 + sweeps * 0.3) * 0.25, 1e-6);
-    expect(usage.logIngestionGb).to.be.closeTo((43_800 * 1600) / 1024 ** 3, 1e-9);
-    // SNS data keys (2 per 5 minutes) + per notification 2 for the e-mail topic (no channel secret in beta).
-    expect(usage.kmsRequests).to.equal(17_520 + 8 * 2);
-    expect(usage.snsEmails).to.equal(8);
-    expect(usage.dynamoWriteUnits).to.equal(24 + 8 * 6);
-    expect(usage.dynamoReadUnits).to.equal(8);
-    // 4 changes into ALARM x 1 region x the last hour of the probe's log (1,600 bytes a run, 60 runs).
-    expect(usage.logsInsightsGb).to.be.closeTo((4 * 1600 * 60) / 1024 ** 3, 1e-12);
-    expect(usage.cloudWatchApiRequests).to.equal(sweeps);
-    const lines = costBreakdown(usage);
-    expect(lines.customMetrics).to.be.closeTo(4.5, 1e-9);
-    expect(lines.alarmMetrics).to.be.closeTo(1.5, 1e-9);
-    expect(lines.logsInsightsGb).to.be.closeTo(((4 * 1600 * 60) / 1024 ** 3) * 0.005, 1e-12);
-    expect(estimatedMonthlyCostUsd(usage)).to.equal(7.86);
+    // Runs + 4 state changes per target for the recorder and the notifier + the notifier's sweep every 5 minutes.
+    expect(usage.lambdaRequests).to.equal(43_800 + 400 + 400 + sweeps);
+    expect(usage.billableDashboards).to.equal(1); // 204 metrics: beyond the free 50
+    // The probe at its default 512 MB for one 100-target run a minute; the recorder and the notifier at 256 MB.
+    expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * probeRunSeconds(100, 32, 512) * 0.5 + 400 * 0.2 * 0.25 + (400 * 3 + sweeps * 0.3) * 0.25, 1e-6);
+    const items = costLineItems(usage);
+    expect(items.customMetrics).to.be.closeTo(0.3 * (100 * (1 + 1 / 24) + 1), 1e-9);
+    expect(items.alarms).to.be.closeTo(30.9, 1e-9); // 309 alarms, one metric each, $0.10
+    expect(items.dashboard).to.equal(3);
+    expect(estimatedMonthlyCostUsd(usage)).to.equal(Math.round(Object.values(items).reduce((a, b) => a + b, 0) * 100) / 100);
   });
 
   it("prices reading a failing target's probe results per URL-month: a fraction of a cent even at 1,000 URLs and 3 regions", () => {
-    const config = loadStageConfig("cost", {
-      "aws:region": "us-east-1",
-      "webhealth:targets": generatedTargets(1000),
-      "webhealth:probeRegions": ["us-east-1", "eu-west-1", "ap-southeast-2"],
-      "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
-    });
-    const usage = estimateUsage(config, planStage(config), dashboardMetrics(config));
-    const perUrl = costBreakdown(usage).logsInsightsGb / 1000;
+    const withNotifier = estimateStage(generatedStageConfig(1000, THREE_REGIONS)).usage;
+    const dashboardOnly = estimateStage(generatedStageConfig(1000, THREE_REGIONS, { "webhealth:notifications": { channels: [] } })).usage;
+    const perUrl = ((withNotifier.logsInsightsGb - dashboardOnly.logsInsightsGb) * 0.005) / 1000;
     // 2 changes into ALARM per URL-month, 3 regions, each scanning an hour of every target's results in that region.
     expect(perUrl).to.be.above(0).and.below(0.01);
   });
 
-  it("bills a quorum alarm per metric it reads and each region's metrics separately", () => {
-    const config = loadStageConfig("prod", fixtureConfig("prod"));
-    const usage = estimateUsage(config, planStage(config), dashboardMetrics(config));
-    // 8 https targets, phases off: 3 metrics x 3 regions each, plus 3 heartbeats.
-    expect(usage.customMetrics).to.equal(8 * 3 * 3 + 3);
-    // Per target: availability and latency quorum read 3 each, certificate 1; 3 probe health; 5 x 2 rollback; 2 dead-letter queues.
-    expect(usage.alarmMetrics).to.equal(8 * 7 + 3 + 10 + 2);
+  it("does not multiply metrics or alarms by the number of regions", () => {
+    const one = estimateStage(generatedStageConfig(100, ONE_REGION)).usage;
+    const three = estimateStage(generatedStageConfig(100, THREE_REGIONS)).usage;
+    expect(three.customMetrics - one.customMetrics).to.be.closeTo(2, 1e-9); // two more heartbeats
+    expect(three.alarmMetrics - one.alarmMetrics).to.equal(2 + 2 * 2); // two more probe-health alarms and two more probes' rollback alarms
+    expect(three.putMetricDataRequests).to.equal(3 * one.putMetricDataRequests);
+    expect(three.logIngestionGb).to.be.closeTo(3 * one.logIngestionGb, 1e-9);
   });
 
-  it("prices custom metrics in AWS's tiers", () => {
+  it("meets the goal: at most $1.00 per URL-month at 100 URLs, from one region and from three", () => {
+    const perUrl = (regions: string[]) => estimateStage(generatedStageConfig(100, regions)).totalUsd / 100;
+    expect(perUrl(ONE_REGION)).to.be.at.most(1);
+    expect(perUrl(THREE_REGIONS)).to.be.at.most(1);
+  });
+
+  it("shows line items that add up to the total, within rounding", () => {
+    const { totalUsd, lineItemsUsd } = estimateStage(generatedStageConfig(10, THREE_REGIONS));
+    expect(Object.keys(lineItemsUsd)).to.deep.equal(["customMetrics", "alarms", "lambda", "logs", "kms", "apiRequests", "dashboard", "notifications", "alarmLedger"]);
+    expect(Object.values(lineItemsUsd).reduce((a, b) => a + b, 0)).to.be.closeTo(totalUsd, 0.05);
+    expect(costLineItemsUsd(estimateStage(generatedStageConfig(10, THREE_REGIONS)).usage)).to.deep.equal(lineItemsUsd);
+  });
+
+  it("prices custom metric-months in AWS's tiers", () => {
     expect([customMetricsCost(15), customMetricsCost(10_000), customMetricsCost(21_003), customMetricsCost(300_000)].map((usd) => Math.round(usd * 100) / 100)).to.deep.equal([
       4.5, 3000, 3000 + 11_003 * 0.1, 3000 + 24_000 + 50_000 * 0.05,
     ]);
   });
 
-  it("charges Synthetics per run: $52.56 per URL and region a month", () => {
+  it("charges Synthetics per run ($52.56 per URL and region a month) and Checkly per run and location ($8.76)", () => {
     expect([syntheticsMonthlyCostUsd(1, 1), syntheticsMonthlyCostUsd(1000, 3)]).to.deep.equal([52.56, 157_680]);
+    expect([checklyMonthlyCostUsd(1, 1), checklyMonthlyCostUsd(100, 3)]).to.deep.equal([8.76, 2628]);
   });
 
-  it("grows with the number of URLs and stays far below Synthetics", () => {
-    const rows = costTable([1, 10, 100, 1000], [["us-east-1"]], dashboardMetrics);
+  it("assumes at least as many log bytes per target as a real probe-result line takes", () => {
+    const line = probeResultLogLine(
+      {
+        url: "https://shop-eu.example.com/api/v2/health",
+        name: "shop-eu-api",
+        ok: false,
+        status: 503,
+        error: { code: "STATUS", message: "status 503 is not one of the accepted statuses (200-299)" },
+        timings: { dnsMs: 12.345, connectMs: 23.456, tlsMs: 34.567, ttfbMs: 145.678, transferMs: 3.21, totalMs: 219.276 },
+        tls: { daysRemaining: 61, validTo: "2027-01-31T23:59:59.000Z", issuer: "C=US, O=Let's Encrypt, CN=R11" },
+        redirects: 1,
+        attempts: 2,
+        warnings: ["SLOW", "CERTIFICATE"],
+      },
+      { region: "ap-southeast-2", scheduledAt: new Date("2026-12-01T10:03:00.000Z") },
+    );
+    expect(Buffer.byteLength(JSON.stringify(line)) + 1).to.be.at.most(USAGE_ASSUMPTIONS.logBytesPerTarget);
+  });
+
+  it("grows with the number of URLs, and costs less per URL as it grows", () => {
+    const rows = costTable([1, 10, 100, 1000], [ONE_REGION]);
     expect(rows.map((row) => row.urls)).to.deep.equal([1, 10, 100, 1000]);
-    for (let index = 1; index < rows.length; index += 1) expect(rows[index].webhealthUsd).to.be.greaterThan(rows[index - 1].webhealthUsd);
-    for (const row of rows) expect(row.webhealthUsd).to.be.lessThan(row.syntheticsUsd);
+    for (let index = 1; index < rows.length; index += 1) {
+      expect(rows[index].webhealthUsd).to.be.greaterThan(rows[index - 1].webhealthUsd);
+      expect(rows[index].perUrlUsd).to.be.lessThan(rows[index - 1].perUrlUsd);
+    }
+    for (const row of rows) expect(row.webhealthUsd).to.be.lessThan(row.checklyUsd);
+  });
+
+  it("prices the opt-in phase metrics when a stage turns them on", () => {
+    const off = estimateStage(generatedStageConfig(100, ONE_REGION)).usage.customMetrics;
+    const on = estimateStage(loadStageConfig("cost", { "aws:region": "us-east-1", "webhealth:targets": generatedStageConfig(100, ONE_REGION).targets, "webhealth:phaseMetrics": true })).usage.customMetrics;
+    expect(on - off).to.be.closeTo(100 * 5, 1e-9);
   });
 });

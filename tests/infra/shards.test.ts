@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { Target } from "../../functions/common/targets";
-import { EVENTBRIDGE_INPUT_LIMIT, planShards, PROBE_START_MARGIN_MS, shardProblems, shardWorstCaseMs, targetWorstCaseMs } from "../../infra/plan/shards";
+import { parseProbeEvent } from "../../functions/probe/event";
+import { EVENTBRIDGE_INPUT_LIMIT, planShards, probeInputTemplate, PROBE_START_MARGIN_MS, shardProblems, shardWorstCaseMs, targetWorstCaseMs } from "../../infra/plan/shards";
+import { renderInputTemplate } from "./support/eventbridge";
 
 const targets = (count: number, extra: Partial<Target> = {}): Target[] =>
   Array.from({ length: count }, (_, index) => ({ url: `https://host-${index}.example.com/`, ...extra }));
@@ -22,20 +24,29 @@ describe("infra shards: EventBridge input size and the schedule period", () => {
     expect(shards.map((shard) => shard.worstCaseMs)).to.deep.equal([55_000, 55_000, 35_000]);
   });
 
-  it("starts a new shard before the input passes 8,192 characters, and numbers the shards", () => {
+  it("starts a new shard before the input template passes 8,192 characters, and numbers the shards", () => {
     const long = targets(200).map((target, index) => ({ ...target, url: `https://host-${index}.example.com/${"p".repeat(100)}` }));
     const shards = planShards(long, { concurrency: 256, timeoutMs: 900_000 });
     expect(shards.length).to.be.greaterThan(1);
     for (const shard of shards) {
-      expect(shard.input.length).to.be.at.most(EVENTBRIDGE_INPUT_LIMIT);
-      expect(JSON.parse(shard.input)).to.deep.equal({ targets: shard.targets, shard: { index: shard.index, count: shards.length } });
+      expect(shard.inputTemplate.length).to.be.at.most(EVENTBRIDGE_INPUT_LIMIT);
+      const event = JSON.parse(renderInputTemplate(shard.inputTemplate, { time: "2026-12-01T10:00:00Z" }));
+      expect(event).to.deep.equal({ time: "2026-12-01T10:00:00Z", targets: shard.targets, shard: { index: shard.index, count: shards.length } });
     }
     // Greedy: each shard is full, i.e. adding the next shard's first target would pass the limit.
     for (let index = 0; index + 1 < shards.length; index += 1) {
-      const grown = JSON.stringify({ targets: [...shards[index].targets, shards[index + 1].targets[0]], shard: { index: 99, count: 99 } });
+      const grown = probeInputTemplate(JSON.stringify({ targets: [...shards[index].targets, shards[index + 1].targets[0]], shard: { index: 99, count: 99 } }));
       expect(grown.length).to.be.greaterThan(EVENTBRIDGE_INPUT_LIMIT - 12);
     }
     expect(shards.flatMap((shard) => shard.targets)).to.deep.equal(long);
+  });
+
+  it("keeps the template's only angle brackets the time placeholder: the probe reads targets with < and > unchanged", () => {
+    const tricky: Target[] = [{ url: "https://a.example.com/", expect: { bodyContains: "<title>Shop</title>", headers: { "x-a": "<b>" } } }];
+    const [shard] = planShards(tricky, { concurrency: 32, timeoutMs: 60_000 });
+    expect(shard.inputTemplate.replace("<time>", "").match(/[<>]/g)).to.equal(null);
+    const event = parseProbeEvent(JSON.parse(renderInputTemplate(shard.inputTemplate, { time: "2026-12-01T10:00:00Z" })));
+    expect(event).to.deep.equal({ time: "2026-12-01T10:00:00Z", targets: tricky, shard: { index: 0, count: 1 } });
   });
 
   it("names the targets that no shard can hold", () => {
@@ -46,7 +57,7 @@ describe("infra shards: EventBridge input size and the schedule period", () => {
     );
     expect(problems).to.deep.equal([
       "webhealth:targets[1]: can take 65 s (timeoutMs 60000 x 1 attempts + retry pauses + 5 s start) but a probe run has 60 s: lower timeoutMs or retries, or use a longer schedule",
-      "webhealth:targets[2]: is 9107 characters as a probe event, over EventBridge's 8192-character input limit",
+      "webhealth:targets[2]: is 9121 characters as a probe event, over EventBridge's 8192-character input template limit",
     ]);
   });
 });

@@ -33,22 +33,22 @@ describe("infra: SLO burn-rate alarms", () => {
     ]);
   });
 
-  it("99.9% (the stage's default) and a target's own 99.5%: each window's availability threshold, period and missing data", () => {
+  it("99.9% (the stage's default) and a target's own 99.5%: each window's failed-check threshold, period and missing data", () => {
     const plan = planStage(loadStageConfig("slo", config()));
-    const rows = plan.burnRateWindows.map((alarm) => [alarm.alarmName, alarm.metric?.period, alarm.comparisonOperator, alarm.threshold, alarm.treatMissingData, alarm.notify]);
+    const rows = plan.burnRateWindows.map((alarm) => [alarm.alarmName, alarm.metric.period, alarm.comparisonOperator, alarm.threshold, alarm.treatMissingData, alarm.notify]);
     expect(rows).to.deep.equal([
-      // 1 - 14.4 x 0.001 = 0.9856; 1 - 6 x 0.001 = 0.994
-      ["webhealth-slo-shop-burn-1h-1h", 3600, "LessThanThreshold", 0.9856, "breaching", false],
-      ["webhealth-slo-shop-burn-1h-5m", 300, "LessThanThreshold", 0.9856, "breaching", false],
-      ["webhealth-slo-shop-burn-6h-6h", 21600, "LessThanThreshold", 0.994, "breaching", false],
-      ["webhealth-slo-shop-burn-6h-30m", 1800, "LessThanThreshold", 0.994, "breaching", false],
-      // 1 - 14.4 x 0.005 = 0.928; 1 - 6 x 0.005 = 0.97
-      ["webhealth-slo-api-burn-1h-1h", 3600, "LessThanThreshold", 0.928, "breaching", false],
-      ["webhealth-slo-api-burn-1h-5m", 300, "LessThanThreshold", 0.928, "breaching", false],
-      ["webhealth-slo-api-burn-6h-6h", 21600, "LessThanThreshold", 0.97, "breaching", false],
-      ["webhealth-slo-api-burn-6h-30m", 1800, "LessThanThreshold", 0.97, "breaching", false],
+      // percent of checks failed: 14.4 x 0.1 = 1.44; 6 x 0.1 = 0.6
+      ["webhealth-slo-shop-burn-1h-1h", 3600, "GreaterThanThreshold", 1.44, "breaching", false],
+      ["webhealth-slo-shop-burn-1h-5m", 300, "GreaterThanThreshold", 1.44, "breaching", false],
+      ["webhealth-slo-shop-burn-6h-6h", 21600, "GreaterThanThreshold", 0.6, "breaching", false],
+      ["webhealth-slo-shop-burn-6h-30m", 1800, "GreaterThanThreshold", 0.6, "breaching", false],
+      // 14.4 x 0.5 = 7.2; 6 x 0.5 = 3
+      ["webhealth-slo-api-burn-1h-1h", 3600, "GreaterThanThreshold", 7.2, "breaching", false],
+      ["webhealth-slo-api-burn-1h-5m", 300, "GreaterThanThreshold", 7.2, "breaching", false],
+      ["webhealth-slo-api-burn-6h-6h", 21600, "GreaterThanThreshold", 3, "breaching", false],
+      ["webhealth-slo-api-burn-6h-30m", 1800, "GreaterThanThreshold", 3, "breaching", false],
     ]);
-    expect(plan.burnRateWindows[0].metric).to.deep.equal({ namespace: "WebHealth", metricName: "Availability", dimensions: { Url: SHOP.url }, stat: "Average", period: 3600 });
+    expect(plan.burnRateWindows[0].metric).to.deep.equal({ namespace: "WebHealth", metricName: "Check", dimensions: { Url: SHOP.url }, stat: "PR(5000000:20000000)", period: 3600 });
     expect(plan.burnRateWindows.every((alarm) => alarm.evaluationPeriods === 1 && alarm.datapointsToAlarm === 1)).to.equal(true);
     expect(plan.burnRateAlarms.map((alarm) => [alarm.alarmName, alarm.rule, alarm.notify])).to.deep.equal([
       [
@@ -64,21 +64,14 @@ describe("infra: SLO burn-rate alarms", () => {
     ]);
   });
 
-  it("a 28-day SLO window and a stage objective of 99.95%: 13.44x -> 1 - 13.44 x 0.0005 = 0.99328, 5.6x -> 0.9972", () => {
+  it("a 28-day SLO window and a stage objective of 99.95%: 13.44x -> 13.44 x 0.05 = 0.672% failed, 5.6x -> 0.28%", () => {
     const plan = planStage(loadStageConfig("slo", config({ "webhealth:slo": { burnRateAlarms: true, objective: 99.95, windowDays: 28 }, "webhealth:targets": [SHOP] })));
-    expect(plan.burnRateWindows.map((alarm) => alarm.threshold)).to.deep.equal([0.99328, 0.99328, 0.9972, 0.9972]);
+    expect(plan.burnRateWindows.map((alarm) => alarm.threshold)).to.deep.equal([0.672, 0.672, 0.28, 0.28]);
   });
 
-  it("three probe regions: each window averages the regions' series (a region without data counts as failing)", () => {
+  it("three probe regions: each window reads the one Check metric every region writes (one metric billed)", () => {
     const plan = planStage(loadStageConfig("slo", config({}, ["us-east-1", "eu-west-1", "ap-southeast-2"])));
-    const window = plan.burnRateWindows[0];
-    expect(window.metric).to.equal(undefined);
-    expect(window.math?.expression).to.equal("(m0 + m1 + m2) / 3");
-    expect(window.math?.metrics.map((metric) => [metric.id, metric.dimensions, metric.stat, metric.period])).to.deep.equal([
-      ["m0", { Url: SHOP.url, Region: "us-east-1" }, "Average", 3600],
-      ["m1", { Url: SHOP.url, Region: "eu-west-1" }, "Average", 3600],
-      ["m2", { Url: SHOP.url, Region: "ap-southeast-2" }, "Average", 3600],
-    ]);
+    expect(plan.burnRateWindows.map((window) => window.metric.dimensions)).to.deep.equal(Array(8).fill(null).map((_, i) => ({ Url: i < 4 ? SHOP.url : API.url })));
   });
 
   it("with notification channels, the notifier knows the burn-rate alarm (kind burn-rate) and nothing of its windows", () => {
@@ -99,11 +92,11 @@ describe("infra: SLO burn-rate alarms", () => {
     );
   });
 
-  it("priced: four window alarms per target and region at $0.10 a metric, one composite at $0.50", () => {
+  it("priced: four window alarms per target at $0.10 (one metric each), one composite at $0.50", () => {
     const on = loadStageConfig("slo", config());
     const off = loadStageConfig("slo", config({ "webhealth:slo": { burnRateAlarms: false } }));
-    const withAlarms = estimateUsage(on, planStage(on), 0);
-    const without = estimateUsage(off, planStage(off), 0);
+    const withAlarms = estimateUsage(on, planStage(on), { metricCount: 0, logWidgetsPerRegion: 0 });
+    const without = estimateUsage(off, planStage(off), { metricCount: 0, logWidgetsPerRegion: 0 });
     expect([withAlarms.alarmMetrics - without.alarmMetrics, withAlarms.compositeAlarms, without.compositeAlarms]).to.deep.equal([8, 2, 0]);
     expect(PRICES.compositeAlarmMonth).to.equal(0.5);
     expect(estimatedMonthlyCostUsd(withAlarms)).to.be.above(estimatedMonthlyCostUsd(without) + 8 * 0.1 + 2 * 0.5 - 0.01);
@@ -122,7 +115,7 @@ describe("infra: SLO burn-rate alarms", () => {
       const windows = resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && String(r.inputs.name).includes("-burn-"));
       expect(windows.map((r) => [r.inputs.name, r.inputs.threshold, r.inputs.period, r.inputs.alarmActions ?? [], r.inputs.okActions ?? []])).to.deep.include([
         "webhealth-slo-shop-burn-1h-5m",
-        0.9856,
+        1.44,
         300,
         [],
         [],

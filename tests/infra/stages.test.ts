@@ -8,8 +8,10 @@ import { parseTargets } from "../../functions/common/targets";
 import { readSelfTestEvent } from "../../functions/canary-hook/self-test";
 import { parseProbeEvent } from "../../functions/probe/event";
 import { loadStageConfig } from "../../infra/config";
-import { estimatedMonthlyCostUsd, estimateUsage } from "../../infra/cost";
-import { planDashboard } from "../../infra/plan/dashboard";
+import { costLineItemsUsd, estimatedMonthlyCostUsd, estimateUsage } from "../../infra/cost";
+import { dashboardUsage } from "../../infra/plan/dashboard";
+import { INPUT_PATHS } from "../../infra/plan/shards";
+import { renderInputTemplate } from "./support/eventbridge";
 import { STATEFUL_RESOURCES } from "../../infra/plan/names";
 import { planStage } from "../../infra/plan/stage";
 import { SWEEP_EVENT } from "../../infra/plan/notifier";
@@ -38,6 +40,7 @@ const STACK_OUTPUT_KEYS = [
   "canaryFunctions",
   "dashboardUrl",
   "emailTopicArn",
+  "estimatedMonthlyCostLineItemsUsd",
   "estimatedMonthlyCostUsd",
   "heartbeats",
   "homeRegion",
@@ -172,9 +175,10 @@ describe("infra program: every stage file under mocks", function () {
     for (const stage of ["beta", "gamma", "prod"]) {
       const config = loadStageConfig(stage, fixtureConfig(stage));
       const plan = planStage(config);
-      const expected = estimatedMonthlyCostUsd(estimateUsage(config, plan, planDashboard(config, plan, { accountId: "0", partition: "aws" }).metricCount));
-      expect(results[stage].document.estimatedMonthlyCostUsd, stage).to.equal(expected);
-      expect(results[stage].document.outputs.estimatedMonthlyCostUsd, stage).to.equal(expected);
+      const usage = estimateUsage(config, plan, dashboardUsage(config, plan));
+      expect(results[stage].document.estimatedMonthlyCostUsd, stage).to.equal(estimatedMonthlyCostUsd(usage));
+      expect(results[stage].document.outputs.estimatedMonthlyCostUsd, stage).to.equal(estimatedMonthlyCostUsd(usage));
+      expect(results[stage].document.outputs.estimatedMonthlyCostLineItemsUsd, stage).to.deep.equal(costLineItemsUsd(usage));
     }
   });
 
@@ -205,7 +209,7 @@ describe("infra program: every stage file under mocks", function () {
           METRICS_NAMESPACE: "WebHealth",
           METRICS_REGION: "us-east-1",
           METRICS_REGION_DIMENSION: "eu-west-1",
-          PHASE_METRICS: "true",
+          PHASE_METRICS: "false",
           PROBE_CONCURRENCY: "32",
           CERTIFICATE_WARNING_DAYS: String(gamma.alarms.certificateDays),
           DEFAULT_LATENCY_MS: String(gamma.alarms.defaultLatencyMs),
@@ -227,19 +231,27 @@ describe("infra program: every stage file under mocks", function () {
         expect(target.inputs.arn).to.equal(`arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:webhealth-${stage}-probe-${region}:live`);
         expect(target.inputs.retryPolicy).to.deep.equal({ maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 });
         expect(target.inputs.deadLetterConfig).to.deep.equal({ arn: `arn:aws:sqs:${region}:${MOCK_ACCOUNT_ID}:webhealth-${stage}-probe-failures` });
-        const input = target.inputs.input as string;
-        expect(input.length).to.be.at.most(8192);
-        const event = JSON.parse(input);
+        // The scheduled event's time joins the targets: every region's datums of one run share its timestamp.
+        const transformer = target.inputs.inputTransformer as { inputPaths: Record<string, string>; inputTemplate: string };
+        expect(transformer.inputPaths).to.deep.equal(INPUT_PATHS);
+        expect(transformer.inputTemplate.length).to.be.at.most(8192);
+        expect(target.inputs.input).to.equal(undefined);
+        const event = JSON.parse(renderInputTemplate(transformer.inputTemplate, { time: "2026-12-01T10:03:00Z" }));
+        expect(event.time).to.equal("2026-12-01T10:03:00Z");
         expect(event.shard).to.deep.equal({ index: 0, count: 1 });
         expect(parseTargets(event.targets)).to.deep.equal(config.targets);
       }
-      for (const permission of ofType(results[stage], T.permission).filter((record) => record.inputs.principal === "events.amazonaws.com" && !record.name.startsWith("notifier-"))) {
+      // One permission per region covers every shard rule of the stage there (Lambda compares SourceArn with StringLike).
+      const permissions = ofType(results[stage], T.permission).filter((record) => record.inputs.principal === "events.amazonaws.com" && !record.name.startsWith("notifier-"));
+      expect(permissions.length, stage).to.equal(config.probeRegions.length);
+      for (const permission of permissions) {
         expect(permission.inputs).to.deep.equal({
           action: "lambda:InvokeFunction",
           function: `webhealth-${stage}-probe-${permission.region}`,
           principal: "events.amazonaws.com",
           qualifier: LIVE_ALIAS,
-          sourceArn: `arn:aws:events:${permission.region}:${MOCK_ACCOUNT_ID}:rule/webhealth-${stage}-probe-0`,
+          sourceArn: `arn:aws:events:${permission.region}:${MOCK_ACCOUNT_ID}:rule/webhealth-${stage}-probe-*`,
+          sourceAccount: MOCK_ACCOUNT_ID,
         });
       }
     }
@@ -255,10 +267,14 @@ describe("infra program: every stage file under mocks", function () {
   it("gives every function events and environments its own parser accepts", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
       for (const target of ofType(results[stage], T.eventTarget)) {
-        const event = JSON.parse(target.inputs.input as string);
-        // The notifier's sweep is the one other schedule; the probe must accept every shard's event.
-        if (target.name === "notifier-sweep-target") expect(event, stage).to.deep.equal(SWEEP_EVENT);
-        else expect(parseProbeEvent(event), `${stage} ${target.name}`).to.deep.equal(event);
+        // The notifier's sweep is the one other schedule (a constant input); the probe must accept every shard's event.
+        if (target.name === "notifier-sweep-target") {
+          expect(JSON.parse(target.inputs.input as string), stage).to.deep.equal(SWEEP_EVENT);
+          continue;
+        }
+        const template = (target.inputs.inputTransformer as { inputTemplate: string }).inputTemplate;
+        const event = JSON.parse(renderInputTemplate(template, { time: "2026-12-01T10:03:00Z" }));
+        expect(parseProbeEvent(event), `${stage} ${target.name}`).to.deep.equal(event);
       }
       for (const hook of ofType(results[stage], T.fn).filter((record) => record.name.endsWith("-hook"))) {
         const env = (hook.inputs.environment as { variables: Record<string, string> }).variables;
@@ -276,14 +292,14 @@ describe("infra program: every stage file under mocks", function () {
     const topic = `arn:aws:sns:us-east-1:${MOCK_ACCOUNT_ID}:webhealth-beta-alarms`;
     expect(named(results.beta, T.alarm, "wikipedia-availability").inputs).to.deep.equal({
       name: "webhealth-beta-wikipedia-availability",
-      alarmDescription: "https://www.wikipedia.org/ failed its check in 2 of 3 periods (no data counts as down: a dead probe must not look healthy)",
+      alarmDescription: "https://www.wikipedia.org/: its check failed in 2 of 3 periods (a period with no sample at all counts as down: a dead probe must not look healthy)",
       namespace: "WebHealth",
-      metricName: "Availability",
+      metricName: "Check",
       dimensions: { Url: "https://www.wikipedia.org/" },
-      statistic: "Minimum",
+      extendedStatistic: "PR(5000000:20000000)",
       period: 60,
-      comparisonOperator: "LessThanThreshold",
-      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 99.5,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
       treatMissingData: "breaching",
@@ -291,7 +307,14 @@ describe("infra program: every stage file under mocks", function () {
       alarmActions: [topic],
       okActions: [topic],
     });
-    expect(named(results.beta, T.alarm, "npm-registry-latency").inputs).to.deep.include({ threshold: 1000, datapointsToAlarm: 3, evaluationPeriods: 5, statistic: "Average", treatMissingData: "notBreaching" });
+    expect(named(results.beta, T.alarm, "npm-registry-latency").inputs).to.deep.include({
+      metricName: "Check",
+      extendedStatistic: "PR(1000:5000000)",
+      threshold: 99.5,
+      datapointsToAlarm: 3,
+      evaluationPeriods: 5,
+      treatMissingData: "notBreaching",
+    });
     expect(named(results.beta, T.alarm, "probe-health").inputs).to.deep.include({ metricName: "TargetsProbed", dimensions: {}, statistic: "Sum", threshold: 2, treatMissingData: "breaching" });
   });
 
@@ -319,43 +342,22 @@ describe("infra program: every stage file under mocks", function () {
     }
   });
 
-  it("fires a quorum alarm only when k regions see the target down", () => {
-    const alarm = named(results.prod, T.alarm, "github-availability");
-    const regionQuery = (id: string, region: string) => ({
-      id,
-      returnData: false,
-      metric: { namespace: "WebHealth", metricName: "Availability", dimensions: { Url: "https://github.com/", Region: region }, stat: "Minimum", period: 60 },
+  it("reads one metric per target alarm whatever the number of regions, the quorum as a percent of the period's samples", () => {
+    // prod: 3 regions, quorum 2 -> at least 2/3 of the samples; gamma: 2 regions, quorum 2 -> all of them.
+    expect(named(results.prod, T.alarm, "github-availability").inputs).to.deep.include({
+      metricName: "Check",
+      dimensions: { Url: "https://github.com/" },
+      extendedStatistic: "PR(5000000:20000000)",
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 66.17,
+      treatMissingData: "breaching",
     });
-    expect(alarm.inputs).to.deep.include({ comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 2, treatMissingData: "breaching" });
-    expect(alarm.inputs.metricQueries).to.deep.equal([
-      // No FILL: it would turn the period still being published into "3 regions down" at every evaluation.
-      { id: "down", expression: "3 - (m0 + m1 + m2)", label: "Regions seeing the target down", returnData: true },
-      regionQuery("m0", "us-east-1"),
-      regionQuery("m1", "eu-west-1"),
-      regionQuery("m2", "ap-southeast-2"),
-    ]);
-    expect(named(results.prod, T.alarm, "github-latency").inputs.metricQueries).to.deep.include({
-      id: "slow",
-      expression: "IF(m0 > 2000, 1, 0) + IF(m1 > 2000, 1, 0) + IF(m2 > 2000, 1, 0)",
-      label: "Regions slower than 2000 ms",
-      returnData: true,
-    });
-    expect(named(results.gamma, T.alarm, "neverssl-availability").inputs.metricQueries).to.deep.include({
-      id: "down",
-      expression: "2 - (m0 + m1)",
-      label: "Regions seeing the target down",
-      returnData: true,
-    });
-    expect(named(results.prod, T.alarm, "github-certificate").inputs).to.deep.include({ dimensions: { Url: "https://github.com/", Region: "us-east-1" }, threshold: 21, period: 3600 });
+    expect(named(results.prod, T.alarm, "github-latency").inputs).to.deep.include({ extendedStatistic: "PR(2000:5000000)", threshold: 66.17 });
+    expect(named(results.gamma, T.alarm, "neverssl-availability").inputs).to.deep.include({ threshold: 99.5 });
+    expect(named(results.prod, T.alarm, "github-certificate").inputs).to.deep.include({ dimensions: { Url: "https://github.com/" }, statistic: "Minimum", threshold: 21, period: 86_400 });
     expect(named(results.prod, T.alarm, "probe-health-eu-west-1").inputs).to.deep.include({ dimensions: { Region: "eu-west-1" }, threshold: 8 });
-  });
-
-  it("uses no FILL in any alarm expression (CloudWatch: FILL makes the latest, still-arriving datapoint the fill value)", () => {
     for (const stage of ["beta", "gamma", "prod"]) {
-      for (const alarm of ofType(results[stage], T.alarm)) {
-        const queries = (alarm.inputs.metricQueries ?? []) as Array<{ expression?: string }>;
-        for (const query of queries) expect(query.expression ?? "", `${stage} ${alarm.name}`).to.not.match(/\bFILL\(/);
-      }
+      for (const alarm of ofType(results[stage], T.alarm)) expect(alarm.inputs.metricQueries, `${stage} ${alarm.name}`).to.equal(undefined);
     }
   });
 

@@ -11,6 +11,7 @@ import { runProgram } from "../../infra/program";
 import { PROJECT_ROOT } from "../../infra/stack-files";
 import { FIXTURE_STACKS, fixtureConfig } from "../fixtures/stacks";
 import { REDACTED, synthesize, synthesizeProgram } from "../../infra/synth";
+import { deliveredEvent } from "./support/eventbridge";
 import { formatSummary } from "../../cli/synth-format";
 
 function runCli(args: string[]) {
@@ -48,14 +49,14 @@ describe("infra synth engine", function () {
     expect(viaIndex.document).to.deep.equal(viaSynth.document);
   });
 
-  it("probes from one region other than home without the Region dimension, publishing home", async () => {
+  it("probes from one region other than home without any Region dimension, publishing home", async () => {
     const { records } = await synthesize("edge", { "aws:region": "us-east-1", "webhealth:probeRegions": ["eu-central-1"], "webhealth:targets": [{ url: "http://example.com/", name: "plain" }] });
     const probe = records.find((record) => record.name === "probe-eu-central-1-function");
     expect(probe?.region).to.equal("eu-central-1");
     expect((probe?.inputs.environment as { variables: Record<string, string> }).variables).to.deep.equal({
       METRICS_NAMESPACE: "WebHealth",
       METRICS_REGION: "us-east-1",
-      PHASE_METRICS: "true",
+      PHASE_METRICS: "false",
       PROBE_CONCURRENCY: "32",
       CERTIFICATE_WARNING_DAYS: "14",
       DEFAULT_LATENCY_MS: "3000",
@@ -72,20 +73,20 @@ describe("infra synth engine", function () {
   });
 
   it("synthesises a stage whose secrets only the Pulumi CLI could decrypt, and one set with `pulumi config set` strings", async () => {
-    // Prepare: what `pulumi config set --secret --path 'webhealth:secrets.token'` and `pulumi config set webhealth:phaseMetrics false` write.
+    // Prepare: what `pulumi config set --secret --path 'webhealth:secrets.token'` and `pulumi config set webhealth:phaseMetrics true` write.
     const config = {
       "aws:region": "us-east-1",
       "webhealth:targets": [{ url: "https://example.com/" }],
       "webhealth:secrets": { token: { secure: "v1:c2VhbGVk" } },
-      "webhealth:phaseMetrics": "false",
+      "webhealth:phaseMetrics": "true",
     };
 
     // Act
     const { document } = await synthesize("beta", config);
 
-    // Assess: phase metrics are off as the string said, and nothing failed for want of the secret.
+    // Assess: phase metrics are on as the string said, and nothing failed for want of the secret.
     const probe = document.resources.find((resource) => resource.name === "probe-us-east-1-function");
-    expect((probe?.inputs.environment as { variables: Record<string, string> }).variables.PHASE_METRICS).to.equal("false");
+    expect((probe?.inputs.environment as { variables: Record<string, string> }).variables.PHASE_METRICS).to.equal("true");
   });
 
   describe("a stage whose targets use secrets", () => {
@@ -155,7 +156,7 @@ describe("infra synth engine", function () {
 
     it("tells the probes where the parameters are; the EventBridge input carries only the secret's name", () => {
       const probe = result.records.find((record) => record.name === "probe-eu-west-1-function");
-      const inputs = result.records.filter((record) => record.type === "aws:cloudwatch/eventTarget:EventTarget").map((record) => JSON.parse(record.inputs.input as string));
+      const inputs = result.records.filter((record) => record.type === "aws:cloudwatch/eventTarget:EventTarget").map((record) => deliveredEvent(record.inputs) as { targets: Array<{ request?: unknown }> });
 
       expect((probe?.inputs.environment as { variables: Record<string, string> }).variables).to.include({ SECRETS_PARAMETER_PATH: "/webhealth/beta/secrets/", SECRETS_REGION: "us-east-1" });
       expect(inputs[0].targets[0].request).to.deep.equal({ method: "POST", headers: { Authorization: { secret: "api-token" } }, body: "{}" });
@@ -216,19 +217,37 @@ describe("infra synth engine", function () {
     expect(second.document).to.deep.equal(first.document);
   });
 
-  it("scales linearly: 1,000 targets add 3 alarms each and one rule, target and permission per shard", async () => {
-    const count = async (targets: number) => {
-      const { document } = await synthesize("scale", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(targets) });
+  it("scales linearly: 1,000 targets add 3 alarms each and one rule and target per shard and region", async () => {
+    const count = async (targets: number, regions: string[]) => {
+      const { document } = await synthesize("scale", { "aws:region": "us-east-1", "webhealth:probeRegions": regions, "webhealth:targets": generatedTargets(targets) });
       const of = (type: string) => document.resources.filter((resource) => resource.type === type).length;
-      return { total: document.resources.length, alarms: of("aws:cloudwatch/metricAlarm:MetricAlarm"), shards: of("aws:cloudwatch/eventRule:EventRule") };
+      return { total: document.resources.length, alarms: of("aws:cloudwatch/metricAlarm:MetricAlarm"), rules: of("aws:cloudwatch/eventRule:EventRule"), permissions: of("aws:lambda/permission:Permission") };
     };
-    const small = await count(100);
-    const large = await count(1000);
+    const small = await count(100, ["us-east-1"]);
+    const large = await count(1000, ["us-east-1"]);
     expect(large.alarms - small.alarms).to.equal(900 * 3);
-    expect(large.total - small.total).to.equal(900 * 3 + 3 * (large.shards - small.shards));
-    // Shards: at most one per 60 targets (the 8,192-character input holds well over that).
-    expect(large.shards).to.be.within(Math.ceil(1000 / 160), Math.ceil(1000 / 60));
-    expect(large.total).to.be.at.most(60 + 3.1 * 1000);
+    expect(large.total - small.total).to.equal(900 * 3 + 2 * (large.rules - small.rules));
+    // Shards: at most one per 60 targets (the 8,192-character template holds well over that).
+    expect(large.rules).to.be.within(Math.ceil(1000 / 160), Math.ceil(1000 / 60));
+    // One invoke permission per region for all its shards (and the recorder's), whatever their number.
+    expect([small.permissions, large.permissions]).to.deep.equal([2, 2]);
+    expect(large.total).to.be.at.most(60 + 3.05 * 1000);
+    // More regions add per-region parts, never per-target alarms.
+    const threeRegions = await count(1000, ["us-east-1", "eu-west-1", "ap-southeast-2"]);
+    expect(threeRegions.alarms - large.alarms).to.equal(2 + 2 * 2);
+  });
+
+  it("refuses at synth time a plan that would cross an AWS quota, naming the quota, its documentation and a way out", async () => {
+    let caught: unknown;
+    try {
+      await synthesize("scale", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(200), "webhealth:accountQuotas": { eventBridgeRulesPerRegion: 1 } });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).to.equal(
+      "webhealth:targets: need 2 EventBridge rules (one per shard) in us-east-1, over its quota of 1 rules per event bus (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html); " +
+        "have the quota raised (Service Quotas) and set webhealth:accountQuotas.eventBridgeRulesPerRegion, or move part of the targets to a stage in another account",
+    );
   });
 
   describe("npm run synth", () => {
@@ -240,12 +259,15 @@ describe("infra synth engine", function () {
       expect(JSON.parse(result.stdout)).to.deep.equal((await synthesize("beta", fixtureConfig("beta"))).document);
     });
 
-    it("prints a readable summary without --json", () => {
+    it("prints a readable summary without --json: alarms with their statistics, the cost and its line items", async () => {
+      const { document } = await synthesize("beta", fixtureConfig("beta"));
       const result = runCli(["--stack", "beta", "--config-file", BETA_FILE]);
       expect(result.status, result.stderr).to.equal(0);
-      expect(result.stdout).to.include("stack beta: 85 resources\n");
-      expect(result.stdout).to.include("  https://www.wikipedia.org/\n    availability < 1 (2 of 3)\n    certificate < 14 (1 of 1)\n    latency > 1500 (3 of 5)\n");
-      expect(result.stdout).to.include("estimated monthly cost: $7.86\n");
+      expect(result.stdout).to.include(`stack beta: ${document.resources.length} resources\n`);
+      expect(result.stdout).to.include(
+        "  https://www.wikipedia.org/\n    availability: Check PR(5000000:20000000) >= 99.5 (2 of 3)\n    certificate: CertificateDaysRemaining Minimum < 14 (1 of 1)\n    latency: Check PR(1500:5000000) >= 99.5 (3 of 5)\n",
+      );
+      expect(result.stdout).to.include(`estimated monthly cost: $${document.estimatedMonthlyCostUsd.toFixed(2)}\n  alarmLedger    $0.00\n  alarms         $`);
     });
 
     it("reads what `pulumi config set` writes: strings for every value, secure: ciphertext in webhealth:secrets, never shown", async () => {

@@ -203,7 +203,7 @@ describe("notifier: every channel against local stand-ins", function () {
     expect(item.delivery!.status).to.equal("done");
     const query = logs.commandCalls(StartQueryCommand)[0].args[0].input;
     expect(query.logGroupName).to.equal("/aws/lambda/webhealth-beta-probe-us-east-1");
-    expect(query.queryString).to.include('filter @message like \'"url":"https://shop.example.com/"\'');
+    expect(query.queryString).to.include('filter type = "probe-result" and url = "https://shop.example.com/"');
 
     // No secret anywhere people or logs can read (the URLs' secret paths, the routing key, the signing key).
     for (const secret of [slack.url, teams.url, webhook.url, "slack-path-secret", "teams-path-secret", "hook-path-secret", SECRETS.routingKey, SECRETS.signingKey]) {

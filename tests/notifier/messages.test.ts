@@ -10,6 +10,8 @@ import { renderEmail, renderPagerDuty, renderTeams, EMAIL_SUBJECT_MAX } from "..
 import type { NotifierRuntimeConfig } from "../../functions/common/notifier-config";
 import type { ResultSummary } from "../../functions/notifier/probe-results";
 import { parseProbeResultMessage, probeResultsQuery, resultLine, summarizeRegion } from "../../functions/notifier/probe-results";
+import { recentResultsQuery } from "../../functions/common/probe-log";
+import { CHECK_STATISTICS, TARGET_METRICS } from "../../functions/common/metrics";
 import { loadStageConfig } from "../../infra/config";
 import { notification, runtimeOf } from "./support";
 
@@ -56,7 +58,45 @@ describe("notifier: the message for each kind of alarm", () => {
     expect(message.links[1].url).to.equal(logsInsightsUrl("us-east-1", "/aws/lambda/webhealth-prod-probe-us-east-1", probeResultsQuery("https://shop.example.com/")));
   });
 
-  it("quorum (metric math) ALARM: the regions come from the notification's metrics, the count from its datapoint", () => {
+  it("quorum ALARM on the Check metric: the regions are the stage's probe regions, the count is the datapoint's share of their checks", () => {
+    const raw = notification("webhealth-prod-shop-availability", {
+      from: "OK",
+      to: "ALARM",
+      at: AT,
+      url: "https://shop.example.com/",
+      metric: TARGET_METRICS.check,
+      reason: "Threshold Crossed: 2 out of the last 3 datapoints [66.66666666666667 (26/11/26 10:02:00), 100.0 (26/11/26 10:01:00)] were greater than or equal to the threshold (66.17).",
+      extra: { Statistic: undefined, StatisticType: "ExtendedStatistic", ExtendedStatistic: CHECK_STATISTICS.failedPercent, ComparisonOperator: "GreaterThanOrEqualToThreshold", Threshold: 66.17 },
+    });
+    const event = eventOf(three, raw);
+    expect([event.regions, event.metricName, event.observed]).to.deep.equal([["us-east-1", "eu-west-1", "ap-southeast-2"], "Check", [66.66666666666667, 100]]);
+    const passing: ResultSummary = { region: "ap-southeast-2", latest: { at: "2026-11-26T10:03:00.000Z", ok: true, status: 200, totalMs: 90 }, lastOkAt: "2026-11-26T10:03:00.000Z", failingWholeWindow: false };
+    const message = buildMessage(event, three, { now: Date.parse(AT), results: [failing("us-east-1"), failing("eu-west-1"), passing] });
+    expect(message.summary).to.equal("https://shop.example.com/ fails its checks from 2 of 3 regions.");
+    // The same alarm from one region: 100% of one check.
+    const one = eventOf(single, { ...raw, NewStateReason: "Threshold Crossed: 2 out of the last 3 datapoints [100.0 (26/11/26 10:02:00), 100.0 (26/11/26 10:01:00)] were greater than or equal to the threshold (99.5)." });
+    expect(one.regions).to.deep.equal(["us-east-1"]);
+    expect(buildMessage(one, single, { now: Date.parse(AT), results: [failing("us-east-1")] }).summary).to.equal("https://shop.example.com/ fails its checks.");
+  });
+
+  it("latency ALARM on the Check metric: the datapoint is a share of slow checks, so the time quoted is the latest result's", () => {
+    const raw = notification("webhealth-prod-shop-latency", {
+      from: "OK",
+      to: "ALARM",
+      at: AT,
+      url: "https://shop.example.com/",
+      metric: TARGET_METRICS.check,
+      reason: "Threshold Crossed: 3 out of the last 5 datapoints [100.0 (26/11/26 10:02:00), 100.0 (26/11/26 10:01:00), 100.0 (26/11/26 10:00:00)] were greater than or equal to the threshold (99.5).",
+      extra: { Statistic: undefined, StatisticType: "ExtendedStatistic", ExtendedStatistic: "PR(1500:5000000)", ComparisonOperator: "GreaterThanOrEqualToThreshold", Threshold: 99.5 },
+    });
+    const message = buildMessage(eventOf(single, raw), single, {
+      now: Date.parse(AT),
+      results: [{ region: "us-east-1", latest: { at: "2026-11-26T10:03:00.000Z", ok: true, status: 200, totalMs: 3204.7 }, lastOkAt: "2026-11-26T10:03:00.000Z", failingWholeWindow: false }],
+    });
+    expect(message.summary).to.equal("https://shop.example.com/ is slower than 1,500 ms (observed 3,205 ms against the 1,500 ms threshold).");
+  });
+
+  it("quorum (metric math, the layout before the Check metric) ALARM: the regions come from the notification's metrics, the count from its datapoint", () => {
     const regions = ["us-east-1", "eu-west-1", "ap-southeast-2"];
     const raw = notification("webhealth-prod-shop-availability", {
       from: "OK",
@@ -90,7 +130,7 @@ describe("notifier: the message for each kind of alarm", () => {
     expect(message.links.map((link) => link.label)).to.deep.equal(["Dashboard", ...regions.map((region) => `Probe results (${region})`)]);
   });
 
-  it("latency ALARM: observed against the threshold", () => {
+  it("latency ALARM (a mean-latency metric, the layout before): observed against the threshold", () => {
     const raw = notification("webhealth-prod-shop-latency", {
       from: "OK",
       to: "ALARM",
@@ -174,6 +214,8 @@ describe("notifier: the message for each kind of alarm", () => {
     });
     expect([summary.failingSince, summary.lastOkAt, summary.failingWholeWindow]).to.deep.equal(["2026-11-26T10:02:00.000Z", "2026-11-26T10:01:00.000Z", false]);
     expect(observedValues("Threshold Crossed: 1 datapoint [1.5E2 (26/11/26 10:00:00)] was greater")).to.deep.equal([150]);
-    expect(probeResultsQuery("https://x.example/it's")).to.include("'\"url\":\"https://x.example/it\\'s\"'");
+    // The query the dashboard's failure widget runs too (functions/common/probe-log.ts), by the discovered `url` field.
+    expect(probeResultsQuery("https://x.example/it's")).to.equal(recentResultsQuery({ url: "https://x.example/it's", limit: 60 }));
+    expect(probeResultsQuery('https://x.example/"q"')).to.include('url = "https://x.example/\\"q\\""');
   });
 });

@@ -340,7 +340,7 @@ describe("policy rules", () => {
     { label: "a topic without a policy", resource: resource(rules.TYPES.topic, { kmsMasterKeyId: "alias/k" }), expected: [] },
   ]);
 
-  const availability = { metricName: "Availability", namespace: "WebHealth", period: 60, evaluationPeriods: 3, datapointsToAlarm: 2 };
+  const availability = { metricName: "Check", extendedStatistic: "PR(5000000:20000000)", namespace: "WebHealth", period: 60, evaluationPeriods: 3, datapointsToAlarm: 2 };
   table(rules.availabilityAlarmBreachesOnMissingData, [
     { label: "availability, breaching", resource: resource(rules.TYPES.metricAlarm, { ...availability, treatMissingData: "breaching" }), expected: [] },
     {
@@ -354,13 +354,13 @@ describe("policy rules", () => {
         evaluationPeriods: 3,
         treatMissingData: "notBreaching",
         metricQueries: [
-          { id: "a", metric: { metricName: "Availability", namespace: "WebHealth", period: 60, stat: "Minimum" } },
-          { id: "down", expression: "SUM([1 - a])", returnData: true },
+          { id: "a", metric: { metricName: "Check", namespace: "WebHealth", period: 60, stat: "PR(5000000:20000000)" } },
+          { id: "down", expression: "a / 100", returnData: true },
         ],
       }),
       expected: ['treatMissingData must be "breaching" on an availability alarm, got "notBreaching": a dead probe must not look healthy'],
     },
-    { label: "latency, default", resource: resource(rules.TYPES.metricAlarm, { ...availability, metricName: "Latency" }), expected: [] },
+    { label: "latency (slow checks of the same metric), default", resource: resource(rules.TYPES.metricAlarm, { ...availability, extendedStatistic: "PR(2000:5000000)" }), expected: [] },
   ]);
 
   table(rules.alarmWithinCloudWatchLimits, [
@@ -436,6 +436,11 @@ describe("policy rules", () => {
       label: "8,193 characters",
       resource: resource(rules.TYPES.eventTarget, { ...goodTarget, input: "x".repeat(8193) }),
       expected: ["input is 8193 characters, more than EventBridge's 8192"],
+    },
+    {
+      label: "an input template of 8,193 characters",
+      resource: resource(rules.TYPES.eventTarget, { ...goodTarget, inputTransformer: { inputPaths: { time: "$.time" }, inputTemplate: "x".repeat(8193) } }),
+      expected: ["inputTransformer.inputTemplate is 8193 characters, more than EventBridge's 8192"],
     },
   ]);
 

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PolicyResource } from "../../policy/rule-kit";
 import { checkResources, RESOURCE_RULES, TYPES, Violation } from "../../policy/rules";
+import { CHECK_STATISTICS } from "../../functions/common/metrics";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SYNTH_MODULE = path.join(ROOT, "infra", "synth.ts");
@@ -94,7 +95,7 @@ describe("policy rules over every stage's synth output", function () {
       expect(RULES_THAT_MUST_APPLY.filter((name) => !applies(name))).to.deep.equal([]);
       const liveAliases = resources.filter((resource) => resource.type === TYPES.alias && resource.props.name === "live");
       const availabilityAlarms = resources.filter(
-        (resource) => resource.type === TYPES.metricAlarm && JSON.stringify(resource.props).includes('"Availability"'),
+        (resource) => resource.type === TYPES.metricAlarm && resource.props.extendedStatistic === CHECK_STATISTICS.failedPercent,
       );
       const lambdaTargets = resources.filter((resource) => resource.type === TYPES.eventTarget && String(resource.props.arn).includes(":lambda:"));
       expect(liveAliases.length, "live aliases").to.be.greaterThan(0);
@@ -116,7 +117,7 @@ describe("policy rules over every stage's synth output", function () {
 
     it("an availability alarm that treats missing data as notBreaching", () => {
       const { target, violations } = violationsAfter(
-        (resource) => resource.type === TYPES.metricAlarm && resource.props.metricName === "Availability",
+        (resource) => resource.type === TYPES.metricAlarm && resource.props.extendedStatistic === CHECK_STATISTICS.failedPercent,
         (resource) => (resource.props.treatMissingData = "notBreaching"),
       );
       expect(only(violations)).to.deep.equal([

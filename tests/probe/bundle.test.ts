@@ -46,9 +46,13 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
     const sideModules = ["jmespath", "re2js"].map((name) => path.join(dir, "node_modules", name, "index.js"));
     const loadedBeforeUse = sideModules.map((file) => file in require.cache);
 
-    const logged: unknown[] = [];
-    const originalLog = console.log;
-    console.log = (...args: unknown[]) => void logged.push(...args);
+    // The handler writes its JSON lines to stdout itself (one log event each, no runtime prefix).
+    const logged: string[] = [];
+    const originalWrite = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
     let report: SelfTestReport;
     try {
       report = await handler(
@@ -56,7 +60,7 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
         { getRemainingTimeInMillis: () => 30_000 },
       );
     } finally {
-      console.log = originalLog;
+      process.stdout.write = originalWrite;
     }
 
     expect(report.passed).to.equal(true);
@@ -66,7 +70,8 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
       [server.url("/headers"), true],
     ]);
     expect(report.checks.slice(1).map((check) => check.detail)).to.satisfy((details: string[]) => details.every((detail) => /^ok 200 in/.test(detail)));
-    expect(JSON.parse(logged[0] as string)).to.include({ type: "self-test", passed: true });
+    expect(logged[0].endsWith("\n")).to.equal(true);
+    expect(JSON.parse(logged[0])).to.include({ type: "self-test", passed: true });
     // jmespath and re2js came from the archive's side modules, and only once a target needed them.
     expect([loadedBeforeUse, sideModules.map((file) => file in require.cache)]).to.deep.equal([
       [false, false],

@@ -269,7 +269,7 @@ describe("npm run probe (cli/probe.ts)", function () {
       const calls = cloudWatch.commandCalls(PutMetricDataCommand);
       expect(calls.length).to.equal(1);
       const names = (calls[0].args[0].input.MetricData ?? []).map((datum) => datum.MetricName);
-      expect(names.filter((name) => name === "Availability").length).to.equal(2);
+      expect(names.filter((name) => name === "Check").length).to.equal(2);
       expect(names).to.not.include("TargetsProbed");
       expect(stderr).to.equal(`probe: published ${names.length} datums to WebHealth in eu-west-2 (1 request)\n`);
     });

@@ -6,6 +6,7 @@ import type { SelfTestReport } from "../../functions/common/contract";
 import { ValidationError } from "../../functions/common/targets";
 import { createHandler, PUBLISH_RESERVE_MS, type HandlerDependencies, type ProbeSummary } from "../../functions/probe/index";
 import { PublishError } from "../../functions/probe/publish";
+import { CHECK_FAILED_VALUE } from "../../functions/common/metrics";
 import { refusedPort, startHttpServer, type TestServer } from "./support/servers";
 
 const context = (remainingMs = 60_000) => ({ getRemainingTimeInMillis: () => remainingMs });
@@ -64,39 +65,49 @@ describe("probe Lambda handler", function () {
     const call = cloudWatch.commandCalls(PutMetricDataCommand)[0].args[0].input;
     expect(call.Namespace).to.equal("WebHealth");
     expect(summary.datumsPublished).to.equal(published().length);
-    expect(valuesOf("Availability").map((datum) => [datum.Dimensions?.[0].Value, datum.Value])).to.deep.equal([
-      [targets[0].url, 1],
-      [targets[1].url, 0],
+    expect(valuesOf("Check").map((datum) => [datum.Dimensions, datum.Value === CHECK_FAILED_VALUE])).to.deep.equal([
+      [[{ Name: "Url", Value: targets[0].url }], false],
+      [[{ Name: "Url", Value: targets[1].url }], true],
     ]);
-    expect(valuesOf("Latency").length).to.equal(2);
-    expect(valuesOf("TimeToFirstByte").length).to.equal(2);
+    expect(valuesOf("Check")[0].Value).to.equal(summary.results[0].timings.totalMs);
+    // Phase metrics are opt-in.
+    expect(valuesOf("TimeToFirstByte").length).to.equal(0);
     expect(valuesOf("TargetsProbed").map((datum) => [datum.Value, datum.Dimensions])).to.deep.equal([[2, []]]);
     expect(clientRegions).to.deep.equal(["us-east-1"]);
 
     const lines = logs.map((line) => JSON.parse(line));
     expect(lines.map((line) => line.type)).to.deep.equal(["probe-result", "probe-result", "probe-summary"]);
-    expect(lines[0]).to.include({ url: targets[0].url, name: "home", ok: true });
-    expect(lines[2]).to.include({ probed: 2, ok: 1, failed: 1, skipped: 0 });
+    expect(lines[0]).to.include({ url: targets[0].url, name: "home", ok: true, region: "us-east-1" });
+    expect(lines[1]).to.deep.include({ ok: false, status: 503, error: { code: "STATUS", message: summary.results[1].error?.message } });
+    expect(Object.keys(lines[1])).to.deep.equal(["type", "url", "name", "region", "scheduledAt", "ok", "status", "error", "timings", "tls", "redirects", "attempts", "warnings"]);
+    expect(lines[2]).to.include({ probed: 2, ok: 1, failed: 1, skipped: 0, region: "us-east-1" });
     expect(lines[2]).to.not.have.property("results");
   });
 
-  it("honours the stage's settings: namespace, home region, Region dimension, phase metrics off", async () => {
+  it("stamps every datum and log line with the run's scheduled time (the event's time), not with when it finished", async () => {
+    const handler = handlerWith();
+    const time = "2026-12-01T10:03:58Z";
+
+    await handler({ time, targets: [{ url: server.url("/delay/50") }] }, context());
+
+    expect(published().map((datum) => (datum.Timestamp as Date).toISOString())).to.deep.equal([new Date(time).toISOString(), new Date(time).toISOString()]);
+    expect(logs.map((line) => JSON.parse(line).scheduledAt)).to.deep.equal([new Date(time).toISOString(), new Date(time).toISOString()]);
+  });
+
+  it("honours the stage's settings: namespace, home region, the heartbeat's Region dimension, phase metrics on", async () => {
     const handler = handlerWith({
       METRICS_NAMESPACE: "Acme/Web",
       METRICS_REGION: "eu-central-1",
       METRICS_REGION_DIMENSION: "ap-southeast-2",
-      PHASE_METRICS: "false",
+      PHASE_METRICS: "true",
     });
 
     await handler({ targets: [{ url: server.url("/ok") }] }, context());
 
     expect(clientRegions).to.deep.equal(["eu-central-1"]);
     expect(cloudWatch.commandCalls(PutMetricDataCommand)[0].args[0].input.Namespace).to.equal("Acme/Web");
-    expect(published().map((datum) => datum.MetricName)).to.deep.equal(["Availability", "Latency", "TargetsProbed"]);
-    expect(valuesOf("Availability")[0].Dimensions).to.deep.equal([
-      { Name: "Url", Value: server.url("/ok") },
-      { Name: "Region", Value: "ap-southeast-2" },
-    ]);
+    expect(published().map((datum) => datum.MetricName)).to.deep.equal(["Check", "TimeToFirstByte", "ConnectTime", "TransferTime", "TargetsProbed"]);
+    expect(valuesOf("Check")[0].Dimensions).to.deep.equal([{ Name: "Url", Value: server.url("/ok") }]);
     expect(valuesOf("TargetsProbed")[0].Dimensions).to.deep.equal([{ Name: "Region", Value: "ap-southeast-2" }]);
   });
 

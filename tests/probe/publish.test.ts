@@ -8,6 +8,7 @@ import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { createCloudWatchClient } from "../../functions/probe/index";
 import {
   batchDatums,
+  checkValue,
   datumBytes,
   heartbeatDatum,
   isRetryable,
@@ -19,6 +20,7 @@ import {
   targetDatums,
 } from "../../functions/probe/publish";
 import { skippedResult, type ProbeResult } from "../../functions/probe/result";
+import { CHECK_BANDS, CHECK_FAILED_VALUE } from "../../functions/common/metrics";
 
 const timestamp = new Date("2026-11-26T10:00:00.000Z");
 const url = "https://shop.example.com/health";
@@ -53,7 +55,7 @@ function throttled(): Error {
 
 function manyDatums(count: number, urlLength = 30): MetricDatum[] {
   return Array.from({ length: count }, (_, i) => ({
-    MetricName: "Availability",
+    MetricName: "Check",
     Value: 1,
     Unit: "None",
     Timestamp: timestamp,
@@ -62,33 +64,45 @@ function manyDatums(count: number, urlLength = 30): MetricDatum[] {
 }
 
 describe("metrics: datums", () => {
-  it("publishes availability, latency, every phase and the certificate for a full HTTPS result", () => {
+  const certificateHour = new Date("2026-11-26T00:07:00.000Z");
+
+  it("publishes one Check datum (the time of a passed check), stamped with the scheduled time, with no Region dimension", () => {
+    const datums = targetDatums(okHttps, { namespace: "WebHealth", phaseMetrics: false, regionDimension: "eu-west-1" }, timestamp);
+
+    expect(summarizeDatums(datums)).to.deep.equal([["Check", 58.375, "Milliseconds", `Url=${url}`]]);
+    expect(datums.every((datum) => datum.Timestamp === timestamp)).to.equal(true);
+  });
+
+  it("adds every opt-in phase metric when the stage switches them on", () => {
     const datums = targetDatums(okHttps, { namespace: "WebHealth", phaseMetrics: true }, timestamp);
 
     expect(summarizeDatums(datums)).to.deep.equal([
-      ["Availability", 1, "None", `Url=${url}`],
-      ["Latency", 58.375, "Milliseconds", `Url=${url}`],
+      ["Check", 58.375, "Milliseconds", `Url=${url}`],
       ["TimeToFirstByte", 40.5, "Milliseconds", `Url=${url}`],
       ["DnsTime", 1.5, "Milliseconds", `Url=${url}`],
       ["ConnectTime", 2.25, "Milliseconds", `Url=${url}`],
       ["TlsTime", 10.125, "Milliseconds", `Url=${url}`],
+      ["TransferTime", 3, "Milliseconds", `Url=${url}`],
+    ]);
+  });
+
+  it("publishes the certificate's days only from runs scheduled in the first hour of the UTC day", () => {
+    const settings = { namespace: "WebHealth", phaseMetrics: false };
+
+    expect(summarizeDatums(targetDatums(okHttps, settings, certificateHour))).to.deep.equal([
+      ["Check", 58.375, "Milliseconds", `Url=${url}`],
       ["CertificateDaysRemaining", 42, "None", `Url=${url}`],
     ]);
-    expect(datums.every((datum) => datum.Timestamp === timestamp)).to.equal(true);
+    expect(targetDatums(okHttps, settings, new Date("2026-11-26T01:00:00.000Z")).map((datum) => datum.MetricName)).to.deep.equal(["Check"]);
   });
 
-  it("leaves the phase metrics out when the stage switches them off, and adds Region when multi-region", () => {
-    const datums = targetDatums(okHttps, { namespace: "WebHealth", phaseMetrics: false, regionDimension: "eu-west-1" }, timestamp);
+  it("publishes a failed check as the failure value, far above any check time, and no phase", () => {
+    const status503 = { ...okHttps, ok: false, status: 503, error: { code: "STATUS" as const, message: "status 503" } };
 
-    expect(summarizeDatums(datums)).to.deep.equal([
-      ["Availability", 1, "None", `Url=${url},Region=eu-west-1`],
-      ["Latency", 58.375, "Milliseconds", `Url=${url},Region=eu-west-1`],
-      ["CertificateDaysRemaining", 42, "None", `Url=${url},Region=eu-west-1`],
-    ]);
-  });
-
-  it("publishes only Availability 0 for a target that got no response", () => {
-    expect(summarizeDatums(targetDatums(refused, { namespace: "WebHealth", phaseMetrics: true }, timestamp))).to.deep.equal([["Availability", 0, "None", `Url=${url}`]]);
+    expect(summarizeDatums(targetDatums(refused, { namespace: "WebHealth", phaseMetrics: true }, timestamp))).to.deep.equal([["Check", CHECK_FAILED_VALUE, "Milliseconds", `Url=${url}`]]);
+    expect(checkValue(status503)).to.equal(10_000_000);
+    expect(checkValue(okHttps)).to.be.at.most(CHECK_BANDS.passedMax);
+    expect(CHECK_FAILED_VALUE).to.be.greaterThan(CHECK_BANDS.failedAbove).and.at.most(CHECK_BANDS.failedMax);
   });
 
   it("publishes nothing for a skipped target, and does not count it in the heartbeat", () => {

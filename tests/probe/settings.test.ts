@@ -4,13 +4,13 @@ import { readProbeSettings, type ProbeSettings } from "../../functions/probe/set
 
 describe("probe settings (environment variables set by the program)", () => {
   const valid: Array<[NodeJS.ProcessEnv, ProbeSettings]> = [
-    [{}, { namespace: "WebHealth", metricsRegion: undefined, regionDimension: undefined, phaseMetrics: true, concurrency: 32 }],
-    [{ AWS_REGION: "eu-west-1" }, { namespace: "WebHealth", metricsRegion: "eu-west-1", regionDimension: undefined, phaseMetrics: true, concurrency: 32 }],
+    [{}, { namespace: "WebHealth", metricsRegion: undefined, probeRegion: undefined, regionDimension: undefined, phaseMetrics: false, concurrency: 32 }],
+    [{ AWS_REGION: "eu-west-1" }, { namespace: "WebHealth", metricsRegion: "eu-west-1", probeRegion: "eu-west-1", regionDimension: undefined, phaseMetrics: false, concurrency: 32 }],
     [
       { AWS_REGION: "eu-west-1", METRICS_REGION: "us-east-1", METRICS_REGION_DIMENSION: "eu-west-1", METRICS_NAMESPACE: "Acme/Web", PHASE_METRICS: "false", PROBE_CONCURRENCY: "8" },
-      { namespace: "Acme/Web", metricsRegion: "us-east-1", regionDimension: "eu-west-1", phaseMetrics: false, concurrency: 8 },
+      { namespace: "Acme/Web", metricsRegion: "us-east-1", probeRegion: "eu-west-1", regionDimension: "eu-west-1", phaseMetrics: false, concurrency: 8 },
     ],
-    [{ METRICS_NAMESPACE: "", PHASE_METRICS: "true" }, { namespace: "WebHealth", metricsRegion: undefined, regionDimension: undefined, phaseMetrics: true, concurrency: 32 }],
+    [{ METRICS_NAMESPACE: "", PHASE_METRICS: "true" }, { namespace: "WebHealth", metricsRegion: undefined, probeRegion: undefined, regionDimension: undefined, phaseMetrics: true, concurrency: 32 }],
   ];
   for (const [env, expected] of valid) {
     it(`reads ${JSON.stringify(env)}`, () => {

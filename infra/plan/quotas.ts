@@ -1,0 +1,67 @@
+/**
+ * The AWS quotas a stage's plan must stay within, checked before anything is deployed: a plan
+ * that would cross one fails at synth/preview time with the quota, its documentation and a way
+ * out, instead of halfway through `pulumi up`. Defaults are AWS's; an account that raised one
+ * says so in `webhealth:accountQuotas`.
+ */
+import type { StageConfig } from "../config";
+import type { StagePlan } from "./stage";
+import { allAlarms } from "./stage";
+
+export const QUOTA_DOCS = {
+  eventBridgeRules: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html",
+  lambdaConcurrency: "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
+  putMetricAlarm: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html",
+} as const;
+
+/** The account's quotas as the plan assumes them (per region). */
+export interface AccountQuotas {
+  /** Rules per event bus: 300 in most regions, 100 in af-south-1 and eu-south-1 (adjustable). */
+  eventBridgeRulesPerRegion?: number;
+  /** Concurrent Lambda executions: 1,000 by default (adjustable; new accounts may start lower). */
+  lambdaConcurrentExecutions?: number;
+  /** PutMetricAlarm requests per second: 3 by default (adjustable). */
+  putMetricAlarmPerSecond?: number;
+}
+
+const SMALL_RULE_QUOTA_REGIONS = new Set(["af-south-1", "eu-south-1"]);
+
+export function defaultRuleQuota(region: string): number {
+  return SMALL_RULE_QUOTA_REGIONS.has(region) ? 100 : 300;
+}
+export const DEFAULT_LAMBDA_CONCURRENCY = 1_000;
+export const DEFAULT_PUT_METRIC_ALARM_PER_SECOND = 3;
+
+/**
+ * How long creating the stage's alarms takes at least: CloudWatch accepts `putMetricAlarmPerSecond`
+ * PutMetricAlarm calls a second, whatever Pulumi's parallelism (unbounded by default), so the
+ * first `up` of a large stage is bound by it. An `up` that changes no alarm makes no such call.
+ */
+export function alarmDeploySeconds(plan: StagePlan, quotas: AccountQuotas = {}): number {
+  const homeAlarms = allAlarms(plan).length;
+  return Math.ceil(homeAlarms / (quotas.putMetricAlarmPerSecond ?? DEFAULT_PUT_METRIC_ALARM_PER_SECOND));
+}
+
+/** Every quota the plan would cross, as `webhealth:<key>: <reason>` lines with the quota, its documentation and a way out. */
+export function quotaProblems(config: StageConfig, plan: StagePlan, quotas: AccountQuotas = config.accountQuotas): string[] {
+  const problems: string[] = [];
+  const shards = plan.shards.length;
+  for (const region of config.probeRegions) {
+    const rules = quotas.eventBridgeRulesPerRegion ?? defaultRuleQuota(region);
+    if (shards > rules) {
+      problems.push(
+        `webhealth:targets: need ${shards} EventBridge rules (one per shard) in ${region}, over its quota of ${rules} rules per event bus (${QUOTA_DOCS.eventBridgeRules}); ` +
+          `have the quota raised (Service Quotas) and set webhealth:accountQuotas.eventBridgeRulesPerRegion, or move part of the targets to a stage in another account`,
+      );
+    }
+  }
+  // Every shard's run may overlap every other's (each lasts up to the period), plus the pre-traffic hook.
+  const concurrency = quotas.lambdaConcurrentExecutions ?? DEFAULT_LAMBDA_CONCURRENCY;
+  if (shards + 1 > concurrency) {
+    problems.push(
+      `webhealth:targets: up to ${shards + 1} probe executions at once per region (one per shard, and the pre-traffic hook), over the Lambda quota of ${concurrency} concurrent executions (${QUOTA_DOCS.lambdaConcurrency}); ` +
+        `raise webhealth:probeConcurrency (fewer, larger shards), or have the quota raised and set webhealth:accountQuotas.lambdaConcurrentExecutions`,
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,43 @@
+/**
+ * The cost tables in README.md and docs/program.md are the benchmark's (`npm run bench:synth --
+ * --write`), not typed by hand: the cost model is deterministic, so they must equal what it
+ * computes now. A price or plan change that is not re-generated fails here.
+ */
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { candidatesMarkdown, costMarkdown, replaceBlock } from "../../bench/synth";
+import { PROJECT_ROOT } from "../../infra/stack-files";
+
+function block(file: string, name: string): string {
+  const text = fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
+  const start = `<!-- bench:synth:${name} -->\n`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(`\n<!-- /bench:synth:${name} -->`);
+  expect(from, `${file} has a ${name} block`).to.be.greaterThan(-1);
+  return text.slice(from + start.length, to);
+}
+
+describe("generated tables in the docs", () => {
+  it("README.md and docs/program.md show the cost table the cost model computes", () => {
+    expect(block("README.md", "cost")).to.equal(costMarkdown());
+    expect(block("docs/program.md", "cost")).to.equal(costMarkdown());
+  });
+
+  it("docs/program.md shows the candidate layouts the cost model computes", () => {
+    expect(block("docs/program.md", "candidates")).to.equal(candidatesMarkdown());
+  });
+
+  it("the synthesis table comes from a benchmark run, with the machine's load", () => {
+    for (const file of ["README.md", "docs/program.md"]) {
+      const table = block(file, "synth");
+      expect(table, file).to.match(/^\| Targets \| Regions \| Resources \| Alarms \| Shards \| Seconds \| CPU seconds \| Max RSS \(MB\) \|/);
+      expect(table, file).to.match(/Measured by `npm run bench:synth` on \d+ CPUs, node v\d+\.\d+\.\d+, load average /);
+      expect(table, file).to.include("| 10,000 | 3 |");
+    }
+  });
+
+  it("replaces exactly the marked block", () => {
+    expect(replaceBlock("a\n<!-- bench:synth:x -->\nold\n<!-- /bench:synth:x -->\nb", "x", "new")).to.equal("a\n<!-- bench:synth:x -->\nnew\n<!-- /bench:synth:x -->\nb");
+  });
+});
