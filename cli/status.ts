@@ -253,7 +253,7 @@ function targetRows(target: TargetStatus, multiRegion: boolean): Row[] {
     p90: ms(region.p90),
     p99: ms(region.p99),
   });
-  if (!multiRegion) return [{ ...head, ...regionRow(target.regions[0]) }];
+  if (!multiRegion || target.regions.length === 1) return [{ ...head, ...regionRow(target.regions[0]) }];
   const blank = { target: "", state: "", firing: "", change: "" };
   const all = { region: "all", availability: percent(target.availability), latest: "", p50: "", p90: "", p99: "" };
   return [{ ...head, ...all }, ...target.regions.map((region) => ({ ...blank, ...regionRow(region) }))];

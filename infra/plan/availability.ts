@@ -20,8 +20,8 @@ export interface Series {
 }
 
 /** The series a target's data is published under: one, written by every probe region. */
-export function targetSeries(_config: Pick<StageConfig, "multiRegion" | "probeRegions">, url: string): Series[] {
-  return [{ dimensions: targetDimensions(url) }];
+export function targetSeries(config: Pick<StageConfig, "multiRegion" | "probeRegions">, url: string): Series[] {
+  return [{ region: config.multiRegion ? undefined : config.probeRegions[0], dimensions: targetDimensions(url) }];
 }
 
 export const CHECK_METRIC = TARGET_METRICS.check;

@@ -4,7 +4,7 @@
  * timestamps as epoch seconds) in query-compatible mode (errors carry `x-amzn-query-error`).
  * It answers DescribeAlarms and GetMetricData from scripted alarms and raw datapoints, computing
  * each statistic per period the way CloudWatch documents it: SampleCount, Sum, Average, Minimum,
- * Maximum, and pNN as the nearest-rank percentile of the raw values (CloudWatch's own is an
+ * Maximum, PR(low:high) (percent of values in (low, high]), and pNN as the nearest-rank percentile of the raw values (CloudWatch's own is an
  * approximation on raw values; the scripted data keeps the two equal). Buckets start at the
  * query's StartTime and step by the period. The region comes from the request's signature scope.
  */
@@ -54,6 +54,13 @@ function statistic(stat: string, values: number[]): number {
       return sorted[0];
     case "Maximum":
       return sorted[sorted.length - 1];
+  }
+  // PR(low:high): the percentage of values above low and at most high (either bound may be left out).
+  const rank = /^PR\(([\d.]*):([\d.]*)\)$/.exec(stat);
+  if (rank) {
+    const low = rank[1] === "" ? -Infinity : Number(rank[1]);
+    const high = rank[2] === "" ? Infinity : Number(rank[2]);
+    return (100 * values.filter((value) => value > low && value <= high).length) / values.length;
   }
   const percentile = /^p(\d+(?:\.\d+)?)$/.exec(stat);
   if (!percentile) throw new Error(`fake CloudWatch: statistic ${stat} not supported`);

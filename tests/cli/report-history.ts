@@ -10,6 +10,7 @@ import { recordSnsRecords } from "../../functions/recorder/recorder";
 import { targetKey } from "../../infra/plan/names";
 import { notificationFor, type ChangeSpec, type LocalDynamo } from "../ledger/helpers";
 import type { FakeCloudWatch } from "./fake-cloudwatch";
+import { CHECK_FAILED_VALUE } from "../../functions/common/metrics";
 
 class Collector extends Writable {
   text = "";
@@ -36,8 +37,10 @@ export const NOW = Date.parse("2026-12-02T08:00:00Z");
  *   99.306% < 99.5%: missed. Budget 0.5% x 4,320 = 21.6 failures; used 30 / 21.6 = 138.89%, left
  *   -38.89%. Per day 100.000%, 1,410 / 1,440 = 97.917%, 100.000%. Latency when it answers:
  *   100 x day + (minute mod 10), so each residue 0-9 is equally common; nearest rank on 1,440
- *   values: p50 = 720th -> residue 4, p90 = 1,296th -> 8, p99 = 1,426th -> 9 (day 2: 1,410 values,
- *   705th -> 4, 1,269th -> 8, 1,396th -> 9). Ledger: availability ALARM 10:02-10:31, latency
+ *   values: p50 = 720th -> residue 4, p90 = 1,296th -> 8, p99 = 1,426th -> 9. Day 2's percentiles
+ *   are of its 1,440 `Check` datums, the 30 failures (10,000,000) last: residue r takes ranks
+ *   141r+1..141(r+1), so the 720th -> 5 (205), the 1,296th -> 9 (209), and the 1,426th is a
+ *   failure: no latency (-). Ledger: availability ALARM 10:02-10:31, latency
  *   ALARM 10:25-10:40, and its burn-rate alarm 10:05-10:35: one incident 10:02-10:40, 38 minutes.
  * - api (the stage's 99.9): down 2026-11-03 12:00-12:01 (2 failed): 4,318 / 4,320 = 99.954%: met.
  *   Budget 4.32; used 2 / 4.32 = 46.30%, left 53.70%. Day 3: 1,438 / 1,440 = 99.861%. Latency 50.
@@ -52,12 +55,10 @@ export async function scriptHistory(cloudWatch: FakeCloudWatch, dynamo: LocalDyn
   const at = (i: number) => START + i * MIN + 7_000;
   const shopDown = (i: number) => i >= DAY + 600 && i < DAY + 630;
   const apiDown = (i: number) => i >= 2 * DAY + 720 && i < 2 * DAY + 722;
-  const metric = (metricName: string, url: string, points: Array<[number, number]>) => ({ region: "us-east-1", namespace: "WebHealth", metricName, dimensions: { Url: url }, points });
+  const metric = (url: string, points: Array<[number, number]>) => ({ region: "us-east-1", namespace: "WebHealth", metricName: "Check", dimensions: { Url: url }, points });
   cloudWatch.metrics.push(
-    metric("Availability", SHOP, minutes.map((i) => [at(i), shopDown(i) ? 0 : 1])),
-    metric("Latency", SHOP, minutes.filter((i) => !shopDown(i)).map((i) => [at(i), 100 * (Math.floor(i / DAY) + 1) + (i % 10)])),
-    metric("Availability", API, minutes.map((i) => [at(i), apiDown(i) ? 0 : 1])),
-    metric("Latency", API, minutes.filter((i) => !apiDown(i)).map((i) => [at(i), 50])),
+    metric(SHOP, minutes.map((i) => [at(i), shopDown(i) ? CHECK_FAILED_VALUE : 100 * (Math.floor(i / DAY) + 1) + (i % 10)])),
+    metric(API, minutes.map((i) => [at(i), apiDown(i) ? CHECK_FAILED_VALUE : 50])),
   );
   const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "us-east-1" });
   await raw.send(new CreateTableCommand(createTableInput(`${PREFIX}alarm-ledger`)));

@@ -52,7 +52,7 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
       "Per day (latency in ms):",
       "TARGET                      DAY                     UPTIME  CHECKS  REGION     P50  P90  P99",
       "shop                        2026-11-01T00:00:00Z  100.000%    1440  us-east-1  104  108  109",
-      "shop                        2026-11-02T00:00:00Z   97.917%    1440  us-east-1  204  208  209",
+      "shop                        2026-11-02T00:00:00Z   97.917%    1440  us-east-1  205  209    -",
       "shop                        2026-11-03T00:00:00Z  100.000%    1440  us-east-1  304  308  309",
       "https://api.example/health  2026-11-01T00:00:00Z  100.000%    1440  us-east-1   50   50   50",
       "https://api.example/health  2026-11-02T00:00:00Z  100.000%    1440  us-east-1   50   50   50",
@@ -74,7 +74,7 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
     expect(shop.incidents).to.deep.equal([
       { start: "2026-11-02T10:02:00.000Z", end: "2026-11-02T10:40:00.000Z", durationMs: 38 * MIN, ongoing: false, alarms: [`${PREFIX}shop-availability`, `${PREFIX}shop-burn-rate`, `${PREFIX}shop-latency`], reason: "shop down" },
     ]);
-    expect(shop.days[1]).to.deep.equal({ day: "2026-11-02T00:00:00.000Z", checks: 1440, successes: 1410, uptime: 1410 / 1440, latency: [{ region: "us-east-1", p50: 204, p90: 208, p99: 209 }] });
+    expect(shop.days[1]).to.deep.equal({ day: "2026-11-02T00:00:00.000Z", checks: 1440, successes: 1410, uptime: 1410 / 1440, latency: [{ region: "us-east-1", p50: 205, p90: 209, p99: null }] });
   });
 
   it("--format csv --out: one row per target and day, the file written whole", async () => {
@@ -85,7 +85,7 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
     expect(lines.slice(0, 3)).to.deep.equal([
       "stage,target,url,day,region,checks,successes,uptime,objective,p50_ms,p90_ms,p99_ms",
       "monthly,shop,https://shop.example/,2026-11-01T00:00:00.000Z,us-east-1,1440,1440,1,99.5,104,108,109",
-      `monthly,shop,https://shop.example/,2026-11-02T00:00:00.000Z,us-east-1,1440,1410,${1410 / 1440},99.5,204,208,209`,
+      `monthly,shop,https://shop.example/,2026-11-02T00:00:00.000Z,us-east-1,1440,1410,${1410 / 1440},99.5,205,209,`,
     ]);
     expect(lines.length).to.equal(8);
   });

@@ -16,6 +16,7 @@ import { recordSnsRecords } from "../../functions/recorder/recorder";
 import { targetKey } from "../../infra/plan/names";
 import { notificationFor, startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { startFakeCloudWatch, type FakeCloudWatch } from "./fake-cloudwatch";
+import { CHECK_FAILED_VALUE } from "../../functions/common/metrics";
 
 class Collector extends Writable {
   text = "";
@@ -64,10 +65,11 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
       path.join(root, `Pulumi.${STAGE}.yaml`),
       `config:\n  aws:region: us-east-1\n  webhealth:targets:\n    - url: ${SHOP}\n      name: shop\n      latencyMs: 1500\n    - url: ${API}\n`,
     );
-    // The last hour, one check a minute. The shop fails at 09:55, 09:56 and 09:57: 57 of 60 checks
-    // succeed, 95.00%. Its latency is 100 + minute ms when it answers: 57 values, 100..154 then
-    // 158, 159; nearest rank p50 = 29th = 128, p90 = 52nd = 151, p99 = 57th = 159; latest (09:59) 159.
-    // The API answers every check in 200 ms: 100.00%, every percentile 200.
+    // The last hour, one check a minute, as `Check` datums (the time in ms when the check passed,
+    // 10,000,000 when it failed). The shop fails at 09:55, 09:56 and 09:57: 57 of 60 checks succeed
+    // (PR(:5000000) = 95), 95.00%. Its passed checks take 100 + minute ms: sorted, 100..154, 158,
+    // 159 and the three failures last; nearest rank p50 = 30th = 129, p90 = 54th = 153, p99 = 60th
+    // = a failure (no latency: "-"); latest (09:59) 159. The API passes every check in 200 ms.
     const minutes = Array.from({ length: 60 }, (_, i) => i);
     const at = (i: number) => HOUR_START + i * MIN + 5_000;
     const metric = (metricName: string, dimensions: Record<string, string>, points: Array<[number, number]>, namespace = "WebHealth") => ({
@@ -78,10 +80,8 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
       points,
     });
     cloudWatch.metrics.push(
-      metric("Availability", { Url: SHOP }, minutes.map((i) => [at(i), SHOP_FAILED.includes(i) ? 0 : 1])),
-      metric("Latency", { Url: SHOP }, minutes.filter((i) => !SHOP_FAILED.includes(i)).map((i) => [at(i), 100 + i])),
-      metric("Availability", { Url: API }, minutes.map((i) => [at(i), 1])),
-      metric("Latency", { Url: API }, minutes.map((i) => [at(i), 200])),
+      metric("Check", { Url: SHOP }, minutes.map((i) => [at(i), SHOP_FAILED.includes(i) ? CHECK_FAILED_VALUE : 100 + i])),
+      metric("Check", { Url: API }, minutes.map((i) => [at(i), 200])),
       metric("TargetsProbed", {}, minutes.map((i) => [at(i), 2])),
       metric("Errors", { FunctionName: `webhealth-${STAGE}-probe-us-east-1` }, [[at(30), 1]], "AWS/Lambda"),
     );
@@ -127,7 +127,7 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
       "webhealth shopbeta at 2026-11-26T10:00:00Z (us-east-1): 2 targets, 1 in ALARM, 0 without data",
       "",
       "TARGET                      STATE  FIRING        REGION     AVAIL 1H  LATEST MS  P50  P90  P99  LAST CHANGE",
-      "shop https://shop.example/  ALARM  availability  us-east-1    95.00%        159  128  151  159  2026-11-26T09:56:40Z webhealth-shopbeta-shop-availability OK -> ALARM",
+      "shop https://shop.example/  ALARM  availability  us-east-1    95.00%        159  129  153    -  2026-11-26T09:56:40Z webhealth-shopbeta-shop-availability OK -> ALARM",
       "https://api.example/health  OK     -             us-east-1   100.00%        200  200  200  200  -",
       "",
       "WEBHEALTH               REGION     STATE  DETAIL",
@@ -152,7 +152,7 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
       firing: ["availability"],
       availability: 0.95,
       checks: 60,
-      regions: [{ region: "us-east-1", availability: 0.95, checks: 60, latestLatencyMs: 159, p50: 128, p90: 151, p99: 159 }],
+      regions: [{ region: "us-east-1", availability: 0.95, checks: 60, latestLatencyMs: 159, p50: 129, p90: 153, p99: null }],
       lastChange: { at: "2026-11-26T09:56:40.000Z", alarm: `${PREFIX}shop-availability`, from: "OK", to: "ALARM", reason: "Threshold Crossed" },
     });
     expect(status.health.map((check: { check: string; state: string }) => `${check.check}: ${check.state}`)).to.deep.equal([
@@ -241,20 +241,17 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     expect(writes.map((text) => JSON.parse(text).stage)).to.deep.equal([STAGE, STAGE]);
   });
 
-  it("several probe regions: the target's availability over every region, then one row per region", async () => {
-    // us-east-1 answers all 60 checks in 100 ms; eu-west-1 fails 6 and answers 54 in 300 ms:
-    // (60 + 54) / 120 = 95.00% over both, 100.00% and 90.00% per region.
+  it("several probe regions: one row, every region's checks in the one Check metric", async () => {
+    // us-east-1 and eu-west-1 both write into the target's Check: 120 checks, 6 of eu-west-1's
+    // failed: 114 / 120 = 95.00%. Passed checks take 100 ms (us-east-1) and 300 ms (eu-west-1):
+    // sorted 60 x 100, 54 x 300, 6 failures; p50 = 60th = 100, p90 = 108th = 300, p99 = 119th = a failure;
+    // the latest minute's median of 100 and 300 is the 1st of 2: 100.
     const other = fs.mkdtempSync(path.join(root, "two-"));
     fs.writeFileSync(path.join(other, "Pulumi.twogamma.yaml"), `config:\n  aws:region: us-east-1\n  webhealth:probeRegions: [us-east-1, eu-west-1]\n  webhealth:targets:\n    - url: https://two.example/\n      name: two\n`);
     const at = (i: number) => HOUR_START + i * MIN + 5_000;
     const minutes = Array.from({ length: 60 }, (_, i) => i);
-    for (const [region, failures, latency] of [["us-east-1", 0, 100], ["eu-west-1", 6, 300]] as const) {
-      const dimensions = { Url: "https://two.example/", Region: region };
-      cloudWatch.metrics.push(
-        { region: "us-east-1", namespace: "WebHealth", metricName: "Availability", dimensions, points: minutes.map((i) => [at(i), i < failures ? 0 : 1] as [number, number]) },
-        { region: "us-east-1", namespace: "WebHealth", metricName: "Latency", dimensions, points: minutes.filter((i) => i >= failures).map((i) => [at(i), latency] as [number, number]) },
-      );
-    }
+    const points: Array<[number, number]> = [...minutes.map((i) => [at(i), 100] as [number, number]), ...minutes.map((i) => [at(i) + 1_000, i < 6 ? CHECK_FAILED_VALUE : 300] as [number, number])];
+    cloudWatch.metrics.push({ region: "us-east-1", namespace: "WebHealth", metricName: "Check", dimensions: { Url: "https://two.example/" }, points });
     const tableMissing = await run(["--stack", "twogamma"], undefined, other);
     expect([tableMissing.code, tableMissing.stdout, tableMissing.stderr]).to.deep.equal([
       2,
@@ -264,13 +261,10 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     await dynamo.createTableNamed("webhealth-twogamma-alarm-ledger");
     const result = await run(["--stack", "twogamma"], undefined, other);
     const lines = result.stdout.split("\n");
-    expect(lines.slice(2, 6)).to.deep.equal([
-      "TARGET                    STATE  FIRING  REGION     AVAIL 1H  LATEST MS  P50  P90  P99  LAST CHANGE",
-      "two https://two.example/  OK     -       all          95.00%                            -",
-      "                                         us-east-1   100.00%        100  100  100  100",
-      "                                         eu-west-1    90.00%        300  300  300  300",
+    expect(lines.slice(2, 4)).to.deep.equal([
+      "TARGET                    STATE  FIRING  REGION  AVAIL 1H  LATEST MS  P50  P90  P99  LAST CHANGE",
+      "two https://two.example/  OK     -       all       95.00%        100  100  300    -  -",
     ]);
-    // No alarms exist for this stage in the fake: nothing in ALARM, every target has data: exit 0.
     expect([result.code, result.stderr]).to.deep.equal([0, ""]);
   });
 
