@@ -3,16 +3,17 @@
  * before any Pulumi or AWS call: an unknown command, option or stage is a usage error (exit 2).
  */
 import { describeOrder, linearStageGraph, PROMOTES_FROM_KEY, type StageGraph } from "./stages";
+import { EXIT as SHARED_EXIT } from "../cli/usage";
 
-/** Exit codes of the driver. */
+/** Exit codes of the driver: the shared table of every command (cli/usage.ts), under the driver's names. */
 export const EXIT = {
-  ok: 0,
+  ok: SHARED_EXIT.ok,
   /** A check or a deployment failed. */
-  failed: 1,
-  /** The command line is wrong. */
-  usage: 2,
-  /** Stopped by Ctrl-C (128 + SIGINT, as shells report it). */
-  cancelled: 130,
+  failed: SHARED_EXIT.failed,
+  /** The command line is wrong, or the setup is (no Pulumi CLI, no AWS credentials). */
+  usage: SHARED_EXIT.badInput,
+  /** Stopped by Ctrl-C or SIGTERM. */
+  cancelled: SHARED_EXIT.interrupted,
 } as const;
 
 export const COMMANDS = ["preview", "up", "verify", "promote", "rollback", "outputs", "destroy"] as const;
@@ -100,7 +101,7 @@ export function helpText(stagesOrGraph: readonly string[] | StageGraph): string 
     "  --help, -h             show this help",
     "",
     `Stages (in promotion order, set by ${PROMOTES_FROM_KEY} in each stage file): ${describeOrder(graph) || "none (no Pulumi.<stage>.yaml)"}`,
-    "Exit codes: 0 success, 1 a check or deployment failed, 2 usage error, 130 cancelled (Ctrl-C).",
+    "Exit codes: 0 success, 1 a check or deployment failed, 2 bad input or missing setup (unknown command, option or stage; no Pulumi CLI; no AWS credentials), 130 cancelled (Ctrl-C, SIGTERM).",
     "",
   ].join("\n");
 }
@@ -142,7 +143,7 @@ export function parseArgs(argv: readonly string[], stagesOrGraph: readonly strin
     } else if (inlineValue !== undefined) {
       return { kind: "error", message: `${option} takes no value` };
     }
-    if (values.has(option) && option !== "--function") return { kind: "error", message: `${option} given twice` };
+    if (values.has(option) && option !== "--function") return { kind: "error", message: `${option}: given more than once (it takes one value)` };
     values.set(option, [...(values.get(option) ?? []), value]);
   }
 

@@ -6,10 +6,9 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { PROJECT_ROOT } from "../infra/stack-files";
 import { EXIT, parseArgs } from "./args";
-import { execute } from "./commands";
-import { POLICY_PACK_PATH, pulumiStacks } from "./engine";
 import { readStageGraph } from "./stages";
-import { abortableSleep, awsClients, DEFAULT_TIMINGS, type Runtime } from "./runtime";
+import type { Runtime } from "./runtime";
+import { runProcess, type CommandIo } from "../cli/kit";
 
 /**
  * Where the stage files are: the project root, or `WEBHEALTH_STAGE_DIR` (tests point it at their
@@ -25,46 +24,46 @@ function commitSha(): string {
 }
 
 /**
- * The first Ctrl-C (or SIGTERM from a CI runner) aborts the runtime's signal: the running command
- * stops following, starts nothing new and lets a running Pulumi operation finish gracefully.
- * Later ones only say what is being waited for: a forced exit could leave the stack locked.
+ * The first Ctrl-C (or SIGTERM from a CI runner) aborts the runtime's signal (cli/kit.ts): the
+ * running command stops following, starts nothing new and lets a running Pulumi operation finish
+ * gracefully. Later ones only say what is being waited for: a forced exit could leave the stack locked.
  */
-function installInterruptHandlers(controller: AbortController): void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!controller.signal.aborted) {
-      process.stderr.write(`\n${signal}: cancelling...\n`);
-      controller.abort();
-    } else {
-      process.stderr.write(`\n${signal}: still waiting for Pulumi to finish its in-flight operations so the stack is not left locked\n`);
-    }
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+function announceCancel(signal: AbortSignal): void {
+  signal.addEventListener("abort", () => {
+    const reason = signal.reason instanceof Error ? signal.reason.message : "interrupted";
+    if (reason === "output closed") return;
+    process.stderr.write(`\n${reason}: cancelling...\n`);
+  });
 }
 
-async function main(): Promise<number> {
-  const parsed = parseArgs(process.argv.slice(2), readStageGraph(stageRoot()));
+async function deploy(argv: string[], io: CommandIo): Promise<number> {
+  const parsed = parseArgs(argv, readStageGraph(stageRoot()));
   if (parsed.kind === "help") {
-    process.stdout.write(parsed.text);
+    io.stdout.write(parsed.text);
     return EXIT.ok;
   }
   if (parsed.kind === "error") {
-    process.stderr.write(`error: ${parsed.message}\n`);
+    io.stderr.write(`error: ${parsed.message}\n`);
     return EXIT.usage;
   }
-  const controller = new AbortController();
-  installInterruptHandlers(controller);
+  announceCancel(io.signal);
+  // The Automation API and the AWS SDK load in about a second: only once the command line is good.
+  const [{ execute }, { POLICY_PACK_PATH, pulumiStacks }, { abortableSleep, awsClients, DEFAULT_TIMINGS }] = await Promise.all([
+    import("./commands"),
+    import("./engine"),
+    import("./runtime"),
+  ]);
   const runtime: Runtime = {
     stacks: pulumiStacks(),
     aws: awsClients(),
-    out: process.stdout,
-    err: process.stderr,
-    signal: controller.signal,
+    out: io.stdout,
+    err: io.stderr,
+    signal: io.signal,
     sleep: abortableSleep,
     now: () => new Date(),
     commitSha,
     randomId: () => randomBytes(4).toString("hex"),
-    stepSummaryPath: process.env.GITHUB_STEP_SUMMARY || undefined,
+    stepSummaryPath: io.env.GITHUB_STEP_SUMMARY || undefined,
     root: stageRoot(),
     policyPacks: [POLICY_PACK_PATH],
     timings: DEFAULT_TIMINGS,
@@ -72,15 +71,14 @@ async function main(): Promise<number> {
   return execute(runtime, parsed.args);
 }
 
-main().then(
-  (code) => {
-    // exitCode, not exit(): stdout may still be draining into a pipe.
-    process.exitCode = code;
-    // Signal handlers keep no handle open, but the AWS SDK's keep-alive sockets may: end promptly.
-    setTimeout(() => process.exit(code), 1_000).unref();
-  },
-  (error: unknown) => {
-    process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = EXIT.failed;
-  },
-);
+/** The runner's entry (scripts/run.cjs): the kit's process conventions around the driver's own parser. */
+export const command = {
+  main: (argv: string[]) =>
+    runProcess("deploy", (io) => deploy(argv, io), {
+      interruptible: true,
+      onRepeatedSignal: (signal) =>
+        process.stderr.write(`\n${signal}: still waiting for Pulumi to finish its in-flight operations so the stack is not left locked\n`),
+    }),
+};
+
+if (require.main === module) void command.main(process.argv.slice(2));

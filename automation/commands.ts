@@ -11,7 +11,8 @@ import { aliasVersion, previousVersion, readAlias, shiftAlias, type AliasState }
 import { DeployError, StackLockedError, type DeployStack } from "./engine";
 import { ChangeCollector, formatSummaryMarkdown, formatSummaryText, statefulGuardMessage } from "./preview";
 import { CancelledError, runEngineOperation, throwIfCancelled, withLockRetry, type Runtime } from "./runtime";
-import { UsageError } from "../cli/usage";
+import { SetupError, UsageError } from "../cli/usage";
+import { describeAwsFailure } from "../cli/aws-errors";
 import { readStackOutputs } from "./stack-outputs";
 import { deploymentTimes, formatVerifyRecord, parseVerifyRecord, runChecks, VERIFY_TAG, type VerifyRecord } from "./verify";
 
@@ -257,8 +258,14 @@ export async function execute(runtime: Runtime, args: ParsedArgs): Promise<numbe
       runtime.err.write(`cancelled: ${(error as Error).message}\n`);
       return EXIT.cancelled;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SetupError) {
       runtime.err.write(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    // No AWS credentials, or a permission missing: the same setup failure (2) as in every command.
+    const setup = describeAwsFailure(error);
+    if (setup) {
+      runtime.err.write(`error: ${setup}\n`);
       return EXIT.usage;
     }
     if (error instanceof DeployError || error instanceof StackLockedError || error instanceof StackFileError || error instanceof ValidationError) {

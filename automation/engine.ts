@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { CommandError, ConcurrentUpdateError, LocalWorkspace, StackNotFoundError, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT } from "../infra/stack-files";
+import { SetupError } from "../cli/usage";
 
 /** What every engine operation streams back while it runs. */
 export interface OperationHooks {
@@ -90,7 +91,7 @@ function translate(stage: string, error: unknown): unknown {
     );
   }
   if (error instanceof Error && /spawn pulumi ENOENT/.test(error.message)) {
-    return new DeployError(`the pulumi CLI is not on the PATH: install version ${PULUMI_CLI_VERSION} (the SDK's), e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version ${PULUMI_CLI_VERSION}`);
+    return new SetupError(`the pulumi CLI is not on the PATH: install version ${PULUMI_CLI_VERSION} (the SDK's), e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version ${PULUMI_CLI_VERSION}`);
   }
   return error;
 }

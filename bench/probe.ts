@@ -33,6 +33,8 @@ import type { ProbeResult } from "../functions/probe/result";
 import { bundleFunction } from "../scripts/bundle";
 import { PROJECT_ROOT } from "../infra/stack-files";
 import { testPki } from "../tests/probe/support/certs";
+import { defineCommand } from "../cli/kit";
+import { EXIT, UsageError } from "../cli/usage";
 import type { LoadReply, LoadRequest } from "./probe-load";
 
 const execFileAsync = promisify(execFile);
@@ -70,7 +72,7 @@ interface Endpoint {
 }
 
 function startEndpoint(tls: { key: string; cert: string }): Promise<Endpoint> {
-  const child: ChildProcess = fork(path.join(__dirname, "probe-server.ts"), [], {
+  const child: ChildProcess = fork(path.join(PROJECT_ROOT, "bench", "probe-server.ts"), [], {
     execArgv: ["-r", "ts-node/register/transpile-only"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { ...process.env, BENCH_TLS_KEY: tls.key, BENCH_TLS_CERT: tls.cert },
@@ -170,7 +172,7 @@ interface LoadFigures {
 
 /** A probe process, optionally held to a CPU quota (fraction of one CPU). */
 async function startProbeProcess(cpuShare?: number): Promise<{ run(request: LoadRequest): Promise<LoadReply>; stop(): Promise<void> }> {
-  const child = fork(path.join(__dirname, "probe-load.ts"), [], { execArgv: ["-r", "ts-node/register/transpile-only"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(path.join(PROJECT_ROOT, "bench", "probe-load.ts"), [], { execArgv: ["-r", "ts-node/register/transpile-only"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   await new Promise((resolve) => child.once("message", resolve));
   let cgroup: string | undefined;
   if (cpuShare !== undefined) {
@@ -533,8 +535,9 @@ async function atScale(endpoint: Endpoint, ca: string) {
 
 // ---------------------------------------------------------------------------------------------
 
-/** `npm run bench:probe -- load accuracy` runs only those sections (size, coldstart, load, accuracy, memory, scale); none given: all. */
-const only = new Set(process.argv.slice(2));
+/** The sections, in the order they run; `npm run bench:probe -- load accuracy` runs only those. */
+export const SECTIONS = ["size", "coldstart", "load", "accuracy", "memory", "scale"] as const;
+let only = new Set<string>();
 const wanted = (section: string) => only.size === 0 || only.has(section);
 
 async function main() {
@@ -560,10 +563,21 @@ async function main() {
   console.log(`\nload average ${load()} at the end`);
 }
 
-main().then(
-  () => undefined,
-  (error: unknown) => {
-    console.error(`bench:probe failed: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
+export const command = defineCommand({
+  name: "bench:probe",
+  usage: [`[${SECTIONS.join("|")} ...]`],
+  summary:
+    "Figures for the probe engine against local endpoints on 127.0.0.1 served by a separate process: bundle sizes, cold start, throughput and timing error under load (against blackbox_exporter when installed), accuracy against curl, and Lambda memory sizes as CPU shares. Needs curl.",
+  options: {},
+  positionals: { name: "section ...", help: `run only these sections (${SECTIONS.join(", ")}); none: all` },
+  exitCodes: { ok: "the figures were printed", failed: "the benchmark could not run" },
+  run: async ({ positionals }) => {
+    const unknown = positionals.filter((section) => !(SECTIONS as readonly string[]).includes(section));
+    if (unknown.length > 0) throw new UsageError(`unknown section ${unknown.map((section) => JSON.stringify(section)).join(", ")} (sections: ${SECTIONS.join(", ")})`);
+    only = new Set(positionals);
+    await main();
+    return EXIT.ok;
   },
-);
+});
+
+if (require.main === module) void command.main(process.argv.slice(2));

@@ -19,6 +19,8 @@ import { ALARM_BATCH_SIZE } from "../infra/components/alarms";
 import { DEFAULT_PUT_METRIC_ALARM_PER_SECOND } from "../infra/plan/quotas";
 import { PROJECT_ROOT } from "../infra/stack-files";
 import { candidateTable } from "./cost-candidates";
+import { defineCommand } from "../cli/kit";
+import { EXIT, UsageError } from "../cli/usage";
 
 const DEFAULT_SIZES = [1, 10, 100, 1000, 10_000];
 const REGION_SETS = [["us-east-1"], ["us-east-1", "eu-west-1", "ap-southeast-2"]];
@@ -67,7 +69,8 @@ async function child(targets: number, regions: string[]): Promise<void> {
 
 function measure(targets: number, regions: string[]): Promise<Measurement> {
   return new Promise((resolve, reject) => {
-    const worker = fork(__filename, ["--child", String(targets), regions.join(",")], {
+    // The TypeScript source, not this file: run from a built bundle, __filename is the bundle.
+    const worker = fork(path.join(PROJECT_ROOT, "bench", "synth.ts"), ["--child", String(targets), regions.join(",")], {
       execArgv: [`--max-old-space-size=${HEAP_MB}`, "-r", "ts-node/register/transpile-only"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -191,9 +194,29 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+export const command = defineCommand({
+  name: "bench:synth",
+  usage: ["[--write] [--sizes 1,10,100,1000,10000]"],
+  summary:
+    "Synthesis time, memory and resource counts as targets grow (one and three regions, each size in a fresh process), then the README's cost tables; --write puts the generated tables into README.md and docs/program.md.",
+  options: {
+    write: { type: "boolean", help: "replace the marked tables of README.md and docs/program.md with the generated ones" },
+    sizes: { type: "string", value: "n,n,...", help: `the target counts to synthesise (default ${DEFAULT_SIZES.join(",")})` },
+  },
+  exitCodes: { ok: "the figures were printed", failed: "the benchmark could not run" },
+  run: async ({ values }) => {
+    if (values.sizes !== undefined && !/^\d+(,\d+)*$/.test(values.sizes)) throw new UsageError(`--sizes: "${values.sizes}" must be target counts separated by commas, like 1,10,100`);
+    await main([...(values.write ? ["--write"] : []), ...(values.sizes ? ["--sizes", values.sizes] : [])]);
+    return EXIT.ok;
+  },
+});
+
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  // A size's worker (forked by main with --child) runs without the command line kit.
+  if (process.argv[2] === "--child") {
+    main(process.argv.slice(2)).catch((error) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+  } else void command.main(process.argv.slice(2));
 }

@@ -1,10 +1,8 @@
 /** Parses and validates `npm run alarms` arguments; every problem is a UsageError (exit 2). */
 import { isStageName } from "../infra/stack-files";
-import { isRealTime } from "../functions/common/time";
-import { parseCommandLine, UsageError } from "./usage";
-
-export const ALARMS_USAGE =
-  "usage: npm run alarms -- [--stack <stage> | --table <name>] [--url <url>] [--since <ISO time or duration like 24h>] [--state ALARM|OK] [--json] [--limit <n>]";
+import { parseOptions, type OptionTable, type ParsedCommandLine } from "./kit";
+import { parseWindow } from "./time";
+import { UsageError } from "./usage";
 
 /** Defaults: the last day, the newest 100 state changes listed. */
 export const DEFAULT_SINCE = "24h";
@@ -19,35 +17,18 @@ export interface AlarmsOptions {
   url?: string;
   /** Window start, epoch milliseconds. */
   since: number;
-  /** Window end (now), epoch milliseconds. */
+  /** Window end (now unless --until), epoch milliseconds. */
   until: number;
+  /** --until was given: the window is closed (a past period), not "until now". */
+  closedWindow: boolean;
   state?: AlarmState;
   json: boolean;
   limit: number;
-  help: boolean;
 }
-
-const DURATION = /^(\d+)(m|h|d|w)$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
-/** A date (`2026-11-25`) or date-time with a zone (`2026-11-25T10:00:00Z`, `...+01:00`). */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
 
 /** `24h` -> now - 24 h; `2026-11-25T10:00:00Z` -> that instant; a bare date is UTC midnight. */
 export function parseSince(value: string, now: number): number {
-  const duration = DURATION.exec(value);
-  let since: number;
-  if (duration) {
-    since = now - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS];
-    if (Number(duration[1]) === 0) throw new UsageError(`--since: "${value}" is an empty window`);
-  } else if (ISO_TIME.test(value)) {
-    since = Date.parse(value);
-    if (Number.isNaN(since) || !isRealTime(value)) throw new UsageError(`--since: "${value}" is not a valid time`);
-  } else {
-    throw new UsageError(`--since: "${value}" is neither a duration (30m, 24h, 7d, 2w) nor an ISO time (2026-11-25T10:00:00Z)`);
-  }
-  if (since >= now) throw new UsageError(`--since: "${value}" is not in the past`);
-  return since;
+  return parseWindow(value, undefined, now, DEFAULT_SINCE).since;
 }
 
 function parseLimit(value: string): number {
@@ -70,23 +51,19 @@ function parseUrl(value: string): string {
   return value;
 }
 
-export function parseAlarmsArgs(argv: string[], now: number): AlarmsOptions {
-  const { values } = parseCommandLine({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      stack: { type: "string" },
-      table: { type: "string" },
-      url: { type: "string" },
-      since: { type: "string" },
-      state: { type: "string" },
-      json: { type: "boolean" },
-      limit: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const help = values.help === true;
+/** The options of `npm run alarms` (cli/kit.ts prints and parses them). */
+export const ALARMS_OPTIONS = {
+  stack: { type: "string", value: "stage", help: "read the table name and region from the stage's stack outputs (needs the Pulumi CLI)" },
+  table: { type: "string", value: "name", help: "the ledger table; region from AWS_REGION (or your profile)" },
+  url: { type: "string", value: "url", help: "only this target (the URL exactly as configured)" },
+  since: { type: "string", value: "time", help: `window start: a duration back from --until (30m, 24h, 7d, 2w) or an ISO time (default ${DEFAULT_SINCE})` },
+  until: { type: "string", value: "time", help: "window end: a duration back from now or an ISO time (default now)" },
+  state: { type: "string", value: "ALARM|OK", help: "list only changes into that state (INSUFFICIENT_DATA too); time in ALARM always uses every change" },
+  json: { type: "boolean", help: "one JSON object per item per line (the item as stored), nothing else on stdout" },
+  limit: { type: "string", value: "n", help: `list the newest n changes (default ${DEFAULT_LIMIT})` },
+} satisfies OptionTable;
+
+export function alarmsOptions({ values }: ParsedCommandLine<typeof ALARMS_OPTIONS>, now: number): AlarmsOptions {
   let source: TableSource;
   if (values.stack !== undefined && values.table !== undefined) throw new UsageError("pass either --stack or --table, not both");
   if (values.stack !== undefined) {
@@ -95,19 +72,22 @@ export function parseAlarmsArgs(argv: string[], now: number): AlarmsOptions {
   } else if (values.table !== undefined) {
     if (!/^[A-Za-z0-9_.-]{3,255}$/.test(values.table)) throw new UsageError(`--table: "${values.table}" is not a valid DynamoDB table name`);
     source = { kind: "table", tableName: values.table };
-  } else if (help) {
-    source = { kind: "table", tableName: "" };
   } else {
     throw new UsageError("pass --stack <stage> or --table <name>");
   }
+  const window = parseWindow(values.since, values.until, now, DEFAULT_SINCE);
   return {
     source,
     url: values.url === undefined ? undefined : parseUrl(values.url),
-    since: parseSince(values.since ?? DEFAULT_SINCE, now),
-    until: now,
+    since: window.since,
+    until: window.until,
+    closedWindow: values.until !== undefined,
     state: values.state === undefined ? undefined : parseState(values.state),
     json: values.json === true,
     limit: values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit),
-    help,
   };
+}
+
+export function parseAlarmsArgs(argv: string[], now: number): AlarmsOptions {
+  return alarmsOptions(parseOptions(ALARMS_OPTIONS, argv, false), now);
 }

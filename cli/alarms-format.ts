@@ -2,6 +2,8 @@
 import { summarizeDelivery } from "../functions/common/delivery";
 import type { LedgerItem } from "../functions/common/ledger";
 import { formatDuration, type UrlAlarmTime, type Window } from "./alarms-report";
+import type { Style } from "./kit";
+import { formatColumns, formatRows, type Column, type Stylize } from "./table";
 
 /** Shown for an alarm without a `Url` dimension (the probe-health alarm). */
 export const NO_URL = "-";
@@ -11,18 +13,22 @@ export function displayTime(iso: string): string {
   return iso.replace(/\.\d+Z$/, "Z");
 }
 
-/** Left-aligned columns two spaces apart; the last column is not padded (reasons are long). */
-export function columns(rows: string[][]): string[] {
-  const widths = rows[0].map((_, index) => Math.max(...rows.map((row) => row[index].length)));
-  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]))).join("  ").trimEnd());
+/** The colour of a state: ALARM red, OK green, INSUFFICIENT_DATA yellow. */
+export function stateStyle(state: string): Style {
+  return state === "ALARM" ? "red" : state === "OK" ? "green" : "yellow";
 }
 
 /** DELIVERY: what the notifier did about the change (functions/common/delivery.ts), `-` without a record. */
-export function changesTable(items: LedgerItem[]): string[] {
-  return columns([
-    ["TIME", "URL", "ALARM", "CHANGE", "DELIVERY", "REASON"],
-    ...items.map((item) => [displayTime(item.changedAt), item.url ?? NO_URL, item.alarmName, `${item.oldState} -> ${item.newState}`, summarizeDelivery(item.delivery), item.reason]),
-  ]);
+export function changesTable(items: LedgerItem[], stylize?: Stylize): string[] {
+  const columns: Array<Column<LedgerItem>> = [
+    { title: "TIME", cell: (item) => displayTime(item.changedAt) },
+    { title: "URL", cell: (item) => item.url ?? NO_URL },
+    { title: "ALARM", cell: (item) => item.alarmName },
+    { title: "CHANGE", cell: (item) => `${item.oldState} -> ${item.newState}`, style: (item) => stateStyle(item.newState) },
+    { title: "DELIVERY", cell: (item) => summarizeDelivery(item.delivery) },
+    { title: "REASON", cell: (item) => item.reason },
+  ];
+  return formatColumns(columns, items, stylize);
 }
 
 export function percentOf(part: number, whole: number): string {
@@ -34,7 +40,7 @@ export function alarmTimeReport(rows: UrlAlarmTime[], window: Window): string[] 
   const title = `Time in ALARM per URL, ${displayTime(new Date(window.start).toISOString())} to ${displayTime(new Date(window.end).toISOString())} (${formatDuration(length)}):`;
   return [
     title,
-    ...columns([
+    ...formatRows([
       ["URL", "IN ALARM", "OF WINDOW", "INCIDENTS"],
       ...rows.map((row) => [row.url ?? NO_URL, formatDuration(row.alarmMs), percentOf(row.alarmMs, length), String(row.incidents)]),
     ]),

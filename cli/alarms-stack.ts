@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { PROJECT_ROOT } from "../infra/stack-files";
 import type { StackOutputs } from "../infra/outputs";
-import { UsageError } from "./usage";
+import { SetupError, UsageError } from "./usage";
 
 export interface LedgerLocation {
   tableName: string;
@@ -25,7 +25,7 @@ export async function stackLedgerLocation(stage: string): Promise<LedgerLocation
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stderr?: string };
     if (failure.code === "ENOENT") {
-      throw new UsageError("--stack needs the Pulumi CLI, and no `pulumi` is on PATH: pass --table <name> instead (region from AWS_REGION)");
+      throw new SetupError("--stack needs the Pulumi CLI, and no `pulumi` is on PATH: pass --table <name> instead (region from AWS_REGION)");
     }
     const detail = (failure.stderr ?? "").trim().split("\n")[0] || failure.message;
     throw new UsageError(`--stack ${stage}: \`pulumi stack output\` failed: ${detail}`);

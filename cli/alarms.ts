@@ -1,12 +1,14 @@
 /**
  * `npm run alarms`: the alarm history from the ledger, newest first, and time in ALARM per URL.
- * Exit codes: 0 done, 1 unexpected failure (credentials, network), 2 bad arguments or no such table.
+ * Exit codes: 0 done, 1 reading failed (network, throttling), 2 bad arguments, no such table, or setup
+ * (no credentials or region, a permission missing, no Pulumi CLI for --stack).
  */
-import { createLedgerClient, errorName } from "../functions/recorder/dynamo";
-import { ALARMS_USAGE, parseAlarmsArgs, type AlarmsOptions } from "./alarms-args";
-import { UsageError } from "./usage";
+import { withAction, describeAwsFailure } from "./aws-errors";
+import { ALARMS_OPTIONS, alarmsOptions, type AlarmsOptions } from "./alarms-args";
+import { defineCommand, paint } from "./kit";
+import type { Stylize } from "./table";
+import { EXIT, UsageError } from "./usage";
 import { alarmTimeReport, changesTable, displayTime } from "./alarms-format";
-import { readLedger } from "./alarms-query";
 import { timeInAlarmByUrl } from "./alarms-report";
 import { stackLedgerLocation, type LedgerLocation } from "./alarms-stack";
 
@@ -23,11 +25,17 @@ export interface AlarmsOutput {
   stderr: string[];
 }
 
-export async function runAlarms(options: AlarmsOptions, location: LedgerLocation): Promise<AlarmsOutput> {
+export async function runAlarms(options: AlarmsOptions, location: LedgerLocation, stylize?: Stylize): Promise<AlarmsOutput> {
+  // The AWS SDK loads in about 100 ms: only when reading, never for --help or bad input.
+  const [{ createLedgerClient }, { readLedger }] = await Promise.all([import("../functions/recorder/dynamo"), import("./alarms-query")]);
   const client = createLedgerClient(location.region);
   let items;
   try {
-    items = await readLedger(client, location.tableName, { from: options.since - LOOKBACK_DAYS * DAY_MS, until: options.until, url: options.url });
+    // Credentials first: "no credentials" is a setup problem (exit 2), told before any query.
+    await client.config.credentials();
+    items = await withAction("dynamodb:Query", () =>
+      readLedger(client, location.tableName, { from: options.since - LOOKBACK_DAYS * DAY_MS, until: options.until, url: options.url }),
+    );
   } finally {
     client.destroy();
   }
@@ -44,9 +52,10 @@ export async function runAlarms(options: AlarmsOptions, location: LedgerLocation
   const stdout: string[] = [];
   if (listed.length === 0) {
     const filters = [options.url && `for ${options.url}`, options.state && `into ${options.state}`].filter(Boolean).join(" ");
-    stdout.push(`No alarm state changes${filters ? ` ${filters}` : ""} since ${displayTime(sinceIso)}.`);
+    const when = options.closedWindow ? `between ${displayTime(sinceIso)} and ${displayTime(new Date(options.until).toISOString())}` : `since ${displayTime(sinceIso)}`;
+    stdout.push(`No alarm state changes${filters ? ` ${filters}` : ""} ${when}.`);
   } else {
-    stdout.push(...changesTable(listed));
+    stdout.push(...changesTable(listed, stylize));
     if (truncated) stdout.push(`(${truncated})`);
   }
   const window = { start: options.since, end: options.until };
@@ -55,48 +64,35 @@ export async function runAlarms(options: AlarmsOptions, location: LedgerLocation
   return { stdout, stderr: [] };
 }
 
-async function main(argv: string[]): Promise<number> {
-  let options: AlarmsOptions;
-  let location: LedgerLocation;
-  try {
-    options = parseAlarmsArgs(argv, Date.now());
-    if (options.help) {
-      process.stdout.write(`${ALARMS_USAGE}\n`);
-      return 0;
-    }
-    location = options.source.kind === "stack" ? await stackLedgerLocation(options.source.stage) : { tableName: options.source.tableName };
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`alarms: ${error.message}\n${ALARMS_USAGE}\n`);
-    return 2;
-  }
-  try {
-    const output = await runAlarms(options, location);
-    if (output.stderr.length > 0) process.stderr.write(`${output.stderr.join("\n")}\n`);
-    if (output.stdout.length > 0) process.stdout.write(`${output.stdout.join("\n")}\n`);
-    return 0;
-  } catch (error) {
-    const where = `${location.region ?? process.env.AWS_REGION ?? "the default region"}${process.env.AWS_ENDPOINT_URL_DYNAMODB ? ` at ${process.env.AWS_ENDPOINT_URL_DYNAMODB}` : ""}`;
-    if (errorName(error) === "ResourceNotFoundException") {
-      process.stderr.write(`alarms: table ${location.tableName} not found in ${where}\n`);
-      return 2;
-    }
-    if (/region is missing/i.test((error as Error).message)) {
-      process.stderr.write("alarms: no AWS region: set AWS_REGION (or use --stack, which reads the stack's homeRegion)\n");
-      return 2;
-    }
-    process.stderr.write(`alarms: reading ${location.tableName} in ${where} failed: ${errorName(error)}: ${(error as Error).message}\n`);
-    return 1;
-  }
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }
 
-if (require.main === module) {
-  // exitCode, not exit(): stdout may be a pipe that still has to drain.
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      process.stderr.write(`alarms: ${(error as Error).stack ?? String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+export const command = defineCommand({
+  name: "alarms",
+  usage: ["(--stack <stage> | --table <name>) [--url <url>] [--since <time>] [--until <time>] [--state ALARM|OK] [--json] [--limit <n>]"],
+  summary:
+    "The alarm state changes in the ledger over a window (default the last 24 hours), newest first, then time in ALARM per URL over that window.",
+  options: ALARMS_OPTIONS,
+  exitCodes: { ok: "printed (also when nothing matched)", failed: "reading the ledger failed (network, throttling)" },
+  notes: ["IAM: dynamodb:Query on the table's indexes (arn:aws:dynamodb:<region>:<account>:table/<table>/index/*)."],
+  async run(input, io) {
+    const options = alarmsOptions(input, io.now());
+    const location = options.source.kind === "stack" ? await stackLedgerLocation(options.source.stage) : { tableName: options.source.tableName };
+    const where = `${location.region ?? io.env.AWS_REGION ?? "the default region"}${io.env.AWS_ENDPOINT_URL_DYNAMODB ? ` at ${io.env.AWS_ENDPOINT_URL_DYNAMODB}` : ""}`;
+    let output: AlarmsOutput;
+    try {
+      output = await runAlarms(options, location, (style, text) => paint(io, io.stdout, style, text));
+    } catch (error) {
+      if (errorName(error) === "ResourceNotFoundException") throw new UsageError(`table ${location.tableName} not found in ${where}`);
+      if (describeAwsFailure(error)) throw error;
+      io.stderr.write(`alarms: reading ${location.tableName} in ${where} failed: ${errorName(error)}: ${(error as Error).message}\n`);
+      return EXIT.failed;
+    }
+    if (output.stderr.length > 0) io.stderr.write(`${output.stderr.join("\n")}\n`);
+    if (output.stdout.length > 0) io.stdout.write(`${output.stdout.join("\n")}\n`);
+    return EXIT.ok;
+  },
+});
+
+if (require.main === module) void command.main(process.argv.slice(2));

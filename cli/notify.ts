@@ -9,44 +9,40 @@
  */
 import { REDACTED } from "../functions/common/secrets";
 import type { NotifierRuntimeConfig, RuntimeChannel } from "../functions/common/notifier-config";
-import { ValidationError } from "../functions/common/targets";
 import { notifierSamples, sampleMessage } from "../functions/notifier/samples";
 import { renderEmail, renderPagerDuty, renderSlack, renderTeams, renderWebhook, WEBHOOK_HEADERS } from "../functions/notifier/render";
 import type { AlarmMessage } from "../functions/notifier/message";
 import { loadStageConfig } from "../infra/config";
 import { planStage } from "../infra/plan/stage";
-import { isStageName, PROJECT_ROOT, readStackConfig, StackFileError } from "../infra/stack-files";
-import { parseCommandLine, UsageError } from "./usage";
+import { isStageName, PROJECT_ROOT, readStackConfig } from "../infra/stack-files";
+import { classifyFailure, defineCommand, helpText, parseOptions, wantsHelp, type OptionTable, type ParsedCommandLine } from "./kit";
+import { EXIT, UsageError } from "./usage";
 
-export const NOTIFY_USAGE = "usage: npm run notify -- --preview --stack <stage> [--channel <name>]... [--json]";
-export const NOTIFY_EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+export const NOTIFY_EXIT = EXIT;
+
+/** The options of `npm run notify` (cli/kit.ts prints and parses them). */
+export const NOTIFY_OPTIONS = {
+  preview: { type: "boolean", help: "render the messages without sending anything (required: the deployed notifier sends them)" },
+  stack: { type: "string", value: "stage", help: "the stage whose channels and samples are rendered (Pulumi.<stage>.yaml); required" },
+  channel: { type: "string", value: "name", multiple: true, help: "only this channel (default every channel)" },
+  json: { type: "boolean", help: "one JSON object per message per line" },
+} satisfies OptionTable;
 
 export interface NotifyOptions {
   stack: string;
   channels: string[];
   json: boolean;
-  help: boolean;
 }
 
-export function parseNotifyArgs(argv: string[]): NotifyOptions {
-  const { values } = parseCommandLine({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      preview: { type: "boolean" },
-      stack: { type: "string" },
-      channel: { type: "string", multiple: true },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const help = values.help === true;
-  if (help) return { stack: "", channels: [], json: false, help };
+export function notifyOptions({ values }: ParsedCommandLine<typeof NOTIFY_OPTIONS>): NotifyOptions {
   if (values.preview !== true) throw new UsageError("--preview is required: npm run notify only previews messages (the deployed notifier sends them)");
   if (values.stack === undefined) throw new UsageError("--stack <stage> is required");
   if (!isStageName(values.stack)) throw new UsageError(`--stack: "${values.stack}" is not a valid stage name`);
-  return { stack: values.stack, channels: values.channel ?? [], json: values.json === true, help };
+  return { stack: values.stack, channels: values.channel ?? [], json: values.json === true };
+}
+
+export function parseNotifyArgs(argv: string[]): NotifyOptions {
+  return notifyOptions(parseOptions(NOTIFY_OPTIONS, argv, false));
 }
 
 /** What would be sent: an e-mail, or an HTTP request whose secret parts are shown as `[secret]`. */
@@ -111,58 +107,57 @@ export interface NotifyIo {
   root?: string;
 }
 
-export function runNotify(argv: string[], io: NotifyIo): number {
-  let options: NotifyOptions;
-  let runtime: NotifierRuntimeConfig | undefined;
-  try {
-    options = parseNotifyArgs(argv);
-    if (options.help) {
-      io.stdout.write(`${NOTIFY_USAGE}\n`);
-      return NOTIFY_EXIT.ok;
-    }
-    const config = loadStageConfig(options.stack, readStackConfig(options.stack, io.root ?? PROJECT_ROOT));
-    runtime = planStage(config).notifier?.runtime;
-    const known = runtime?.channels.map((channel) => channel.name) ?? [];
-    const unknown = options.channels.filter((name) => !known.includes(name));
-    if (unknown.length > 0) throw new UsageError(`--channel: ${unknown.map((name) => `"${name}"`).join(", ")} is not a channel of ${options.stack} (${known.join(", ") || "it has none"})`);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ValidationError || error instanceof StackFileError) {
-      io.stderr.write(`notify: ${error.message}\n${error instanceof UsageError ? `${NOTIFY_USAGE}\n` : ""}`);
-      return NOTIFY_EXIT.badInput;
-    }
-    throw error;
-  }
+/** Renders the preview; throws the bad-input errors the kit reports (exit 2). */
+function preview(options: NotifyOptions, io: NotifyIo): number {
+  const config = loadStageConfig(options.stack, readStackConfig(options.stack, io.root ?? PROJECT_ROOT));
+  const runtime = planStage(config).notifier?.runtime;
+  const known = runtime?.channels.map((channel) => channel.name) ?? [];
+  const unknown = options.channels.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new UsageError(`--channel: ${unknown.map((name) => `"${name}"`).join(", ")} is not a channel of ${options.stack} (${known.join(", ") || "it has none"})`);
   if (!runtime) {
     io.stdout.write(`${options.stack} has no notification channel (webhealth:notifications.channels or webhealth:notifyEmails): nothing to preview.\n`);
-    return NOTIFY_EXIT.ok;
+    return EXIT.ok;
   }
-  let preview;
+  let rendered;
   try {
-    preview = previewEntries(runtime, options.channels);
+    rendered = previewEntries(runtime, options.channels);
   } catch (error) {
     io.stderr.write(`notify: rendering failed: ${(error as Error).stack ?? String(error)}\n`);
-    return NOTIFY_EXIT.failed;
+    return EXIT.failed;
   }
   if (options.json) {
-    io.stdout.write(preview.entries.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
-    for (const line of preview.skipped) io.stderr.write(`skipped: ${line}\n`);
+    io.stdout.write(rendered.entries.map((entry) => `${JSON.stringify(entry)}\n`).join(""));
+    for (const line of rendered.skipped) io.stderr.write(`skipped: ${line}\n`);
   } else {
-    io.stdout.write(preview.entries.map(formatEntry).join("\n"));
-    for (const line of preview.skipped) io.stdout.write(`(skipped: ${line})\n`);
+    io.stdout.write(rendered.entries.map(formatEntry).join("\n"));
+    for (const line of rendered.skipped) io.stdout.write(`(skipped: ${line})\n`);
   }
-  return NOTIFY_EXIT.ok;
+  return EXIT.ok;
 }
 
-if (require.main === module) {
-  // Ctrl-C: stop at once with 130, like the other commands.
-  process.on("SIGINT", () => process.exit(NOTIFY_EXIT.interrupted));
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-  });
+export const command = defineCommand({
+  name: "notify",
+  usage: ["--preview --stack <stage> [--channel <name>]... [--json]"],
+  summary:
+    "Renders, for each channel the stage configures, the message each sample alarm (single-region ALARM, quorum ALARM, recovery, probe health) would produce, from Pulumi.<stage>.yaml, without sending anything or reading any secret (a secret shows as [secret]).",
+  options: NOTIFY_OPTIONS,
+  exitCodes: { ok: "rendered", failed: "a message could not be rendered" },
+  run: async (input, io) => preview(notifyOptions(input), io),
+});
+
+/** The command, synchronously, on the given streams (tests): help, bad input and the preview as the kit does them. */
+export function runNotify(argv: string[], io: NotifyIo): number {
+  if (wantsHelp(argv)) {
+    io.stdout.write(helpText(command.spec));
+    return EXIT.ok;
+  }
   try {
-    process.exitCode = runNotify(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+    return preview(parseNotifyArgs(argv), io);
   } catch (error) {
-    process.stderr.write(`notify: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = NOTIFY_EXIT.failed;
+    const failure = classifyFailure(error);
+    io.stderr.write(failure.message.split("\n").map((line) => `notify: ${line}\n`).join(""));
+    return failure.code;
   }
 }
+
+if (require.main === module) void command.main(process.argv.slice(2));

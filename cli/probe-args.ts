@@ -5,26 +5,31 @@ import { isSecretName, secretEnvVarName, SECRET_NAME_RULE } from "../functions/c
 import { parseTargets, secretReferences, TARGET_LIMITS, TargetSchema, validate, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../functions/probe/run";
 import type { WarningThresholds } from "../functions/probe/warnings";
-import { parseCommandLine, readTextFile, UsageError } from "./usage";
+import { parseOptions, type OptionTable, type ParsedCommandLine } from "./kit";
+import { readTextFile, UsageError } from "./usage";
 
 const MAX_CERTIFICATE_DAYS = 365;
 
-export const USAGE = `Usage: npm run probe -- [--stack <stage>] [--targets <file.json>] [--secrets <file.json>] [--json] [--strict]
-                      [--timeout <ms>] [--concurrency <n>] [--certificate-days <n>] [--publish] [url ...]
-
-Probes each target once and prints a table (or, with --json, one JSON object per target per line).
-  --stack <stage>          probe the targets of Pulumi.<stage>.yaml (config key webhealth:targets)
-  --targets <file.json>    probe the targets in a JSON file (a list of targets, same schema)
-  --secrets <file.json>    values of the secrets targets name: a JSON object of name -> value; without it
-                           (or for a name it lacks) WEBHEALTH_SECRET_<NAME> is read from the environment
-  --json                   one JSON line per target, in input order
-  --strict                 a warning (SLOW, CERTIFICATE) counts as not ok for the exit status
-  --timeout <ms>           timeout for every target (${TARGET_LIMITS.minTimeoutMs}-${TARGET_LIMITS.maxTimeoutMs}), overriding theirs
-  --concurrency <n>        targets probed at once (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})
-  --certificate-days <n>   warn CERTIFICATE below n days (1-${MAX_CERTIFICATE_DAYS}; default the stack's alarms.certificateDays, else ${CONFIG_DEFAULTS.alarms.certificateDays})
-  --publish                publish the metrics to CloudWatch, like the probe Lambda
-  -h, --help               this help
-Exit status: 0 every target ok, 1 any target not ok (with --strict: or warned), 2 bad input (nothing probed).`;
+/** The options of `npm run probe`, with their help (cli/kit.ts prints and parses them). */
+export const PROBE_OPTIONS = {
+  stack: { type: "string", value: "stage", help: "probe the targets of Pulumi.<stage>.yaml (config key webhealth:targets)" },
+  targets: { type: "string", value: "file.json", help: "probe the targets in a JSON file (a list of targets, same schema)" },
+  secrets: {
+    type: "string",
+    value: "file.json",
+    help: "values of the secrets targets name: a JSON object of name -> value; without it (or for a name it lacks) WEBHEALTH_SECRET_<NAME> is read from the environment",
+  },
+  json: { type: "boolean", help: "one JSON line per target, in input order" },
+  strict: { type: "boolean", help: "a warning (SLOW, CERTIFICATE) counts as not ok for the exit status" },
+  timeout: { type: "string", value: "ms", help: `timeout for every target (${TARGET_LIMITS.minTimeoutMs}-${TARGET_LIMITS.maxTimeoutMs}), overriding theirs` },
+  concurrency: { type: "string", value: "n", help: `targets probed at once (1-${MAX_CONCURRENCY}, default ${DEFAULT_CONCURRENCY})` },
+  "certificate-days": {
+    type: "string",
+    value: "n",
+    help: `warn CERTIFICATE below n days (1-${MAX_CERTIFICATE_DAYS}; default the stack's alarms.certificateDays, else ${CONFIG_DEFAULTS.alarms.certificateDays})`,
+  },
+  publish: { type: "boolean", help: "publish the metrics to CloudWatch, like the probe Lambda (nothing touches AWS without it)" },
+} satisfies OptionTable;
 
 export interface CliOptions {
   stack?: string;
@@ -37,7 +42,6 @@ export interface CliOptions {
   certificateDays?: number;
   publish: boolean;
   urls: string[];
-  help: boolean;
 }
 
 function wholeNumber(option: string, text: string, min: number, max: number): number {
@@ -47,24 +51,8 @@ function wholeNumber(option: string, text: string, min: number, max: number): nu
   return Number(text);
 }
 
-export function parseCliArgs(argv: string[]): CliOptions {
-  const { values, positionals } = parseCommandLine({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      stack: { type: "string" },
-      targets: { type: "string" },
-      secrets: { type: "string" },
-      json: { type: "boolean", default: false },
-      strict: { type: "boolean", default: false },
-      timeout: { type: "string" },
-      concurrency: { type: "string" },
-      "certificate-days": { type: "string" },
-      publish: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+/** The parsed command line as the probe uses it (numbers checked). */
+export function toCliOptions({ values, positionals }: ParsedCommandLine<typeof PROBE_OPTIONS>): CliOptions {
   return {
     stack: values.stack,
     targetsFile: values.targets,
@@ -76,8 +64,11 @@ export function parseCliArgs(argv: string[]): CliOptions {
     certificateDays: values["certificate-days"] === undefined ? undefined : wholeNumber("--certificate-days", values["certificate-days"], 1, MAX_CERTIFICATE_DAYS),
     publish: values.publish ?? false,
     urls: positionals,
-    help: values.help ?? false,
   };
+}
+
+export function parseCliArgs(argv: string[]): CliOptions {
+  return toCliOptions(parseOptions(PROBE_OPTIONS, argv, true));
 }
 
 /** Prefixes every problem of a ValidationError with where the value came from. */

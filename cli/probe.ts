@@ -2,16 +2,17 @@
  * `npm run probe -- [--stack <stage>] [--targets <file.json>] [--secrets <file.json>] [--json]
  *  [--strict] [--timeout <ms>] [--concurrency <n>] [--certificate-days <n>] [--publish] [url ...]`:
  *  the probe engine on this machine.
+ *
+ * The CloudWatch client and the publisher are imported only with --publish: a local probe never
+ * loads the AWS SDK (about 80 ms of start-up).
  */
-import { createCloudWatchClient } from "../functions/probe/index";
-import { publishDatums, targetDatums } from "../functions/probe/publish";
+import { performance } from "node:perf_hooks";
 import { probeAll, type RunOptions } from "../functions/probe/run";
-import { readProbeSettings } from "../functions/probe/settings";
+import type { ProbeSettings } from "../functions/probe/settings";
 import { PROBE_ENV } from "../functions/common/contract";
-import { ValidationError } from "../functions/common/targets";
-import { PROJECT_ROOT } from "../infra/stack-files";
-import { loadTargets, parseCliArgs, readSecretsFile, resolveLocalSecrets, USAGE } from "./probe-args";
-import { UsageError } from "./usage";
+import { defineCommand, paint, type Command, type CommandIo } from "./kit";
+import { loadTargets, PROBE_OPTIONS, readSecretsFile, resolveLocalSecrets, toCliOptions, type CliOptions } from "./probe-args";
+import { EXIT, SetupError, UsageError } from "./usage";
 import { formatTable } from "./probe-table";
 
 export interface CliIo {
@@ -24,60 +25,64 @@ export interface CliIo {
   engine?: Pick<RunOptions, "lookup" | "ca">;
 }
 
-export const EXIT = { ok: 0, notOk: 1, badInput: 2 } as const;
+type Engine = CliIo["engine"];
 
-/** Runs the CLI and resolves to its exit status; never calls process.exit, so piped output drains. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let options, loaded, settings, region, secrets;
-  try {
-    options = parseCliArgs(argv);
-    if (options.help) {
-      io.stdout.write(USAGE + "\n");
-      return EXIT.ok;
-    }
-    loaded = loadTargets(options, io.root);
-    secrets = resolveLocalSecrets(loaded.targets, options.secretsFile === undefined ? undefined : readSecretsFile(options.secretsFile), io.env);
-    // Publishing settings are checked before anything is probed, like every other input.
-    settings = options.publish ? readProbeSettings(io.env) : undefined;
+/** The CloudWatch side of --publish, loaded on demand. */
+async function publisher(region: string) {
+  const [{ createCloudWatchClient }, { publishDatums, targetDatums }] = await Promise.all([import("../functions/probe/index"), import("../functions/probe/publish")]);
+  const client = createCloudWatchClient(region);
+  return { client, publishDatums, targetDatums };
+}
+
+async function runProbe(options: CliOptions, io: CommandIo, engine: Engine): Promise<number> {
+  const loaded = loadTargets(options, io.root);
+  const secrets = resolveLocalSecrets(loaded.targets, options.secretsFile === undefined ? undefined : readSecretsFile(options.secretsFile), io.env);
+  // Publishing settings and credentials are checked before anything is probed, like every other input.
+  let publishing: { settings: ProbeSettings; region: string; sink: Awaited<ReturnType<typeof publisher>> } | undefined;
+  if (options.publish) {
+    const { readProbeSettings } = await import("../functions/probe/settings");
+    const settings = readProbeSettings(io.env);
     // An explicit METRICS_REGION wins, then the stack's home region, then the ambient AWS_REGION.
-    region = io.env[PROBE_ENV.metricsRegion] || loaded.stackRegion || io.env.AWS_REGION;
-    if (settings && !region) throw new UsageError(`--publish: no region to publish to: set ${PROBE_ENV.metricsRegion} or AWS_REGION, or use --stack with a stage that sets aws:region`);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ValidationError) {
-      io.stderr.write(`probe: ${error.message}\n`);
-      return EXIT.badInput;
+    const region = io.env[PROBE_ENV.metricsRegion] || loaded.stackRegion || io.env.AWS_REGION;
+    if (!region) throw new UsageError(`--publish: no region to publish to: set ${PROBE_ENV.metricsRegion} or AWS_REGION, or use --stack with a stage that sets aws:region`);
+    const sink = await publisher(region);
+    try {
+      await sink.client.config.credentials();
+    } catch (error) {
+      sink.client.destroy();
+      throw error;
     }
-    throw error;
+    publishing = { settings, region, sink };
   }
 
   const progress = isTerminal(io.stderr) ? progressLine(io.stderr) : undefined;
   const { results, eventLoopDelay } = await probeAll(loaded.targets, {
-    ...io.engine,
+    ...engine,
     concurrency: options.concurrency,
     secrets,
     warnings: loaded.thresholds,
     onProgress: progress?.update,
   });
   progress?.clear();
-  io.stdout.write(options.json ? results.map((result) => JSON.stringify(result) + "\n").join("") : formatTable(results, eventLoopDelay));
+  io.stdout.write(options.json ? results.map((result) => JSON.stringify(result) + "\n").join("") : formatTable(results, eventLoopDelay, (style, text) => paint(io, io.stdout, style, text)));
   const allOk = results.every((result) => result.ok && !(options.strict && result.warnings.length > 0));
 
-  if (settings) {
-    const timestamp = new Date();
-    const datums = results.flatMap((result) => targetDatums(result, settings, timestamp));
-    let client;
+  if (publishing) {
+    const { settings, region, sink } = publishing;
+    const timestamp = new Date(io.now());
+    const datums = results.flatMap((result) => sink.targetDatums(result, settings, timestamp));
     try {
-      client = createCloudWatchClient(region);
-      const report = await publishDatums(client, settings.namespace, datums);
+      const report = await sink.publishDatums(sink.client, settings.namespace, datums);
       io.stderr.write(`probe: published ${report.datums} datums to ${settings.namespace} in ${region} (${report.requests} request${report.requests === 1 ? "" : "s"})\n`);
     } catch (error) {
+      if (error instanceof SetupError) throw error;
       io.stderr.write(`probe: publishing failed: ${(error as Error).message}\n`);
-      return EXIT.notOk;
+      return EXIT.failed;
     } finally {
-      client?.destroy();
+      sink.client.destroy();
     }
   }
-  return allOk ? EXIT.ok : EXIT.notOk;
+  return allOk ? EXIT.ok : EXIT.failed;
 }
 
 function isTerminal(stream: NodeJS.WritableStream): boolean {
@@ -104,19 +109,23 @@ export function progressLine(stream: NodeJS.WritableStream, now: () => number = 
   };
 }
 
-if (require.main === module) {
-  // `npm run probe -- --json ... | head -1`: the reader may close the pipe early. That is not a
-  // failure of the probe: stop writing quietly and keep the exit status of the run.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
+function probeCommand(engine?: Engine): Command<typeof PROBE_OPTIONS> {
+  return defineCommand({
+    name: "probe",
+    usage: ["[--stack <stage>] [--targets <file.json>] [--secrets <file.json>] [--json] [--strict] [--timeout <ms>] [--concurrency <n>] [--certificate-days <n>] [--publish] [url ...]"],
+    summary: "Probes each target once and prints a table (or, with --json, one JSON object per target per line). Sources combine in the order stack, file, URLs.",
+    options: PROBE_OPTIONS,
+    positionals: { name: "url ...", help: "bare URLs are targets too (all defaults)" },
+    exitCodes: { ok: "every target ok", failed: "any target not ok (with --strict: or warned), or publishing failed" },
+    run: (input, io) => runProbe(toCliOptions(input), io, engine),
   });
-  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, root: PROJECT_ROOT }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`probe: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-      process.exitCode = EXIT.notOk;
-    },
-  );
 }
+
+export const command = probeCommand();
+
+/** Runs the CLI and resolves to its exit status; never calls process.exit, so piped output drains. */
+export function runCli(argv: string[], io: CliIo): Promise<number> {
+  return probeCommand(io.engine).execute(argv, { ...io, signal: new AbortController().signal, now: Date.now });
+}
+
+if (require.main === module) void command.main(process.argv.slice(2));

@@ -4,12 +4,13 @@
  * same way the target schema does: `webhealth:targets[2].url: must be http or https`.
  */
 import * as z from "zod";
-import { describeIssues, parseTargets, secretReferences, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
+import { describeIssues, parseTargets, secretReferences, TARGET_LIMITS, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE, MAX_LATENCY_THRESHOLD_MS } from "../functions/common/metrics";
 import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
 import { targetKeyProblems } from "./plan/names";
 import { probeTimeoutSeconds, shardProblems } from "./plan/shards";
+import { minimumBurnObjective } from "./plan/slo";
 import { quotaProblems, type AccountQuotas } from "./plan/quotas";
 import { planStage } from "./plan/stage";
 import {
@@ -86,6 +87,14 @@ export const CONFIG_DEFAULTS = {
     defaultLatencyMs: 3_000,
     certificateDays: 14,
   },
+  slo: {
+    /** 99.9% of probe checks succeed: about 43 minutes of failed checks in 30 days. */
+    objective: 99.9,
+    /** Burn-rate alarms cost five alarms per target (infra/plan/slo.ts): opt in. */
+    burnRateAlarms: false,
+    /** The SLO window the budget is spent over (Google's SRE Workbook uses 30 days). */
+    windowDays: 30,
+  },
 } as const;
 
 export interface AlarmSettings {
@@ -124,6 +133,8 @@ export interface StageConfig {
   logRetentionDays: number;
   protectData: boolean;
   alarms: AlarmSettings;
+  /** `webhealth:slo`: the availability objective (a target's `slo` overrides it) and the burn-rate alarms. */
+  slo: SloSettings;
   /** `webhealth:secrets`: every value a secret, whether the user encrypted it or not. */
   secrets: Readonly<Record<string, SecretText>>;
   /** `webhealth:accountQuotas`: quotas the account had raised above AWS's defaults (infra/plan/quotas.ts). */
@@ -204,6 +215,21 @@ const AlarmsSchema = z
     }
   });
 
+const SloSchema = z.strictObject(
+  {
+    objective: z
+      .number({ error: expected("a number") })
+      .gt(TARGET_LIMITS.minSloPercent, { error: `must be above ${TARGET_LIMITS.minSloPercent}` })
+      .lt(100, { error: "must be below 100 (100% leaves no error budget)" })
+      .default(CONFIG_DEFAULTS.slo.objective),
+    burnRateAlarms: z.boolean({ error: expected("true or false") }).default(CONFIG_DEFAULTS.slo.burnRateAlarms),
+    windowDays: wholeNumber(1, 366).default(CONFIG_DEFAULTS.slo.windowDays),
+  },
+  { error: expected("an object") },
+);
+
+export type SloSettings = z.output<typeof SloSchema>;
+
 /** A value Pulumi keeps encrypted in a stack file (`secure: v1:...`); only the Pulumi CLI can read it. */
 function isEncrypted(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
@@ -274,6 +300,7 @@ const StageSchema = z.strictObject({
     .default(CONFIG_DEFAULTS.logRetentionDays),
   protectData: z.boolean({ error: expected("true or false") }).default(CONFIG_DEFAULTS.protectData),
   alarms: AlarmsSchema.default(() => ({ ...CONFIG_DEFAULTS.alarms })),
+  slo: SloSchema.default(() => ({ ...CONFIG_DEFAULTS.slo })),
   secrets: SecretsSchema.default(() => ({})),
   accountQuotas: z
     .strictObject(
@@ -476,6 +503,14 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
   }
   if (value.promotesFrom === stage) problems.push(`${KEY_PREFIX}promotesFrom: a stage cannot promote from itself`);
   problems.push(...targetKeyProblems(value.targets, `${KEY_PREFIX}targets`));
+  if (value.slo.burnRateAlarms) {
+    // Below this objective the fastest pair's threshold is under 0% availability: it could never fire.
+    const minimum = minimumBurnObjective(value.slo.windowDays);
+    if (value.slo.objective <= minimum) problems.push(`${KEY_PREFIX}slo.objective: must be above ${minimum.toFixed(2)} for burn-rate alarms (below it, the fastest burn rate's error rate would be more than every check failing)`);
+    value.targets.forEach((target, index) => {
+      if (target.slo !== undefined && target.slo <= minimum) problems.push(`${KEY_PREFIX}targets[${index}].slo: must be above ${minimum.toFixed(2)} for burn-rate alarms`);
+    });
+  }
   value.targets.forEach((target, index) => {
     // The latency alarm counts passed checks slower than this; failed checks sit far above (functions/common/metrics.ts).
     if (target.latencyMs !== undefined && target.latencyMs > MAX_LATENCY_THRESHOLD_MS) {
@@ -507,6 +542,7 @@ export function loadStageConfig(stage: string, raw: Record<string, unknown>, opt
     logRetentionDays: value.logRetentionDays,
     protectData: value.protectData,
     alarms: { ...value.alarms, quorum },
+    slo: value.slo,
     secrets: value.secrets,
     accountQuotas: value.accountQuotas,
     ...(value.promotesFrom ? { promotesFrom: value.promotesFrom } : {}),

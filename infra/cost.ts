@@ -38,6 +38,9 @@ export const PRICES = {
   metricDataRead: 0.01 / 1000,
   /** Standard-resolution alarm, per metric it reads, per month. */
   alarmMetricMonth: 0.1,
+  /** Composite alarm, per month (the SLO burn-rate alarms). From third-party price lists (c3x.dev,
+   * infracost): not yet confirmed on aws.amazon.com/cloudwatch/pricing. */
+  compositeAlarmMonth: 0.5,
   /** Per dashboard per month beyond the free tier (3 dashboards of up to 50 metrics each). */
   dashboardMonth: 3,
   /** Lambda: $0.20 per million requests. */
@@ -127,6 +130,7 @@ export interface UsageEstimate {
   /** Metrics requested by the dashboard's graphs (GetMetricData). */
   getMetricDataMetrics: number;
   alarmMetrics: number;
+  compositeAlarms: number;
   billableDashboards: number;
   lambdaRequests: number;
   lambdaGbSeconds: number;
@@ -205,7 +209,8 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboard: D
     gbSecondsPerRun += probeRunSeconds(shard.targets.length, config.probeConcurrency, config.probeMemoryMb) * (config.probeMemoryMb / 1024);
     logBytesPerRun += shard.targets.length * a.logBytesPerTarget + a.logBytesPerInvocation;
   }
-  const stateChanges = config.targets.length * a.stateChangesPerTargetMonth;
+  // A burn-rate alarm changes state with the incidents that burn budget: counted like the target's own.
+  const stateChanges = config.targets.length * a.stateChangesPerTargetMonth * (config.slo.burnRateAlarms ? 1.5 : 1);
   const recorderGbSeconds = stateChanges * a.recorderSeconds * (RECORDER_SETTINGS.memoryMb / 1024);
   const logBytesPerMonth = logBytesPerRun * regions * runsPerMonth;
   const logBytesPerHourPerRegion = (logBytesPerRun * 3600) / config.periodSeconds;
@@ -217,6 +222,7 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboard: D
     putMetricDataRequests: putRequestsPerRun * regions * runsPerMonth,
     getMetricDataMetrics: dashboard.metricCount * a.dashboardViewsPerMonth,
     alarmMetrics: allAlarms(plan).reduce((sum, spec) => sum + metricsRead(spec), 0),
+    compositeAlarms: plan.burnRateAlarms.length,
     billableDashboards: dashboard.metricCount > FREE_DASHBOARD_METRICS ? 1 : 0,
     lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges + notifier.lambdaRequests,
     lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds + notifier.lambdaGbSeconds,
@@ -277,6 +283,7 @@ const UNIT_PRICE: Record<Exclude<keyof UsageEstimate, "customMetrics">, number> 
   putMetricDataRequests: PRICES.metricRequest,
   getMetricDataMetrics: PRICES.metricDataRead,
   alarmMetrics: PRICES.alarmMetricMonth,
+  compositeAlarms: PRICES.compositeAlarmMonth,
   billableDashboards: PRICES.dashboardMonth,
   lambdaRequests: PRICES.lambdaRequest,
   lambdaGbSeconds: PRICES.lambdaArmGbSecond,

@@ -9,7 +9,7 @@ import * as pulumiRuntimeConfig from "@pulumi/pulumi/runtime/config";
 import { bundleFunction } from "../scripts/bundle";
 import { loadStageConfig, ConfigError, type StageConfig } from "./config";
 import { costLineItemsUsd, estimatedMonthlyCostUsd, estimateUsage } from "./cost";
-import { createAlarms } from "./components/alarms";
+import { createAlarms, createBurnRateAlarms } from "./components/alarms";
 import { CanaryFunction } from "./components/canary-function";
 import { Dashboard } from "./components/dashboard";
 import { AlarmLedger } from "./components/ledger";
@@ -195,6 +195,12 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
       topicArn: notifications.topic.arn,
       operatorsTopicArn: notifier?.operatorsTopic.arn,
     },
+    { provider: home, dependsOn: notifier ? [ledger.subscription, notifier.subscription] : [ledger.subscription] },
+  );
+  await createBurnRateAlarms(
+    plan.burnRateWindows,
+    plan.burnRateAlarms,
+    { topicArn: notifications.topic.arn, operatorsTopicArn: notifier?.operatorsTopic.arn },
     { provider: home, dependsOn: notifier ? [ledger.subscription, notifier.subscription] : [ledger.subscription] },
   );
 

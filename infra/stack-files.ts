@@ -6,8 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { PROJECT_ROOT } from "./project-root";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export { PROJECT_ROOT };
 export const PROJECT_NAME = "webhealth";
 
 /** A problem with a stack file, named so the user can fix it. */

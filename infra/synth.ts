@@ -16,7 +16,7 @@
  */
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as pulumiDebuggable from "@pulumi/pulumi/runtime/debuggable";
+import { createRequire } from "node:module";
 import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
 import { loadStageConfig } from "./config";
 import { runProgram, type ProgramOutputs } from "./program";
@@ -269,7 +269,9 @@ async function recordedOptions(constructed: Constructed): Promise<SynthOptions> 
  * @pulumi/pulumi (stable across 3.x); a real `pulumi up` keeps them.
  */
 function withoutSdkBookkeeping(): () => void {
-  const debuggable = pulumiDebuggable as unknown as { debuggablePromise: (promise: Promise<unknown>, label: string) => Promise<unknown> };
+  // The module's own exports object, through require: a bundler's `import * as` namespace (the
+  // command runner builds this file with esbuild) has read-only properties.
+  const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: (promise: Promise<unknown>, label: string) => Promise<unknown> };
   const debuggablePromise = debuggable.debuggablePromise;
   const stackTraceLimit = Error.stackTraceLimit;
   const prepareStackTrace = Error.prepareStackTrace;

@@ -6,8 +6,9 @@
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 import { BUNDLE_TARGET } from "../functions/common/contract";
+import { PROJECT_ROOT } from "../infra/stack-files";
 
-export const FUNCTIONS_DIR = path.resolve(__dirname, "..", "functions");
+export const FUNCTIONS_DIR = path.join(PROJECT_ROOT, "functions");
 
 /** Lambda's Node.js runtime (LAMBDA_RUNTIME) ships the AWS SDK for JavaScript v3, so it is left out of the
  * bundle to keep it small: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html */

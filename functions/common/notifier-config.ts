@@ -48,6 +48,8 @@ export const ALARM_KINDS = [
   "function-errors",
   "function-duration",
   "dead-letters",
+  /** A target's SLO burn-rate (composite) alarm: its error budget burns too fast (infra/plan/slo.ts). */
+  "burn-rate",
 ] as const;
 export type NotifiedAlarmKind = (typeof ALARM_KINDS)[number];
 

@@ -28,6 +28,8 @@ export const TARGET_LIMITS = {
   maxTimeoutMs: 60_000,
   maxRetries: 3,
   maxNameLength: 128,
+  /** An availability objective (percent) must leave a budget and mean something: above 50%, below 100%. */
+  minSloPercent: 50,
   /** The normalised URL is the `Url` dimension: at most a dimension value's 1,024 characters. */
   maxUrlLength: CLOUDWATCH_LIMITS.dimensionValueMaxLength,
   /** A request body is sent as is; the stage's targets travel in EventBridge inputs of 8,192 characters anyway. */
@@ -253,6 +255,15 @@ export const TargetSchema = z
       ),
       request: z.optional(RequestSchema),
       expect: z.optional(ExpectSchema),
+      /** Availability objective in percent (e.g. 99.95), overriding the stage's `webhealth:slo.objective`. */
+      slo: z.optional(
+        z
+          .number({ error: expected("a number") })
+          .check(
+            z.gt(TARGET_LIMITS.minSloPercent, { error: `must be above ${TARGET_LIMITS.minSloPercent}` }),
+            z.lt(100, { error: "must be below 100 (100% leaves no error budget)" }),
+          ),
+      ),
     },
     { error: expected("an object") },
   )

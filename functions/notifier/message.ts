@@ -98,6 +98,8 @@ function severityOf(event: AlarmEvent): Severity {
     case "latency":
     case "certificate":
       return "warning";
+    case "burn-rate":
+      return "critical";
     default:
       return "error";
   }
@@ -182,6 +184,8 @@ function targetTitle(event: AlarmEvent, name: string, regionsFailing: number, to
         return { title: `${name} is fast again`, summary: `${url} answers within its latency threshold again.` };
       case "certificate":
         return { title: `${name}'s TLS certificate is renewed`, summary: `The TLS certificate of ${url} is valid for long enough again.` };
+      case "burn-rate":
+        return { title: `${name} no longer burns its error budget too fast`, summary: `${url} fails few enough checks again to keep within its SLO.` };
       default:
         return { title: `${name} is back up`, summary: `${url} passes its checks again.` };
     }
@@ -199,6 +203,11 @@ function targetTitle(event: AlarmEvent, name: string, regionsFailing: number, to
         summary: `The TLS certificate of ${url} expires in ${days === undefined ? "less than" : `${Math.floor(days)} days, less than`} ${event.threshold ?? "the threshold of"} days.`,
       };
     }
+    case "burn-rate":
+      return {
+        title: `${name} is burning its error budget too fast`,
+        summary: `${url} fails enough checks to spend its SLO's error budget long before the SLO window ends${event.description ? ` (${event.description})` : ""}.`,
+      };
     default:
       return { title: `${name} is down`, summary: `${url} fails its checks${from}.` };
   }

@@ -28,7 +28,7 @@ const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:webhealth-beta-alarms`;
 export const SINGLE_METRIC_ALARM: SampleNotification = {
   name: "single-metric ALARM",
   notification: {
-    AlarmName: "webhealth-beta-availability-example-com",
+    AlarmName: "webhealth-beta-example-availability",
     AlarmDescription: "https://example.com/ is down: Availability < 1 for 3 of 3 minutes",
     AWSAccountId: ACCOUNT,
     AlarmConfigurationUpdatedTimestamp: "2026-11-20T08:00:00.000+0000",
@@ -37,7 +37,7 @@ export const SINGLE_METRIC_ALARM: SampleNotification = {
       "Threshold Crossed: 3 out of the last 3 datapoints [0.0 (26/11/26 10:02:00), 0.0 (26/11/26 10:01:00), 0.0 (26/11/26 10:00:00)] were less than the threshold (1.0) (minimum 3 datapoints for OK -> ALARM transition).",
     StateChangeTime: "2026-11-26T10:03:41.123+0000",
     Region: "US East (N. Virginia)",
-    AlarmArn: `${ARN_PREFIX}webhealth-beta-availability-example-com`,
+    AlarmArn: `${ARN_PREFIX}webhealth-beta-example-availability`,
     OldStateValue: "OK",
     OKActions: [TOPIC],
     AlarmActions: [TOPIC],
@@ -59,10 +59,10 @@ export const SINGLE_METRIC_ALARM: SampleNotification = {
     },
   },
   expected: {
-    alarmName: "webhealth-beta-availability-example-com",
+    alarmName: "webhealth-beta-example-availability",
     changedAt: "2026-11-26T10:03:41.123Z",
     day: "2026-11-26",
-    eventKey: "2026-11-26T10:03:41.123Z#webhealth-beta-availability-example-com",
+    eventKey: "2026-11-26T10:03:41.123Z#webhealth-beta-example-availability",
     url: "https://example.com/",
     metricName: "Availability",
     namespace: "WebHealth",
@@ -74,7 +74,7 @@ export const SINGLE_METRIC_ALARM: SampleNotification = {
     region: "us-east-1",
     regionName: "US East (N. Virginia)",
     account: ACCOUNT,
-    alarmArn: `${ARN_PREFIX}webhealth-beta-availability-example-com`,
+    alarmArn: `${ARN_PREFIX}webhealth-beta-example-availability`,
     threshold: 1,
     comparisonOperator: "LessThanThreshold",
     snsMessageId: "sample-message-id",
@@ -83,11 +83,11 @@ export const SINGLE_METRIC_ALARM: SampleNotification = {
   },
 };
 
-/** The multi-region quorum alarm (metric math over one metric per region) going ALARM -> OK. */
+/** A three-region stage's availability alarm (the quorum: metric math over one metric per region) going ALARM -> OK. */
 export const METRIC_MATH_OK: SampleNotification = {
   name: "metric-math OK",
   notification: {
-    AlarmName: "webhealth-beta-quorum-example-com",
+    AlarmName: "webhealth-prod-example-availability",
     AlarmDescription: "https://example.com/ fails from 2 or more regions",
     AWSAccountId: ACCOUNT,
     NewStateValue: "OK",
@@ -95,7 +95,7 @@ export const METRIC_MATH_OK: SampleNotification = {
       "Threshold Crossed: 1 datapoint [0.0 (26/11/26 10:30:00)] was not greater than or equal to the threshold (2.0).",
     StateChangeTime: "2026-11-26T10:31:02.456+0000",
     Region: "US East (N. Virginia)",
-    AlarmArn: `${ARN_PREFIX}webhealth-beta-quorum-example-com`,
+    AlarmArn: `${ARN_PREFIX}webhealth-prod-example-availability`,
     OldStateValue: "ALARM",
     OKActions: [TOPIC],
     AlarmActions: [TOPIC],
@@ -109,7 +109,7 @@ export const METRIC_MATH_OK: SampleNotification = {
       TreatMissingData: "breaching",
       EvaluateLowSampleCountPercentile: "",
       Metrics: [
-        { Expression: "(1 - m0) + (1 - m1) + (1 - m2)", Id: "failing", Label: "Regions failing", ReturnData: true },
+        { Expression: "3 - (m0 + m1 + m2)", Id: "down", Label: "Regions seeing the target down", ReturnData: true },
         ...["us-east-1", "eu-west-1", "ap-southeast-2"].map((region, index) => ({
           Id: `m${index}`,
           MetricStat: {
@@ -130,14 +130,14 @@ export const METRIC_MATH_OK: SampleNotification = {
     },
   },
   expected: {
-    alarmName: "webhealth-beta-quorum-example-com",
+    alarmName: "webhealth-prod-example-availability",
     changedAt: "2026-11-26T10:31:02.456Z",
     day: "2026-11-26",
-    eventKey: "2026-11-26T10:31:02.456Z#webhealth-beta-quorum-example-com",
+    eventKey: "2026-11-26T10:31:02.456Z#webhealth-prod-example-availability",
     url: "https://example.com/",
     metricName: "Availability",
     namespace: "WebHealth",
-    expression: "(1 - m0) + (1 - m1) + (1 - m2)",
+    expression: "3 - (m0 + m1 + m2)",
     description: "https://example.com/ fails from 2 or more regions",
     newState: "OK",
     oldState: "ALARM",
@@ -145,7 +145,7 @@ export const METRIC_MATH_OK: SampleNotification = {
     region: "us-east-1",
     regionName: "US East (N. Virginia)",
     account: ACCOUNT,
-    alarmArn: `${ARN_PREFIX}webhealth-beta-quorum-example-com`,
+    alarmArn: `${ARN_PREFIX}webhealth-prod-example-availability`,
     threshold: 2,
     comparisonOperator: "GreaterThanOrEqualToThreshold",
     snsMessageId: "sample-message-id",

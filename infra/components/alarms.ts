@@ -13,6 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlarmSpec } from "../plan/alarms";
+import type { CompositeAlarmSpec } from "../plan/slo";
 import { metricAlarmArgs } from "./policy";
 
 export interface AlarmsArgs {
@@ -74,4 +75,38 @@ export async function createAlarms(args: AlarmsArgs, opts: pulumi.CustomResource
     letGo(batch);
   }
   return args.specs.length;
+}
+
+/**
+ * The SLO burn-rate alarms (infra/plan/slo.ts): each target's window alarms, then its composite
+ * alarm over them, which CloudWatch refuses while a window it names does not exist yet (hence
+ * `dependsOn` the target's windows). Top-level like the other alarms, a target at a time.
+ */
+export async function createBurnRateAlarms(
+  windows: AlarmSpec[],
+  composites: CompositeAlarmSpec[],
+  args: Pick<AlarmsArgs, "topicArn" | "operatorsTopicArn">,
+  opts: pulumi.CustomResourceOptions,
+): Promise<number> {
+  const bySpecName = new Map(windows.map((spec) => [spec.alarmName, spec]));
+  for (const composite of composites) {
+    const children = composite.children.map((name) => bySpecName.get(name)).filter((spec): spec is AlarmSpec => spec !== undefined);
+    const windowAlarms = children.map((spec) => new aws.cloudwatch.MetricAlarm(spec.logicalName, metricAlarmArgs(spec, args.topicArn, args.operatorsTopicArn), opts));
+    const alarm = new aws.cloudwatch.CompositeAlarm(
+      composite.logicalName,
+      {
+        alarmName: composite.alarmName,
+        alarmDescription: composite.description,
+        alarmRule: composite.rule,
+        actionsEnabled: true,
+        // A burn-rate alarm is about a target: it goes where the target alarms go (the alarm topic, the notifier's input).
+        alarmActions: [args.topicArn],
+        okActions: [args.topicArn],
+      },
+      { ...opts, dependsOn: [...windowAlarms, ...(Array.isArray(opts.dependsOn) ? (opts.dependsOn as pulumi.Resource[]) : [])] },
+    );
+    await registered([...windowAlarms, alarm]);
+    letGo([...windowAlarms, alarm]);
+  }
+  return windows.length + composites.length;
 }

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RECORDER_ENV } from "../../functions/common/contract";
 import { LEDGER_TABLE } from "../../functions/common/ledger";
 import type { StageConfig } from "../config";
-import { STATEFUL_RESOURCES } from "../plan/names";
+import { ledgerTableName, STATEFUL_RESOURCES } from "../plan/names";
 import type { CanaryFunctionPlan } from "../plan/stage";
 import { CanaryFunction } from "./canary-function";
 import { policyDocument } from "./policy";
@@ -57,7 +57,7 @@ export class AlarmLedger extends pulumi.ComponentResource {
     this.table = new aws.dynamodb.Table(
       STATEFUL_RESOURCES.ledgerTable.name,
       {
-        name: `${args.prefix}-alarm-ledger`,
+        name: ledgerTableName(config.stage),
         billingMode: "PAY_PER_REQUEST",
         hashKey: LEDGER_TABLE.hashKey,
         rangeKey: LEDGER_TABLE.rangeKey,

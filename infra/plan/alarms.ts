@@ -21,7 +21,16 @@ import type { Target } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
 import { alarmNamePrefix, targetKey } from "./names";
 
-export type AlarmKind = "availability" | "latency" | "certificate" | "probe-health" | "function-errors" | "function-duration" | "dead-letters";
+export type AlarmKind =
+  | "availability"
+  | "latency"
+  | "certificate"
+  | "probe-health"
+  | "function-errors"
+  | "function-duration"
+  | "dead-letters"
+  /** One window of an SLO burn-rate pair (infra/plan/slo.ts): no actions, read by the target's composite alarm. */
+  | "burn-rate-window";
 
 /**
  * What each kind of alarm measures: webhealth itself (a failed deploy, a dead probe, lost alarm
@@ -37,6 +46,7 @@ export const ALARM_MEASURES: Record<AlarmKind, "webhealth" | "target"> = {
   "function-errors": "webhealth",
   "function-duration": "webhealth",
   "dead-letters": "webhealth",
+  "burn-rate-window": "target",
 };
 
 export interface MetricRef {

@@ -12,6 +12,11 @@ export function stagePrefix(stage: string): string {
   return `${PROJECT_NAME}-${stage}`;
 }
 
+/** The alarm ledger's DynamoDB table of a stage (the `alarmTableName` output). */
+export function ledgerTableName(stage: string): string {
+  return `${stagePrefix(stage)}-alarm-ledger`;
+}
+
 /** Every alarm of a stage starts with this (the driver's bake check lists alarms by it). */
 export function alarmNamePrefix(stage: string): string {
   return `${stagePrefix(stage)}-`;

@@ -19,6 +19,7 @@ import { VERIFY_ALARM_PREFIX } from "../../functions/common/contract";
 import { secretParameterName } from "../../functions/common/secrets";
 import { channelSecrets, type NotifierRuntimeConfig, type RuntimeAlarm, type RuntimeChannel } from "../../functions/common/notifier-config";
 import type { AlarmSpec } from "./alarms";
+import type { CompositeAlarmSpec } from "./slo";
 import { alarmNamePrefix, dashboardUrl, NOTIFIER_ROLE, probeRole, functionName, stagePrefix } from "./names";
 
 export const NOTIFIER_SETTINGS = {
@@ -92,10 +93,23 @@ export function planNotifierDeadLetterAlarm(stage: string, region: string, queue
 }
 
 /** The runtime alarm of every alarm of the plan, keyed by alarm name. */
-function runtimeAlarms(config: StageConfig, alarms: AlarmSpec[], allChannels: string[]): Record<string, RuntimeAlarm> {
+function runtimeAlarms(config: StageConfig, alarms: Array<AlarmSpec | CompositeAlarmSpec>, allChannels: string[]): Record<string, RuntimeAlarm> {
   const byUrl = new Map(config.targets.map((target, index) => [target.url, { target, settings: config.targetNotifications[index] ?? {} }]));
   const out: Record<string, RuntimeAlarm> = {};
   for (const spec of alarms) {
+    // A burn-rate window has no actions (its composite alarm, kind "burn-rate", notifies): nothing to tell about it.
+    if (spec.kind === "burn-rate-window") continue;
+    if (spec.kind === "burn-rate") {
+      const entry = byUrl.get(spec.url);
+      out[spec.alarmName] = {
+        kind: "burn-rate",
+        channels: entry?.settings.channels ?? allChannels,
+        url: spec.url,
+        targetName: entry?.target.name ?? spec.url,
+        ...(entry?.settings.runbookUrl ? { runbookUrl: entry.settings.runbookUrl } : {}),
+      };
+      continue;
+    }
     const entry = spec.url ? byUrl.get(spec.url) : undefined;
     const alarm: RuntimeAlarm = { kind: spec.kind, channels: entry?.settings.channels ?? allChannels };
     if (entry) {
@@ -117,7 +131,7 @@ function runtimeAlarms(config: StageConfig, alarms: AlarmSpec[], allChannels: st
  * The notifier plan, or undefined when the stage has no channel. `alarms` is every alarm of the
  * stage, including the notifier's own (its function alarms and dead-letter alarm).
  */
-export function planNotifier(config: StageConfig, alarms: AlarmSpec[], notifierFunctionAlarms: AlarmSpec[]): NotifierPlan | undefined {
+export function planNotifier(config: StageConfig, alarms: Array<AlarmSpec | CompositeAlarmSpec>, notifierFunctionAlarms: AlarmSpec[]): NotifierPlan | undefined {
   const { channels } = config.notifications;
   if (channels.length === 0) return undefined;
   const prefix = stagePrefix(config.stage);

@@ -11,6 +11,7 @@ import { planDeadLetterAlarm, planFunctionAlarms, planProbeHealthAlarms, planTar
 import { functionName, hookFunctionName, NOTIFIER_ROLE, probeRole, RECORDER_ROLE, stagePrefix } from "./names";
 import { NOTIFIER_SETTINGS, planNotifier, type NotifierPlan } from "./notifier";
 import { planShards, probeTimeoutSeconds, type Shard } from "./shards";
+import { planBurnRateAlarms, type CompositeAlarmSpec } from "./slo";
 
 /** Lambda limits all environment variables of a function to 4 KB together; the self-test event
  * stays well under, leaving room for the hook's other variables.
@@ -58,6 +59,9 @@ export interface StagePlan {
   probeHealthAlarms: AlarmSpec[];
   deadLetterAlarm: AlarmSpec;
   recorderDeadLetterQueueName: string;
+  /** SLO burn-rate windows (metric alarms without actions) and the composite alarm per target that pages. */
+  burnRateWindows: AlarmSpec[];
+  burnRateAlarms: CompositeAlarmSpec[];
   /** The notifier and what reaches people; undefined when the stage has no channel. */
   notifier?: { function: CanaryFunctionPlan } & NotifierPlan;
 }
@@ -104,6 +108,7 @@ export function planStage(config: StageConfig): StagePlan {
   const probeSelfTest = probeSelfTestEvent(config);
   const prefix = stagePrefix(config.stage);
   const recorderDeadLetterQueueName = `${prefix}-recorder-dead-letters`;
+  const burn = planBurnRateAlarms(config);
   const plan: StagePlan = {
     prefix,
     secrets: planSecrets(config),
@@ -114,21 +119,24 @@ export function planStage(config: StageConfig): StagePlan {
     probeHealthAlarms: planProbeHealthAlarms(config),
     deadLetterAlarm: planDeadLetterAlarm(config.stage, config.homeRegion, recorderDeadLetterQueueName),
     recorderDeadLetterQueueName,
+    burnRateWindows: burn.windows,
+    burnRateAlarms: burn.composites,
   };
   if (config.notifications.channels.length > 0) {
     const fn = canaryFunction(config, NOTIFIER_ROLE, config.homeRegion, NOTIFIER_SETTINGS.timeoutSeconds, NOTIFIER_SETTINGS.memoryMb, JSON.stringify({ selfTest: true }));
     // The notifier's own rollback alarms also reach people, straight from SNS: a broken notifier is never silent.
     fn.alarms = fn.alarms.map((spec) => ({ ...spec, notify: true, notifyOperators: true }));
-    const notifier = planNotifier(config, allAlarms(plan), fn.alarms);
+    const notifier = planNotifier(config, [...allAlarms(plan), ...plan.burnRateAlarms], fn.alarms);
     if (notifier) plan.notifier = { function: fn, ...notifier };
   }
   return plan;
 }
 
-/** Every alarm of the plan, target alarms first. */
+/** Every metric alarm of the stage (the composite burn-rate alarms are `plan.burnRateAlarms`). */
 export function allAlarms(plan: StagePlan): AlarmSpec[] {
   return [
     ...plan.targetAlarms,
+    ...plan.burnRateWindows,
     ...plan.probeHealthAlarms,
     ...plan.probes.flatMap((probe) => probe.alarms),
     ...plan.recorder.alarms,

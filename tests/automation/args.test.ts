@@ -50,7 +50,7 @@ describe("deploy driver: command line", () => {
     ["up --stage beta --force", "unknown option --force"],
     ["up --stage beta extra", 'unexpected argument "extra"'],
     ["up --stage beta --json", "option --json does not apply to up"],
-    ["up --stage beta --stage gamma", "--stage given twice"],
+    ["up --stage beta --stage gamma", "--stage: given more than once (it takes one value)"],
     ["up --stage beta --allow-replace=yes", "--allow-replace takes no value"],
     ["verify --stage beta --bake 5", '--bake: "5" is not a duration (like 90s, 5m or 1h)'],
     ["verify --stage beta --bake 1d", '--bake: "1d" is not a duration (like 90s, 5m or 1h)'],
@@ -121,9 +121,9 @@ describe("deploy driver: command line", () => {
       expect(result.stderr).to.equal("error: unknown option --dry-run\n");
     });
 
-    it("exits 1 with an installation hint when no pulumi CLI is on the PATH", () => {
+    it("exits 2 (missing setup, like every command) with an installation hint when no pulumi CLI is on the PATH", () => {
       const result = cli("outputs", "--stage", "beta");
-      expect(result.status).to.equal(1);
+      expect(result.status).to.equal(2);
       expect(result.stderr).to.equal(
         "error: the pulumi CLI is not on the PATH: install version 3.276.0 (the SDK's), e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version 3.276.0\n",
       );

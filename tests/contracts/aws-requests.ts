@@ -186,6 +186,21 @@ export const RESOURCE_REQUESTS: Record<string, RequestMapping> = {
       }),
     ],
   },
+  // https://www.pulumi.com/registry/packages/aws/api-docs/cloudwatch/compositealarm/
+  "aws:cloudwatch/compositeAlarm:CompositeAlarm": {
+    operations: [["monitoring", "PutCompositeAlarm"]],
+    requests: ({ inputs }) => [
+      request("monitoring", "PutCompositeAlarm", {
+        AlarmName: inputs.alarmName,
+        AlarmDescription: inputs.alarmDescription,
+        AlarmRule: inputs.alarmRule,
+        ActionsEnabled: inputs.actionsEnabled ?? true,
+        AlarmActions: inputs.alarmActions,
+        OKActions: inputs.okActions,
+        InsufficientDataActions: inputs.insufficientDataActions,
+      }),
+    ],
+  },
   // https://www.pulumi.com/registry/packages/aws/api-docs/codedeploy/application/
   "aws:codedeploy/application:Application": {
     operations: [["codedeploy", "CreateApplication"]],

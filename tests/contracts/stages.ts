@@ -88,6 +88,8 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
         certificateDays: 365,
         quorum: CONFIG_LIMITS.maxProbeRegions,
       },
+      // SLO burn-rate alarms on every target: the longest window alarm and composite alarm names and rules.
+      "webhealth:slo": { burnRateAlarms: true, objective: 99.99, windowDays: 366 },
     },
   },
   // 1,000 targets from one region, every minute, with realistic URL lengths: more than ten shards,
@@ -119,6 +121,8 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
       "webhealth:logRetentionDays": LOG_RETENTION_DAYS[0],
       "webhealth:ledgerRetentionDays": 1,
       "webhealth:alarms": { quorum: 1, availabilityDatapoints: 1, availabilityPeriods: 1, latencyDatapoints: 1, latencyPeriods: 1, certificateDays: 1, defaultLatencyMs: 1 },
+      // Burn-rate alarms at the lowest objective they accept for the shortest SLO window.
+      "webhealth:slo": { burnRateAlarms: true, objective: 93.1, windowDays: 30 },
     },
   },
 };

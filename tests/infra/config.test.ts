@@ -37,6 +37,7 @@ describe("infra config: webhealth:* keys", () => {
       logRetentionDays: 30,
       protectData: false,
       alarms: { ...CONFIG_DEFAULTS.alarms, quorum: 1 },
+      slo: { objective: 99.9, burnRateAlarms: false, windowDays: 30 },
       secrets: {},
       accountQuotas: {},
     });
@@ -49,6 +50,11 @@ describe("infra config: webhealth:* keys", () => {
 
   const cases: Array<{ title: string; raw: Record<string, unknown>; stage?: string; problems: string[] }> = [
     { title: "targets missing", raw: { "aws:region": "us-east-1" }, problems: ["webhealth:targets: is required"] },
+    {
+      title: "an SLO of 100% or a target's of 50%",
+      raw: { ...BASE, "webhealth:slo": { objective: 100 }, "webhealth:targets": [{ url: "https://example.com/", slo: 50 }] },
+      problems: ["webhealth:targets[0].slo: must be above 50", "webhealth:slo.objective: must be below 100 (100% leaves no error budget)"],
+    },
     {
       title: "a bad target URL, named by index",
       raw: { ...BASE, "webhealth:targets": [{ url: "https://a.example.com/" }, { url: "https://b.example.com/" }, { url: "ftp://c.example.com/" }] },

@@ -320,19 +320,19 @@ describe("infra synth engine", function () {
         status: 2,
         stdout: "",
         stderr:
-          "webhealth:namespace: is a secret (secure:), but only webhealth:secrets holds secrets: set it in plain text, or keep the value in webhealth:secrets and refer to it by name\n" +
-          "webhealth:targets[0].url: must be http or https\nwebhealth:probeRegions[1]: duplicates probeRegions[0]\n",
+          "synth: webhealth:namespace: is a secret (secure:), but only webhealth:secrets holds secrets: set it in plain text, or keep the value in webhealth:secrets and refer to it by name\n" +
+          "synth: webhealth:targets[0].url: must be http or https\nsynth: webhealth:probeRegions[1]: duplicates probeRegions[0]\n",
       });
     });
 
     it("exits 2 for an unknown stack, a missing config file or a missing --stack", () => {
       const unknown = runCli(["--stack", "no-such-stage"]);
       expect([unknown.status, unknown.stdout]).to.deep.equal([2, ""]);
-      expect(unknown.stderr).to.match(/^--stack: no stack file Pulumi\.no-such-stage\.yaml \(known stages: [a-z0-9, -]*\)\n$/);
+      expect(unknown.stderr).to.match(/^synth: --stack: no stack file Pulumi\.no-such-stage\.yaml \(known stages: [a-z0-9, -]*\)\n$/);
       const noFile = runCli(["--stack", "beta", "--config-file", path.join(FIXTURE_STACKS, "Pulumi.none.yaml")]);
-      expect([noFile.status, noFile.stdout, noFile.stderr]).to.deep.equal([2, "", "Pulumi.none.yaml: no such stack file\n"]);
+      expect([noFile.status, noFile.stdout, noFile.stderr]).to.deep.equal([2, "", "synth: Pulumi.none.yaml: no such stack file\n"]);
       const missing = runCli(["--json"]);
-      expect([missing.status, missing.stdout, missing.stderr]).to.deep.equal([2, "", "--stack: is required\nusage: npm run synth -- --stack <stage> [--config-file <Pulumi.<stage>.yaml>] [--json]\n"]);
+      expect([missing.status, missing.stdout, missing.stderr]).to.deep.equal([2, "", "synth: --stack: is required\n"]);
     });
   });
 });

@@ -18,6 +18,8 @@ export interface LocalDynamo {
   client: DynamoDBDocumentClient;
   /** Creates a fresh ledger table (random name) through the same builder `ledger:local` uses. */
   createTable(): Promise<string>;
+  /** Creates the ledger table under a given name (once; a second call finds it). */
+  createTableNamed(name: string): Promise<void>;
   /** Every item of a table, to prove what was (not) written. */
   scan(tableName: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -36,6 +38,9 @@ export async function startDynalite(): Promise<LocalDynamo> {
       const name = `ledger-${randomUUID()}`;
       await ensureLedgerTable(raw, name);
       return name;
+    },
+    async createTableNamed(name) {
+      await ensureLedgerTable(raw, name);
     },
     async scan(tableName) {
       const { Items = [] } = await raw.send(new ScanCommand({ TableName: tableName }));

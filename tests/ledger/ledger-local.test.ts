@@ -75,7 +75,7 @@ describe("ledger: npm run ledger:local (spawned)", function () {
       "",
       "Try:",
       "  # record the built-in sample notifications through the recorder's handler (times moved to the last hour)",
-      `  ${env} ALARM_TABLE_NAME=webhealth-alarms node -r ts-node/register/transpile-only cli/ledger-record.ts --samples`,
+      `  ${env} ALARM_TABLE_NAME=webhealth-alarms npm run ledger:record -- --samples`,
       "  # read them back",
       `  ${env} npm run alarms -- --table webhealth-alarms`,
       `  ${env} npm run alarms -- --table webhealth-alarms --json`,
@@ -85,7 +85,8 @@ describe("ledger: npm run ledger:local (spawned)", function () {
       "",
     ]);
     expect(second.output().split("\n")[1]).to.equal("Table webhealth-alarms already there (keys alarmName + changedAt, indexes byUrl, byDay)");
-    expect([firstCode, secondCode]).to.deep.equal([0, 0]);
+    // Stopped by a signal: 130, like every interrupted command.
+    expect([firstCode, secondCode]).to.deep.equal([130, 130]);
   });
 
   it("without --dir keeps the data in a temporary folder and deletes it on exit", async () => {
@@ -99,13 +100,13 @@ describe("ledger: npm run ledger:local (spawned)", function () {
     const code = await stop(run.child);
 
     expect(folder.startsWith(path.join(os.tmpdir(), "webhealth-ledger-")), dataLine).to.equal(true);
-    expect([existedWhileRunning, code, fs.existsSync(folder)]).to.deep.equal([true, 0, false]);
+    expect([existedWhileRunning, code, fs.existsSync(folder)]).to.deep.equal([true, 130, false]);
   });
 
   const bad: Array<[string[], string]> = [
     [["--port", "http"], 'ledger:local: --port: "http" must be a port number (1-65535)'],
     [["--port", "70000"], 'ledger:local: --port: "70000" must be a port number (1-65535)'],
-    [["--dir"], "ledger:local: Option '--dir <value>' argument missing"],
+    [["--dir"], "ledger:local: --dir needs a value"],
   ];
   for (const [args, message] of bad) {
     it(`exits 2 on ${args.join(" ")}`, async () => {
@@ -114,6 +115,13 @@ describe("ledger: npm run ledger:local (spawned)", function () {
       expect(run.stderr.split("\n")[0]).to.contain(message);
     });
   }
+
+  it("exits 2 when --dir names a file, saying so, and starts nothing", async () => {
+    const file = path.join(dir, "not-a-folder.txt");
+    fs.writeFileSync(file, "x");
+    const run = await runCli("cli/ledger-local.ts", ["--dir", file, "--port", "1"]);
+    expect([run.code, run.stdout, run.stderr]).to.deep.equal([2, "", `ledger:local: --dir ${file}: is a file, not a folder (name a folder to keep the data in)\n`]);
+  });
 
   it("exits 2 when the port is taken, saying which", async () => {
     const taken = net.createServer();

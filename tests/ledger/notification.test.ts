@@ -42,7 +42,7 @@ describe("ledger: parsing CloudWatch alarm notifications", () => {
       expect([item.changedAt, item.day, item.eventKey]).to.deep.equal([
         expected,
         expected.slice(0, 10),
-        `${expected}#webhealth-beta-availability-example-com`,
+        `${expected}#webhealth-beta-example-availability`,
       ]);
     });
   }
@@ -64,7 +64,7 @@ describe("ledger: parsing CloudWatch alarm notifications", () => {
   it("records a composite alarm (no Trigger) without metric fields", () => {
     const item = buildLedgerItem(parseAlarmNotification(variant({ Trigger: undefined })), SAMPLE_CONTEXT);
     expect([item.url, item.metricName, item.threshold]).to.deep.equal([undefined, undefined, undefined]);
-    expect(item.alarmName).to.equal("webhealth-beta-availability-example-com");
+    expect(item.alarmName).to.equal("webhealth-beta-example-availability");
   });
 
   it("sets expiresAt to the state change plus the retention", () => {

@@ -52,8 +52,8 @@ describe("ledger: recorder faults (aws-sdk-client-mock)", () => {
     const caught = await rejectionOf(() => recordSnsRecords(event.Records, deps));
     // Assess
     expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.alarmName)).to.deep.equal([
-      "webhealth-beta-availability-example-com",
-      "webhealth-beta-quorum-example-com",
+      "webhealth-beta-example-availability",
+      "webhealth-prod-example-availability",
     ]);
     expect((caught as Error).message).to.equal(
       `1 of 2 record(s) not recorded: ${event.Records[0].Sns.MessageId} (write: ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput)`,

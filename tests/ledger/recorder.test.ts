@@ -88,7 +88,7 @@ describe("ledger: the recorder against dynalite", () => {
       `1 of 3 record(s) not recorded: ${event.Records[1].Sns.MessageId} (parse: message.StateChangeTime: must be a time like 2026-11-26T10:03:41.123+0000)`,
     );
     const names = (await dynamo.scan(tableName)).map((item) => item.alarmName);
-    expect(names).to.have.deep.members([{ S: "webhealth-beta-availability-example-com" }, { S: "webhealth-beta-quorum-example-com" }]);
+    expect(names).to.have.deep.members([{ S: "webhealth-beta-example-availability" }, { S: "webhealth-prod-example-availability" }]);
     expect(logs.map((line) => line.outcome)).to.deep.equal(["recorded", "failed", "recorded"]);
   });
 
@@ -97,7 +97,7 @@ describe("ledger: the recorder against dynalite", () => {
     const missing = { ...deps, config: { tableName: "no-such-table", retentionDays: 400 } };
     const caught = await rejectionOf(() => recordSnsRecords(event.Records, missing));
     expect(caught).to.be.instanceOf(RecordsNotRecordedError);
-    expect(logs[0]).to.include({ outcome: "failed", stage: "write", alarmName: "webhealth-beta-availability-example-com" });
+    expect(logs[0]).to.include({ outcome: "failed", stage: "write", alarmName: "webhealth-beta-example-availability" });
     expect(logs[0].error).to.match(/^ResourceNotFoundException: /);
   });
 
@@ -178,7 +178,7 @@ describe("ledger: the recorder against dynalite", () => {
           {
             outcome: "recorded",
             messageId: event.Records[0].Sns.MessageId,
-            alarmName: "webhealth-beta-availability-example-com",
+            alarmName: "webhealth-beta-example-availability",
             changedAt: "2026-11-26T10:03:41.123Z",
             url: "https://example.com/",
             newState: "ALARM",
@@ -205,7 +205,7 @@ describe("ledger: the recorder against dynalite", () => {
       expect(tableInUse).to.match(/^ledger-/);
       expect(result).to.have.nested.property("recorded[0].outcome", "recorded");
       expect(JSON.parse(lines[0]).table).to.equal(tableInUse);
-      expect((await dynamo.scan(tableInUse)).map((item) => item.alarmName)).to.deep.include({ S: "webhealth-beta-quorum-example-com" });
+      expect((await dynamo.scan(tableInUse)).map((item) => item.alarmName)).to.deep.include({ S: "webhealth-prod-example-availability" });
     });
 
     it("rejects an event that is neither SNS nor a self-test", async () => {

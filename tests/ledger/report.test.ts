@@ -116,7 +116,7 @@ describe("ledger: npm run alarms arguments", () => {
     state: undefined,
     json: false,
     limit: 100,
-    help: false,
+    closedWindow: false,
   };
   const valid: Array<[string[], Partial<AlarmsOptions>]> = [
     [["--table", "alarms"], {}],
@@ -130,6 +130,12 @@ describe("ledger: npm run alarms arguments", () => {
     [["--table", "alarms", "--state", "ALARM"], { state: "ALARM" }],
     [["--table", "alarms", "--state", "ok"], { state: "OK" }],
     [["--table", "alarms", "--url", "https://a.example/", "--json", "--limit", "5"], { url: "https://a.example/", json: true, limit: 5 }],
+    [["--table", "alarms", "--until", "2026-11-26"], { since: Date.parse("2026-11-25T00:00:00Z"), until: Date.parse("2026-11-26T00:00:00Z"), closedWindow: true }],
+    [
+      ["--table", "alarms", "--since", "2026-11-01", "--until", "2026-11-26T00:00:00Z"],
+      { since: Date.parse("2026-11-01T00:00:00Z"), until: Date.parse("2026-11-26T00:00:00Z"), closedWindow: true },
+    ],
+    [["--table", "alarms", "--since", "7d", "--until", "1d"], { since: NOW - 8 * 24 * H, until: NOW - 24 * H, closedWindow: true }],
   ];
   for (const [argv, expected] of valid) {
     it(`${argv.join(" ")}`, () => expect(parseAlarmsArgs(argv, NOW)).to.deep.equal({ ...base, ...expected }));
@@ -148,8 +154,13 @@ describe("ledger: npm run alarms arguments", () => {
     [["--table", "alarms", "--url", "example.com"], '--url: "example.com" is not an absolute URL (give the target\'s URL exactly as configured)'],
     [["--table", "a"], '--table: "a" is not a valid DynamoDB table name'],
     [["--stack", "../prod"], '--stack: "../prod" is not a valid stage name'],
-    [["--table", "alarms", "--colour"], "Unknown option '--colour'"],
-    [["--table"], "Option '--table <value>' argument missing"],
+    [["--table", "alarms", "--colour"], "unknown option --colour (see --help for the options)"],
+    [["--table"], "--table needs a value"],
+    [["--table", "--json"], "--table needs a value (got the option --json; write --table=--json if that is the value)"],
+    [["--table", "alarms", "extra"], 'unexpected argument "extra" (this command takes options only; see --help)'],
+    [["--table", "alarms", "--json=yes"], "--json takes no value (got --json=yes)"],
+    [["--table", "alarms", "--until", "2026-11-27"], '--until: "2026-11-27" is in the future (leave --until out to mean now)'],
+    [["--table", "alarms", "--since", "2026-11-20", "--until", "2026-11-19"], '--since: "2026-11-20" is not before --until "2026-11-19"'],
   ];
   for (const [argv, message] of invalid) {
     it(`rejects ${argv.join(" ") || "no arguments"}`, () => {

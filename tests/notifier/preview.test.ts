@@ -11,7 +11,8 @@ import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import * as yaml from "js-yaml";
-import { NOTIFY_EXIT, NOTIFY_USAGE, runNotify } from "../../cli/notify";
+import { command, NOTIFY_EXIT, runNotify } from "../../cli/notify";
+import { helpText } from "../../cli/kit";
 import { notifierSelfTest } from "../../functions/notifier/self-test";
 import { ssmSecretSource } from "../../functions/notifier/secrets";
 import { readRuntimeConfig } from "../../functions/notifier/settings";
@@ -101,19 +102,20 @@ describe("notifier: npm run notify -- --preview, the self-test, and secrets in o
     expect(preview(["--preview", "--stack", "preview", "--channel", "sms"])).to.deep.equal({
       code: 2,
       stdout: "",
-      stderr: `notify: --channel: "sms" is not a channel of preview (oncall, team-chat, ops-teams, pager, receiver)\n${NOTIFY_USAGE}\n`,
+      stderr: `notify: --channel: "sms" is not a channel of preview (oncall, team-chat, ops-teams, pager, receiver)\n`,
     });
-    expect(preview(["--stack", "preview"]).stderr).to.equal(`notify: --preview is required: npm run notify only previews messages (the deployed notifier sends them)\n${NOTIFY_USAGE}\n`);
+    expect(preview(["--stack", "preview"]).stderr).to.equal(`notify: --preview is required: npm run notify only previews messages (the deployed notifier sends them)\n`);
     expect(preview(["--preview", "--stack", "nope"])).to.deep.include({ code: 2 });
     expect(preview(["--preview", "--stack", "nope"]).stderr).to.match(/^notify: --stack: no stack file Pulumi\.nope\.yaml/);
   });
 
   it("exits as the other commands when spawned: 0 for --help, 2 for an unknown option", async () => {
     const help = await runCli("cli/notify.ts", ["--help"]);
-    expect([help.code, help.stdout]).to.deep.equal([0, `${NOTIFY_USAGE}\n`]);
+    expect([help.code, help.stdout]).to.deep.equal([0, helpText(command.spec)]);
+    expect(help.stdout).to.match(/^Usage: npm run notify -- --preview --stack <stage> \[--channel <name>\]\.\.\. \[--json\]\n/);
     const bad = await runCli("cli/notify.ts", ["--preview", "--bogus"]);
     expect([bad.code, bad.stdout]).to.deep.equal([2, ""]);
-    expect(bad.stderr).to.equal(`notify: Unknown option '--bogus'\n${NOTIFY_USAGE}\n`);
+    expect(bad.stderr).to.equal("notify: unknown option --bogus (see --help for the options)\n");
   });
 
   it("keeps every secret out of the synthesised plan: SSM parameters show [secret], the notifier ships names only", async () => {

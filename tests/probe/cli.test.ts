@@ -97,7 +97,7 @@ describe("npm run probe (cli/probe.ts)", function () {
 
   describe("bad input: exit 2, a message on stderr, nothing probed", () => {
     const cases: Array<[string, () => string[], RegExp, NodeJS.ProcessEnv?]> = [
-      ["an unknown option", () => ["--bogus", server.url("/ok")], /^probe: Unknown option '--bogus'/],
+      ["an unknown option", () => ["--bogus", server.url("/ok")], /^probe: unknown option --bogus \(see --help for the options\)\n$/],
       ["a URL that is not http(s)", () => [server.url("/ok"), "ftp://files.example.com/"], /^probe: "ftp:\/\/files.example.com\/": must be http or https\n$/],
       ["a missing targets file", () => ["--targets", path.join(dir, "nope.json")], /^probe: --targets .*nope\.json: cannot read the file \(ENOENT\)\n$/],
       ["a targets file that is not JSON", () => ["--targets", writeFile("bad.json", "[{url:")], /^probe: --targets .*bad\.json: not valid JSON/],

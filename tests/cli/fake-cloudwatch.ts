@@ -1,0 +1,136 @@
+/**
+ * A local stand-in for CloudWatch that speaks its wire protocol: the AWS SDK for JavaScript v3
+ * (3.1164) calls CloudWatch with AWS JSON 1.0 (`X-Amz-Target: GraniteServiceVersion20100801.<Op>`,
+ * timestamps as epoch seconds) in query-compatible mode (errors carry `x-amzn-query-error`).
+ * It answers DescribeAlarms and GetMetricData from scripted alarms and raw datapoints, computing
+ * each statistic per period the way CloudWatch documents it: SampleCount, Sum, Average, Minimum,
+ * Maximum, PR(low:high) (percent of values in (low, high]), and pNN as the nearest-rank percentile of the raw values (CloudWatch's own is an
+ * approximation on raw values; the scripted data keeps the two equal). Buckets start at the
+ * query's StartTime and step by the period. The region comes from the request's signature scope.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakeMetric {
+  region: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  /** Raw datums: epoch milliseconds and value. */
+  points: Array<[number, number]>;
+}
+
+export interface FakeAlarm {
+  region: string;
+  name: string;
+  state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+  /** Epoch milliseconds. */
+  updatedAt: number;
+  reason: string;
+  composite?: boolean;
+}
+
+export interface FakeCloudWatch {
+  endpoint: string;
+  metrics: FakeMetric[];
+  alarms: FakeAlarm[];
+  /** Actions (`cloudwatch:GetMetricData`) answered with AccessDenied, as for credentials without that permission. */
+  denied: Set<string>;
+  /** Every request: operation, region and body. */
+  calls: Array<{ operation: string; region: string; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+function statistic(stat: string, values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  switch (stat) {
+    case "SampleCount":
+      return values.length;
+    case "Sum":
+      return values.reduce((a, b) => a + b, 0);
+    case "Average":
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case "Minimum":
+      return sorted[0];
+    case "Maximum":
+      return sorted[sorted.length - 1];
+  }
+  // PR(low:high): the percentage of values above low and at most high (either bound may be left out).
+  const rank = /^PR\(([\d.]*):([\d.]*)\)$/.exec(stat);
+  if (rank) {
+    const low = rank[1] === "" ? -Infinity : Number(rank[1]);
+    const high = rank[2] === "" ? Infinity : Number(rank[2]);
+    return (100 * values.filter((value) => value > low && value <= high).length) / values.length;
+  }
+  const percentile = /^p(\d+(?:\.\d+)?)$/.exec(stat);
+  if (!percentile) throw new Error(`fake CloudWatch: statistic ${stat} not supported`);
+  return sorted[Math.max(0, Math.ceil((Number(percentile[1]) / 100) * sorted.length) - 1)];
+}
+
+const sameDimensions = (a: Record<string, string>, b: Array<{ Name: string; Value: string }>) =>
+  Object.keys(a).length === b.length && b.every((dimension) => a[dimension.Name] === dimension.Value);
+
+interface Query {
+  Id: string;
+  MetricStat: { Metric: { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: string }> }; Period: number; Stat: string };
+}
+
+function metricData(fake: FakeCloudWatch, region: string, body: { MetricDataQueries: Query[]; StartTime: number; EndTime: number; ScanBy?: string }) {
+  const start = body.StartTime * 1000;
+  const end = body.EndTime * 1000;
+  return {
+    MetricDataResults: body.MetricDataQueries.map((query) => {
+      const { Metric, Period, Stat } = query.MetricStat;
+      const metric = fake.metrics.find(
+        (m) => m.region === region && m.namespace === Metric.Namespace && m.metricName === Metric.MetricName && sameDimensions(m.dimensions, Metric.Dimensions ?? []),
+      );
+      const buckets = new Map<number, number[]>();
+      for (const [time, value] of metric?.points ?? []) {
+        if (time < start || time >= end) continue;
+        const bucket = start + Math.floor((time - start) / (Period * 1000)) * Period * 1000;
+        buckets.set(bucket, [...(buckets.get(bucket) ?? []), value]);
+      }
+      const times = [...buckets.keys()].sort((a, b) => (body.ScanBy === "TimestampAscending" ? a - b : b - a));
+      return { Id: query.Id, Label: Metric.MetricName, StatusCode: "Complete", Timestamps: times.map((time) => time / 1000), Values: times.map((time) => statistic(Stat, buckets.get(time) ?? [])) };
+    }),
+    Messages: [],
+  };
+}
+
+function describeAlarms(fake: FakeCloudWatch, region: string, body: { AlarmNamePrefix?: string }) {
+  const matching = fake.alarms.filter((alarm) => alarm.region === region && alarm.name.startsWith(body.AlarmNamePrefix ?? ""));
+  const shape = (alarm: FakeAlarm) => ({ AlarmName: alarm.name, StateValue: alarm.state, StateReason: alarm.reason, StateUpdatedTimestamp: alarm.updatedAt / 1000 });
+  return { MetricAlarms: matching.filter((alarm) => !alarm.composite).map(shape), CompositeAlarms: matching.filter((alarm) => alarm.composite).map(shape) };
+}
+
+const ACTIONS: Record<string, string> = { GetMetricData: "cloudwatch:GetMetricData", DescribeAlarms: "cloudwatch:DescribeAlarms" };
+
+export async function startFakeCloudWatch(): Promise<FakeCloudWatch> {
+  const fake = { metrics: [], alarms: [], denied: new Set<string>(), calls: [] } as unknown as FakeCloudWatch;
+  const server = http.createServer((request, response) => {
+    let text = "";
+    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    request.on("end", () => {
+      const operation = String(request.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
+      const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(request.headers.authorization ?? ""))?.[1] ?? "";
+      const body = JSON.parse(text || "{}") as Record<string, unknown>;
+      fake.calls.push({ operation, region, body });
+      const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+        response.writeHead(status, { "content-type": "application/x-amz-json-1.0", ...headers });
+        response.end(JSON.stringify(payload));
+      };
+      const action = ACTIONS[operation];
+      if (!action) return reply(400, { __type: "com.amazonaws.cloudwatch#InvalidAction", message: `fake CloudWatch: ${operation} not supported` }, { "x-amzn-query-error": "InvalidAction;Sender" });
+      if (fake.denied.has(action)) {
+        const message = `User: arn:aws:iam::123456789012:user/reader is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
+        return reply(403, { __type: "com.amazonaws.cloudwatch#AccessDenied", message }, { "x-amzn-query-error": "AccessDenied;Sender" });
+      }
+      if (operation === "GetMetricData") return reply(200, metricData(fake, region, body as never));
+      return reply(200, describeAlarms(fake, region, body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  fake.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return fake;
+}
