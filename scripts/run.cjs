@@ -97,7 +97,33 @@ async function build(entry, out, version) {
   }
 }
 
+/** The oldest Node.js major the commands run on (package.json `engines`). */
+const MIN_NODE_MAJOR = 22;
+
+/**
+ * On an older node, runs this same command again under the Node that `.ci/node-path` provides
+ * (Node 24 from the npm registry, installed once into .tools/node), forwarding the signals that
+ * stop a command and its exit status, so the README's commands work as written on any machine.
+ */
+function rerunOnSupportedNode() {
+  const { execFileSync, spawn } = require("node:child_process");
+  let nodeBin;
+  try {
+    nodeBin = execFileSync(path.join(ROOT, ".ci", "node-path"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  } catch {
+    process.stderr.write(`node ${process.version} is older than ${MIN_NODE_MAJOR} and no newer Node.js could be installed: install Node.js 24\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const child = spawn(path.join(nodeBin, "node"), process.argv.slice(1), { stdio: "inherit", env: { ...process.env, PATH: `${nodeBin}${path.delimiter}${process.env.PATH ?? ""}` } });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => {
+    process.exitCode = code ?? 128 + (require("node:os").constants.signals[signal] ?? 0);
+  });
+}
+
 async function main() {
+  if (Number(process.versions.node.split(".")[0]) < MIN_NODE_MAJOR) return rerunOnSupportedNode();
   const entry = process.argv[2];
   if (!entry || !entry.endsWith(".ts")) {
     process.stderr.write("usage: node scripts/run.cjs <command entry .ts> [arguments...]\n");
