@@ -12,7 +12,7 @@ import type { StageConfig } from "../config";
 import { ledgerTableName, STATEFUL_RESOURCES } from "../plan/names";
 import type { CanaryFunctionPlan } from "../plan/stage";
 import { CanaryFunction } from "./canary-function";
-import { policyDocument } from "./policy";
+import { policyDocument, serviceSendsToQueue } from "./policy";
 
 /**
  * The DynamoDB actions the recorder needs (functions/recorder): the idempotent conditional
@@ -85,16 +85,7 @@ export class AlarmLedger extends pulumi.ComponentResource {
       "recorder-dead-letters-policy",
       {
         queueUrl: this.deadLetters.url,
-        policy: policyDocument([
-          {
-            Sid: "AlarmTopicDeadLetters",
-            Effect: "Allow",
-            Principal: { Service: "sns.amazonaws.com" },
-            Action: ["sqs:SendMessage"],
-            Resource: this.deadLetters.arn,
-            Condition: { ArnEquals: { "aws:SourceArn": args.topicArn } },
-          },
-        ]),
+        policy: policyDocument([serviceSendsToQueue("AlarmTopicDeadLetters", "sns.amazonaws.com", this.deadLetters.arn, { ArnEquals: { "aws:SourceArn": args.topicArn } })]),
       },
       child,
     );

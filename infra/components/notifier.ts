@@ -14,7 +14,7 @@ import type { CanaryFunctionPlan } from "../plan/stage";
 import { SWEEP_EVENT, SWEEP_SCHEDULE, NOTIFIER_SETTINGS, type NotifierPlan } from "../plan/notifier";
 import { CanaryFunction } from "./canary-function";
 import { humanSubscriptionArgs } from "./notifications";
-import { metricAlarmArgs, policyDocument } from "./policy";
+import { metricAlarmArgs, policyDocument, serviceSendsToQueue } from "./policy";
 
 /**
  * The ledger actions the notifier needs: UpdateItem for the delivery record on the change's item,
@@ -111,22 +111,8 @@ export class Notifier extends pulumi.ComponentResource {
       {
         queueUrl: this.deadLetters.url,
         policy: policyDocument([
-          {
-            Sid: "AlarmTopicDeadLetters",
-            Effect: "Allow",
-            Principal: { Service: "sns.amazonaws.com" },
-            Action: ["sqs:SendMessage"],
-            Resource: this.deadLetters.arn,
-            Condition: { ArnEquals: { "aws:SourceArn": args.alarmTopicArn } },
-          },
-          {
-            Sid: "SweepDeadLetters",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: ["sqs:SendMessage"],
-            Resource: this.deadLetters.arn,
-            Condition: { ArnEquals: { "aws:SourceArn": sweepRuleArn } },
-          },
+          serviceSendsToQueue("AlarmTopicDeadLetters", "sns.amazonaws.com", this.deadLetters.arn, { ArnEquals: { "aws:SourceArn": args.alarmTopicArn } }),
+          serviceSendsToQueue("SweepDeadLetters", "events.amazonaws.com", this.deadLetters.arn, { ArnEquals: { "aws:SourceArn": sweepRuleArn } }),
         ]),
       },
       child,

@@ -28,6 +28,20 @@ export function assumeRolePolicy(service: string): pulumi.Output<string> {
   });
 }
 
+/**
+ * A queue policy statement letting an AWS service send to a dead-letter queue for one source only
+ * (`aws:SourceArn`), so no other topic or rule of any account can fill it.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-configure-dead-letter-queue.html
+ */
+export function serviceSendsToQueue(
+  sid: string,
+  service: "sns.amazonaws.com" | "events.amazonaws.com",
+  queueArn: pulumi.Input<string>,
+  condition: NonNullable<PolicyStatement["Condition"]>,
+): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Principal: { Service: service }, Action: ["sqs:SendMessage"], Resource: queueArn, Condition: condition };
+}
+
 /** Writing to the function's own log group only (the program creates the group, so no CreateLogGroup). */
 export function logStatements(partition: pulumi.Input<string>, region: string, accountId: pulumi.Input<string>, logGroupName: string): PolicyStatement[] {
   return [

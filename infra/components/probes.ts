@@ -15,7 +15,7 @@ import type { StageConfig } from "../config";
 import { INPUT_PATHS, type Shard } from "../plan/shards";
 import type { CanaryFunctionPlan } from "../plan/stage";
 import { CanaryFunction } from "./canary-function";
-import { policyDocument, type PolicyStatement } from "./policy";
+import { policyDocument, serviceSendsToQueue, type PolicyStatement } from "./policy";
 
 /** EventBridge's and Lambda's smallest maximum event age: a run that cannot start within a minute is dropped. */
 export const PROBE_MAX_EVENT_AGE_SECONDS = 60;
@@ -183,14 +183,10 @@ export class ProbeRegion extends pulumi.ComponentResource {
       {
         queueUrl: this.failures.url,
         policy: policyDocument([
-          {
-            Sid: "ProbeRulesDeadLetters",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: ["sqs:SendMessage"],
-            Resource: this.failures.arn,
-            Condition: { ArnLike: { "aws:SourceArn": ruleArns }, StringEquals: { "aws:SourceAccount": accountId } },
-          },
+          serviceSendsToQueue("ProbeRulesDeadLetters", "events.amazonaws.com", this.failures.arn, {
+            ArnLike: { "aws:SourceArn": ruleArns },
+            StringEquals: { "aws:SourceAccount": accountId },
+          }),
         ]),
       },
       child,

@@ -279,21 +279,39 @@ export function planFunctionAlarms(stage: string, role: string, region: string, 
   ];
 }
 
-/** Alarm notifications the recorder could not take land in its dead-letter queue: someone must look. */
-export function planDeadLetterAlarm(stage: string, region: string, queueName: string): AlarmSpec {
-  const prefix = alarmNamePrefix(stage);
+export interface DeadLetterAlarmArgs {
+  /** Whose queue it is: names the alarm `<prefix><role>-dead-letters`. */
+  role: string;
+  stage: string;
+  region: string;
+  queueName: string;
+  description: string;
+  /** How often the queue's depth is looked at. */
+  periodSeconds: number;
+  /** Also e-mail operators straight from SNS (a path that does not depend on the notifier). */
+  notifyOperators?: boolean;
+}
+
+/** A dead-letter queue holding anything: one datapoint of a visible message is enough, someone must look. */
+export function deadLetterAlarm(args: DeadLetterAlarmArgs): AlarmSpec {
   return {
-    logicalName: "recorder-dead-letters",
-    alarmName: `${prefix}recorder-dead-letters`,
-    description: `Alarm notifications the recorder could not store are waiting in ${queueName}`,
+    logicalName: `${args.role}-dead-letters`,
+    alarmName: `${alarmNamePrefix(args.stage)}${args.role}-dead-letters`,
+    description: args.description,
     kind: "dead-letters",
-    region,
+    region: args.region,
     comparisonOperator: "GreaterThanThreshold",
     threshold: 0,
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
     treatMissingData: "notBreaching",
     notify: true,
-    metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: queueName }, stat: "Maximum", period: 300 },
+    ...(args.notifyOperators ? { notifyOperators: true } : {}),
+    metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.queueName }, stat: "Maximum", period: args.periodSeconds },
   };
+}
+
+/** Alarm notifications the recorder could not take land in its dead-letter queue. */
+export function planDeadLetterAlarm(stage: string, region: string, queueName: string): AlarmSpec {
+  return deadLetterAlarm({ role: "recorder", stage, region, queueName, description: `Alarm notifications the recorder could not store are waiting in ${queueName}`, periodSeconds: 300 });
 }

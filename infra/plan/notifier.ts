@@ -18,9 +18,9 @@ import type { ChannelConfig } from "../config-notifications";
 import { VERIFY_ALARM_PREFIX } from "../../functions/common/contract";
 import { secretParameterName } from "../../functions/common/secrets";
 import { channelSecrets, type NotifierRuntimeConfig, type RuntimeAlarm, type RuntimeChannel } from "../../functions/common/notifier-config";
-import type { AlarmSpec } from "./alarms";
+import { deadLetterAlarm, type AlarmSpec } from "./alarms";
 import type { CompositeAlarmSpec } from "./slo";
-import { alarmNamePrefix, dashboardUrl, NOTIFIER_ROLE, probeRole, functionName, stagePrefix } from "./names";
+import { dashboardUrl, NOTIFIER_ROLE, probeRole, functionName, stagePrefix } from "./names";
 
 export const NOTIFIER_SETTINGS = {
   memoryMb: 256,
@@ -75,21 +75,15 @@ function runtimeChannel(stage: string, channel: ChannelConfig): RuntimeChannel {
 
 /** The notifier's dead-letter alarm: deliveries that failed after their retries, and notifications it could not take. */
 export function planNotifierDeadLetterAlarm(stage: string, region: string, queueName: string): AlarmSpec {
-  return {
-    logicalName: "notifier-dead-letters",
-    alarmName: `${alarmNamePrefix(stage)}notifier-dead-letters`,
-    description: `Alarm notifications the notifier could not deliver are waiting in ${queueName}: people may not have been told about an alarm`,
-    kind: "dead-letters",
+  return deadLetterAlarm({
+    role: "notifier",
+    stage,
     region,
-    comparisonOperator: "GreaterThanThreshold",
-    threshold: 0,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    treatMissingData: "notBreaching",
-    notify: true,
+    queueName,
+    description: `Alarm notifications the notifier could not deliver are waiting in ${queueName}: people may not have been told about an alarm`,
+    periodSeconds: 60,
     notifyOperators: true,
-    metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: queueName }, stat: "Maximum", period: 60 },
-  };
+  });
 }
 
 /** The runtime alarm of every alarm of the plan, keyed by alarm name. */
