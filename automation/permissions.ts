@@ -15,6 +15,8 @@
 /** Pulumi resource type token -> the IAM actions the provider needs to manage it. */
 export const PROGRAM_ACTIONS: Record<string, readonly string[]> = {
   "pulumi:providers:aws": ["sts:GetCallerIdentity"],
+  // The SLO burn-rate alarms (webhealth:slo.burnRateAlarms): PutCompositeAlarm creates and updates them, tags as for metric alarms.
+  "aws:cloudwatch/compositeAlarm:CompositeAlarm": ["cloudwatch:PutCompositeAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
   "aws:cloudwatch/dashboard:Dashboard": ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards", "cloudwatch:ListDashboards"],
   "aws:cloudwatch/eventRule:EventRule": [
     "events:PutRule",
