@@ -207,3 +207,21 @@ export function deployRolePolicy(): { Version: string; Statement: Array<Record<s
     ],
   };
 }
+
+/**
+ * What a stage's read-only preview role needs besides the AWS managed policy `ReadOnlyAccess`. A
+ * preview refreshes first (`pulumi preview --refresh`), and the provider reads an SSM parameter
+ * back decrypted (GetParameter with WithDecryption, which the Terraform AWS provider always asks
+ * for), so SSM decrypts the stage's SecureString secrets with the caller's own kms:Decrypt on the
+ * stage key; ReadOnlyAccess holds only kms:Describe*, kms:Get* and kms:List*. Through SSM only, as
+ * the key policy opens the key to the account (infra/components/notifications.ts). It reveals no
+ * more than the preview job already can: it holds PULUMI_CONFIG_PASSPHRASE, which decrypts the
+ * same secrets in Pulumi.<stage>.yaml.
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+ */
+export function previewRolePolicy(): { Version: string; Statement: Array<Record<string, unknown>> } {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "RefreshStageSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "kms:ViaService": "ssm.*.amazonaws.com" } } }],
+  };
+}

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { actionExists, conditionKeyApplies, policyDocumentProblems } from "../contracts/iam";
-import { deployRolePolicy, DRIVER_ACTIONS, PASSED_TO_SERVICES, PROGRAM_ACTIONS, SUPPORT_ACTIONS } from "../../automation/permissions";
+import { deployRolePolicy, DRIVER_ACTIONS, PASSED_TO_SERVICES, previewRolePolicy, PROGRAM_ACTIONS, SUPPORT_ACTIONS } from "../../automation/permissions";
 import { synthesize } from "../../infra/synth";
 import { synthFixture } from "./stage-fixture";
 
@@ -149,5 +149,31 @@ describe("the deploy role's permissions", function () {
   it("is the policy the README shows", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     expect(readme).to.contain("```json\n" + JSON.stringify(deployRolePolicy(), null, 2) + "\n```");
+  });
+});
+
+describe("the preview roles' permissions", function () {
+  this.timeout(60_000);
+
+  it("add to ReadOnlyAccess kms:Decrypt through SSM only: a preview's refresh reads every SecureString parameter decrypted", async () => {
+    // Prepare: the program keeps a stage's secrets as SecureString parameters under the stage key.
+    const { document } = await synthesize("full", EVERY_FEATURE);
+    const parameters = document.resources.filter((resource) => resource.type === "aws:ssm/parameter:Parameter");
+    expect(parameters.map((parameter) => parameter.inputs.type)).to.include("SecureString");
+    // Act
+    const policy = previewRolePolicy();
+    // Assess: the provider's read is GetParameter WithDecryption, and the AWS managed ReadOnlyAccess
+    // holds only kms:Describe*, kms:Get* and kms:List*.
+    expect(policy).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "RefreshStageSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "kms:ViaService": "ssm.*.amazonaws.com" } } }],
+    });
+    expect(await policyDocumentProblems(policy, "identity", "preview role")).to.deep.equal([]);
+    expect(await conditionKeyApplies("kms:Decrypt", "kms:ViaService")).to.equal(true);
+  });
+
+  it("is the inline policy the README shows", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    expect(readme).to.contain("```json\n" + JSON.stringify(previewRolePolicy(), null, 2) + "\n```");
   });
 });
