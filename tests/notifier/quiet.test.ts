@@ -77,8 +77,9 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
   const SHOP = "webhealth-beta-shop-availability";
   const URL_ = "https://shop.example.com/";
 
-  function stage(notifications: Record<string, unknown> = {}) {
+  function stage(notifications: Record<string, unknown> = {}, more: Record<string, unknown> = {}) {
     return loadStageConfig("beta", {
+      ...more,
       "aws:region": "us-east-1",
       "webhealth:targets": [{ url: URL_, name: "shop" }],
       "webhealth:notifications": {
@@ -96,8 +97,8 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
   /** The recorder's maintenance windows, as the plan ships them in its archive (RECORDER_CONFIG_FILE). */
   let recorderMaintenance: RecorderMaintenance | undefined;
 
-  function setUp(notifications: Record<string, unknown> = {}) {
-    const config = stage(notifications);
+  function setUp(notifications: Record<string, unknown> = {}, more: Record<string, unknown> = {}) {
+    const config = stage(notifications, more);
     const runtime = runtimeOf(config);
     recorderMaintenance = planStage(config).recorderMaintenance;
     h = harness(dynamo, tableName, runtime, { "/webhealth/beta/secrets/slack-url": slack.url, "/webhealth/beta/secrets/pd-key": "pd-routing-key-value" });
@@ -237,6 +238,38 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
     ]);
     // npm run alarms says so without a delivery record.
     expect(items.map(deliveryCell)).to.deep.equal(["- (maintenance: migration)", "- (maintenance: migration)", "-", "-", "-"]);
+  });
+
+  it("a target's burn-rate (composite) alarm deferred by a window is sent when the window ends on it, then reminded", async () => {
+    // Prepare: the sweep must list composite alarms too (DescribeAlarms lists metric alarms only unless asked).
+    setUp({ reminderMinutes: 60, maintenance: [{ name: "migration", start: "2026-12-05T20:00:00Z", end: "2026-12-05T22:00:00Z" }] }, { "webhealth:slo": { burnRateAlarms: true } });
+    const BURN = "webhealth-beta-shop-burn-rate";
+    cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmTypes?: string[] }) => ({
+      MetricAlarms: [],
+      CompositeAlarms: input.AlarmTypes?.includes("CompositeAlarm") ? [{ AlarmName: BURN, StateValue: "ALARM" }] : [],
+    }));
+    const { Trigger: _trigger, ...withoutTrigger } = notification(BURN, { from: "OK", to: "ALARM", at: "2026-12-05T20:30:00.000Z" });
+    const composite = { ...withoutTrigger, AlarmRule: `(ALARM("${BURN}-1h-1h") AND ALARM("${BURN}-1h-5m"))`, NewStateReason: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${BURN}-1h-1h transitioned to ALARM` };
+    h.clock.now = at("2026-12-05T20:30:05.000Z");
+
+    // Act
+    const [deferred] = await publish(composite);
+    h.clock.now = at("2026-12-05T22:00:03.000Z");
+    const afterWindow = await sweep(h.deps);
+    // Reminders count from when people were told (22:00), not from the change (20:30): none 5 minutes after the first message.
+    h.clock.now = at("2026-12-05T22:05:02.000Z");
+    const soon = await sweep(h.deps);
+    h.clock.now = at("2026-12-05T23:00:01.000Z");
+    const reminder = await sweep(h.deps);
+
+    // Assess
+    expect(Object.values(deferred.channels!).map((value) => `${value.status} ${value.reason}`)).to.deep.equal(Array(3).fill("deferred maintenance: migration"));
+    expect([afterWindow.deferredSent, soon.reminded, reminder.reminded]).to.deep.equal([[BURN], [], [BURN]]);
+    expect(slackTitles()).to.deep.equal(["ALARM: shop is burning its error budget too fast", "STILL ALARM: shop is burning its error budget too fast"]);
+    expect(slackBodies()[1].blocks[2].text.text).to.match(/^Still in ALARM after 2h 30m 01s \(since 2026-12-05 20:30:00 UTC\); reminder 1\./);
+    expect(pagerDutyBodies().map((body) => [body.event_action, body.payload.severity, body.payload.class])).to.deep.equal([["trigger", "critical", "burn-rate"]]);
+    const recorded = (await dynamo.scan(tableName)).map((raw) => unmarshall(raw as never) as LedgerItem).find((found) => found.alarmName === BURN)!;
+    expect([recorded.maintenance, recorded.delivery?.reminders]).to.deep.equal(["migration", 1]);
   });
 
   it("a new stage does not page: its first no-data ALARM and the OK after it are recorded, not sent", async () => {
