@@ -22,7 +22,7 @@ export interface ClientOptions {
   region?: string;
   /** Tests only: a local endpoint and shorter timeouts. */
   endpoint?: string;
-  timeouts?: Partial<typeof NOTIFIER_AWS_TIMEOUTS>;
+  timeouts?: Partial<Record<keyof typeof NOTIFIER_AWS_TIMEOUTS, number>>;
 }
 
 function config(options: ClientOptions, maxAttempts?: number) {

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { buildMessage, dedupKeyOf, logsInsightsUrl } from "../../functions/notifier/message";
 import { readAlarmEvent, observedValues } from "../../functions/notifier/alarm";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
-import { renderEmail, renderPagerDuty, renderTeams, EMAIL_SUBJECT_MAX } from "../../functions/notifier/render";
+import { renderEmail, renderPagerDuty, renderSlack, renderTeams, EMAIL_SUBJECT_MAX } from "../../functions/notifier/render";
 import type { NotifierRuntimeConfig } from "../../functions/common/notifier-config";
 import type { ResultSummary } from "../../functions/notifier/probe-results";
 import { parseProbeResultMessage, probeResultsQuery, resultLine, summarizeRegion } from "../../functions/notifier/probe-results";
@@ -241,6 +241,12 @@ describe("notifier: the message for each kind of alarm", () => {
     expect(subject.length).to.be.at.most(EMAIL_SUBJECT_MAX);
     expect(subject).to.match(/^[\x20-\x7e…]+$/);
     expect(dedupKeyOf("a".repeat(300))).to.have.length(255);
+    // A long name in a 4-byte script is never cut in the middle of a character (a lone surrogate).
+    const wellFormed = (text: string) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+    const astral = dedupKeyOf(`a${"\u{20000}".repeat(200)}`);
+    expect([astral.length <= 255, wellFormed(astral), astral.endsWith(`#${dedupKeyOf(`b${"\u{20000}".repeat(200)}`).slice(-16)}`)]).to.deep.equal([true, true, false]);
+    const slack = renderSlack({ ...message, title: `a${"\u{20000}".repeat(200)}` }) as { blocks: Array<{ text?: { text: string } }> };
+    expect(wellFormed(slack.blocks[0].text!.text)).to.equal(true);
     expect(renderTeams(message)).to.have.nested.property("attachments[0].content.version", "1.4");
   });
 
