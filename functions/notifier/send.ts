@@ -6,7 +6,7 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { ChannelDelivery } from "../common/delivery";
 import { channelSecrets, EMAIL_CHANNEL_ATTRIBUTE, type RuntimeChannel, type SecretUse } from "../common/notifier-config";
-import { postJson, redactSecrets, withRetries, type DeliveryOutcome, type HttpAnswer, type PostOptions, type RetryPolicy } from "./deliver";
+import { postJson, redactSecrets, secretFragments, withRetries, type DeliveryOutcome, type HttpAnswer, type PostOptions, type RetryPolicy } from "./deliver";
 import type { AlarmMessage } from "./message";
 import { renderEmail, renderPagerDuty, renderSlack, renderTeams, renderWebhook, signWebhook } from "./render";
 import type { SecretSource } from "./secrets";
@@ -88,7 +88,7 @@ async function sendOne(deps: SendDeps, channel: RuntimeChannel, message: AlarmMe
     }
   }
   const outcome = await withRetries(attempt, { sleep: deps.sleep, now: deps.now, deadline: deps.deadline, random: deps.random, policy: deps.retryPolicy });
-  const secretValues = uses.map(secret);
+  const secretValues = uses.flatMap((use) => secretFragments(secret(use)));
   const delivery: ChannelDelivery = outcome.ok
     ? { status: "sent", attempts: outcome.attempts, at: at() }
     : { status: "failed", attempts: outcome.attempts, at: at(), error: redactSecrets(outcome.error ?? "failed", secretValues) };
@@ -103,7 +103,7 @@ export async function sendToChannels(deps: SendDeps, channels: readonly RuntimeC
       sendOne(deps, channel, message, values, missing).catch(
         (error: unknown): ChannelResult => ({
           channel: channel.name,
-          delivery: { status: "failed", attempts: 0, at: new Date(deps.now()).toISOString(), error: redactSecrets(`${(error as Error).name}: ${(error as Error).message}`, values.values()) },
+          delivery: { status: "failed", attempts: 0, at: new Date(deps.now()).toISOString(), error: redactSecrets(`${(error as Error).name}: ${(error as Error).message}`, [...values.values()].flatMap(secretFragments)) },
         }),
       ),
     ),

@@ -241,6 +241,14 @@ describe("notifier: every channel against local stand-ins", function () {
     expect(h.logs.at(-1)).to.deep.include({ level: "ERROR", outcome: "delivered" });
   });
 
+  it("keeps a secret URL's token out of the record when a receiver echoes it on its own", async () => {
+    slack.answers = [{ status: 404, body: "no_service: no webhook for token slack-path-secret (/services/T000/B000/slack-path-secret)" }];
+    const [result] = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
+    expect(result.channels!["team-chat"]).to.deep.include({ status: "failed", attempts: 1, error: "HTTP 404: no_service: no webhook for token [secret] ([secret])" });
+    expect(everyOutput()).to.not.include("slack-path-secret");
+    expect(JSON.stringify(await itemOf(SHOP, ALARM_AT))).to.not.include("slack-path-secret");
+  });
+
   it("keeps delivering to the other channels while one hangs and one refuses connections", async () => {
     teams.answers = ["hang"];
     webhook.answers = ["reset"];
