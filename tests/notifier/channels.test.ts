@@ -241,6 +241,29 @@ describe("notifier: every channel against local stand-ins", function () {
     expect(h.logs.at(-1)).to.deep.include({ level: "ERROR", outcome: "delivered" });
   });
 
+  it("sends the e-mail without waiting for the other channels' secrets (a slow SSM delays no e-mail)", async () => {
+    // Prepare: SSM answers only once the e-mail is out (or, if the e-mail waited, after 2 s: the test then fails).
+    const values = h.deps.secrets;
+    let releasedBy: "e-mail" | "timer" | undefined;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const timer = setTimeout(() => ((releasedBy ??= "timer"), release()), 2_000);
+    h.deps.secrets = { read: async (uses) => (await gate, values.read(uses)) };
+    sns.on(PublishCommand).callsFake(() => {
+      releasedBy ??= "e-mail";
+      release();
+      return { MessageId: "m-1" };
+    });
+
+    // Act
+    const [result] = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
+    clearTimeout(timer);
+
+    // Assess
+    expect(releasedBy).to.equal("e-mail");
+    expect(Object.values(result.channels!).map((value) => value.status)).to.deep.equal(["sent", "sent", "sent", "sent", "sent"]);
+  });
+
   it("keeps a secret URL's token out of the record when a receiver echoes it on its own", async () => {
     slack.answers = [{ status: 404, body: "no_service: no webhook for token slack-path-secret (/services/T000/B000/slack-path-secret)" }];
     const [result] = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
