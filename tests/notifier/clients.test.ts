@@ -11,6 +11,7 @@ import { StartQueryCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { cloudWatchClient, logsClient, NOTIFIER_AWS_TIMEOUTS, snsClient, sqsClient, ssmClient } from "../../functions/notifier/clients";
 import { ssmSecretSource } from "../../functions/notifier/secrets";
+import { readRecentResults } from "../../functions/notifier/probe-results";
 import { sendToChannels } from "../../functions/notifier/send";
 import { buildMessage } from "../../functions/notifier/message";
 import { readAlarmEvent } from "../../functions/notifier/alarm";
@@ -72,6 +73,21 @@ describe("notifier: AWS clients with request timeouts, against an endpoint that 
     expect(result.delivery.error).to.match(/^network error: .*requestTimeout/);
     expect(sockets.length - before).to.equal(1);
     expect(Date.now() - started).to.be.at.least(NOTIFIER_AWS_TIMEOUTS.requestTimeoutMs - 100).and.below(20_000);
+  });
+
+  it("keeps the probe-results query within its budget even when Logs Insights never answers (no retries after it)", async () => {
+    const client = logsClient({ region: "us-east-1", endpoint });
+    const before = sockets.length;
+    const [region] = await readRecentResults([{ region: "us-east-1", logGroupName: "/aws/lambda/webhealth-beta-probe-us-east-1" }], "https://shop.example.com/", Date.now(), {
+      clientFor: () => client,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      now: Date.now,
+      budgetMs: 300,
+    });
+    client.destroy();
+    expect(region).to.deep.equal({ region: "us-east-1", results: [], error: "Logs Insights did not answer within 0.3 s" });
+    // Abandoned at the budget (300 ms), well before the 5 s request timeout would have let the SDK retry.
+    expect(sockets.length - before).to.equal(1);
   });
 
   it("gives every other client a timeout too: SSM (secrets), SQS (dead letters), CloudWatch (the sweep), Logs Insights (probe results)", async () => {
