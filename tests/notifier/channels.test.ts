@@ -223,6 +223,22 @@ describe("notifier: every channel against local stand-ins", function () {
     expect(sqs.commandCalls(SendMessageCommand)).to.have.length(0);
   });
 
+  it("reads Retry-After as an HTTP date too, and gives up (dead letter) when it asks for longer than the notifier waits", async () => {
+    // Prepare: Slack asks for 5 s as a date (the virtual clock is on a whole second); Teams for 2 minutes.
+    slack.answers = [{ status: 429, headers: { "Retry-After": new Date(h.clock.now + 5_000).toUTCString() }, body: "rate_limited" }, { status: 200, body: "ok" }];
+    teams.answers = [{ status: 429, headers: { "Retry-After": "120" }, body: "throttled" }];
+
+    // Act
+    const [result] = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
+
+    // Assess
+    expect(h.waits).to.deep.equal([5000]);
+    expect(result.channels!["team-chat"]).to.deep.include({ status: "sent", attempts: 2 });
+    expect(result.channels!["ops-teams"]).to.deep.include({ status: "failed", attempts: 1, error: "HTTP 429: throttled (Retry-After 120 s is longer than the notifier waits)" });
+    expect(teams.requests).to.have.length(1);
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody!).channel)).to.deep.equal(["ops-teams"]);
+  });
+
   it("does not retry a 400, dead-letters it, and the other channels still deliver", async () => {
     pagerduty.answers = [{ status: 400, body: `{"status":"invalid event","message":"Event object is invalid","errors":["Length of 'routing_key' is incorrect (should be 32 characters) ${SECRETS.routingKey}"]}` }];
     const results = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
