@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { defineCommand } from "../cli/kit";
 import { EXIT } from "../cli/usage";
-import { bundleFunction, FUNCTIONS_DIR } from "./bundle";
+import { bundleFunction, functionNames } from "./bundle";
 
 export const command = defineCommand({
   name: "build",
@@ -13,12 +13,7 @@ export const command = defineCommand({
   exitCodes: { ok: "every bundle was written", failed: "a function did not build" },
   async run(_input, io) {
     const outRoot = path.join(io.root, "dist", "functions");
-    const names = fs
-      .readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(FUNCTIONS_DIR, entry.name, "index.ts")))
-      .map((entry) => entry.name)
-      .sort();
-    for (const name of names) {
+    for (const name of functionNames()) {
       const bundle = bundleFunction(name);
       const outDir = path.join(outRoot, name);
       fs.mkdirSync(outDir, { recursive: true });

@@ -3,12 +3,22 @@
  * esbuild. The Pulumi program calls this while it runs, so every `pulumi up` ships the code of
  * the commit being deployed; `npm run build` writes the same bundles to `dist/functions/`.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 import { BUNDLE_TARGET } from "../functions/common/contract";
 import { PROJECT_ROOT } from "../infra/stack-files";
 
 export const FUNCTIONS_DIR = path.join(PROJECT_ROOT, "functions");
+
+/** Every function: each directory of functions/ with an index.ts, sorted. */
+export function functionNames(): string[] {
+  return fs
+    .readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(FUNCTIONS_DIR, entry.name, "index.ts")))
+    .map((entry) => entry.name)
+    .sort();
+}
 
 /** Lambda's Node.js runtime (LAMBDA_RUNTIME) ships the AWS SDK for JavaScript v3, so it is left out of the
  * bundle to keep it small: https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html */
@@ -17,10 +27,11 @@ const PROVIDED_BY_RUNTIME = ["@aws-sdk/*", "@smithy/*"];
 /**
  * Packages shipped beside `index.js` (as `node_modules/<name>/index.js`, bundled and minified) and
  * required only by the code that needs them: re2js is 150 KiB, nearly all Unicode tables, and only
- * a target with a regular expression loads it; jmespath only a target with JSON assertions.
- * Everything else is inside `index.js`.
+ * a target with a regular expression loads it; jmespath only a target with JSON assertions; croner
+ * (33 KiB) only a recurring maintenance window (functions/common/maintenance.ts). Everything else
+ * is inside `index.js`.
  */
-export const SIDE_MODULES: Readonly<Record<string, readonly string[]>> = { probe: ["jmespath", "re2js"] };
+export const SIDE_MODULES: Readonly<Record<string, readonly string[]>> = { probe: ["jmespath", "re2js"], notifier: ["croner"] };
 
 export interface FunctionBundle {
   name: string;

@@ -10,8 +10,19 @@
  * twice starts once, at its first occurrence (croner's behaviour, tested in tests/notifier/quiet.test.ts).
  * A one-off window runs from `start` to `end` (ISO 8601 times with a zone).
  */
-import { Cron } from "croner";
+import type { Cron } from "croner";
 import * as z from "zod/mini";
+
+/**
+ * croner, loaded on first use: 33 KiB that only a recurring window needs; the notifier ships it
+ * beside its bundle (scripts/bundle.ts SIDE_MODULES), so a stage without one never loads it.
+ */
+let cronClass: typeof Cron | undefined;
+function cronLibrary(): typeof Cron {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deliberate lazy load, see above
+  cronClass ??= (require("croner") as typeof import("croner")).Cron;
+  return cronClass;
+}
 
 export interface RecurringWindow {
   name: string;
@@ -46,7 +57,8 @@ const MINUTE_MS = 60_000;
 
 /** A cron that only computes (never runs a job). Throws on a bad pattern or time zone. */
 export function cronOf(window: Pick<RecurringWindow, "cron" | "timeZone">): Cron {
-  return new Cron(window.cron, { timezone: window.timeZone, paused: true });
+  const CronClass = cronLibrary();
+  return new CronClass(window.cron, { timezone: window.timeZone, paused: true });
 }
 
 /**

@@ -82,13 +82,41 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
- * `text` with every occurrence of each value replaced by REDACTED, longest value first (so a value
- * inside another is covered too). For text that came from elsewhere and may quote a secret that was
- * sent: a server echoing a token in its body, in a redirect URL, in an error.
+ * How a value can be spelled in a message that quotes it: as is; inside a JSON string (a quote or a
+ * backslash escaped, as messages quote what a server sent); percent-encoded the way a URL's path,
+ * query or fragment serialises it (a redirect's URL in a message: a space is %20), or a form.
+ * Only spellings at least as long as the value: a URL setter may drop a leading `/`, `?` or `#`,
+ * and a shorter piece would redact unrelated text.
+ */
+export function spellingsOf(value: string): string[] {
+  const spellings = new Set([value, JSON.stringify(value).slice(1, -1)]);
+  try {
+    spellings.add(encodeURIComponent(value));
+    spellings.add(encodeURI(value));
+    spellings.add(new URLSearchParams({ v: value }).toString().slice("v=".length));
+    const url = new URL("http://host/");
+    url.pathname = value;
+    spellings.add(url.pathname.slice(1));
+    url.search = value;
+    spellings.add(url.search.slice(1));
+    url.hash = value;
+    spellings.add(url.hash.slice(1));
+  } catch {
+    // A lone surrogate cannot be percent-encoded; nor can it be in a URL, so nothing is missed.
+  }
+  return [...spellings].filter((spelling) => spelling.length >= value.length);
+}
+
+/**
+ * `text` with every occurrence of each value, in each of its spellings (spellingsOf), replaced by
+ * REDACTED, longest first (so a value inside another is covered too). For text that came from
+ * elsewhere and may quote a secret that was sent: a server echoing a token in its body, in a
+ * header, in a redirect URL, in an error. Text that is cut to a length must be redacted before it
+ * is cut: the cut could leave only a part of the value.
  */
 export function redactValues(text: string, values: Iterable<string>): string {
-  const ordered = [...new Set(values)].filter((value) => value.length > 0).sort((a, b) => b.length - a.length);
+  const ordered = [...new Set([...values].filter((value) => value.length > 0).flatMap(spellingsOf))].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const value of ordered) out = out.split(value).join(REDACTED);
+  for (const spelling of ordered) out = out.split(spelling).join(REDACTED);
   return out;
 }

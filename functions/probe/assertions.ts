@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { jsonEqual, searchJson } from "../common/json-path";
 import { compileRegex, type LinearRegex } from "../common/regex";
+import { redactValues } from "../common/secrets";
 import { JSON_COMPARISONS, type JsonAssertion, type JsonComparison, type TargetExpectations } from "../common/targets";
 import type { ProbeError } from "./result";
 
@@ -20,9 +21,14 @@ export function isAcceptedStatus(status: number, expect: TargetExpectations | un
   return expect?.status ? expect.status.includes(status) : status >= 200 && status <= 299;
 }
 
-/** A JSON value for a message, cut to SHOWN_VALUE_LIMIT characters. */
-export function shown(value: unknown): string {
-  const text = value === undefined ? "undefined" : JSON.stringify(value);
+/**
+ * A JSON value for a message, cut to SHOWN_VALUE_LIMIT characters. What the server sent may echo a
+ * secret of the request: `secrets` are redacted before the cut, which could otherwise leave a part
+ * of one that no later redaction would recognise.
+ */
+export function shown(value: unknown, secrets: readonly string[] = []): string {
+  const json = value === undefined ? "undefined" : JSON.stringify(value);
+  const text = secrets.length > 0 ? redactValues(json, secrets) : json;
   return text.length > SHOWN_VALUE_LIMIT ? `${text.slice(0, SHOWN_VALUE_LIMIT)}... (truncated)` : text;
 }
 
@@ -61,10 +67,10 @@ function comparisonOf(assertion: JsonAssertion): JsonComparison {
   return JSON_COMPARISONS.find((comparison) => comparison in assertion) as JsonComparison;
 }
 
-/** Why one JSON assertion fails on `actual` (the value at its path), or null when it holds. */
-export function jsonAssertionFailure(assertion: JsonAssertion, actual: unknown): string | null {
+/** Why one JSON assertion fails on `actual` (the value at its path), or null when it holds; `secrets` as for `shown`. */
+export function jsonAssertionFailure(assertion: JsonAssertion, actual: unknown, secrets: readonly string[] = []): string | null {
   const at = `json ${assertion.path}`;
-  const got = `got ${shown(actual)}`;
+  const got = `got ${shown(actual, secrets)}`;
   switch (comparisonOf(assertion)) {
     case "equals":
       return jsonEqual(actual, assertion.equals) ? null : `${at}: expected ${shown(assertion.equals)}, ${got}`;
@@ -91,7 +97,7 @@ export function jsonAssertionFailure(assertion: JsonAssertion, actual: unknown):
   }
 }
 
-function checkJson(body: string, truncated: boolean, assertions: readonly JsonAssertion[]): ProbeError | null {
+function checkJson(body: string, truncated: boolean, assertions: readonly JsonAssertion[], secrets: readonly string[]): ProbeError | null {
   let document: unknown;
   try {
     document = JSON.parse(body);
@@ -106,14 +112,17 @@ function checkJson(body: string, truncated: boolean, assertions: readonly JsonAs
     } catch (error) {
       return { code: "BODY", message: `json ${assertion.path}: cannot be evaluated on this body (${(error as Error).message})` };
     }
-    const failure = jsonAssertionFailure(assertion, actual);
+    const failure = jsonAssertionFailure(assertion, actual, secrets);
     if (failure) return { code: "BODY", message: failure };
   }
   return null;
 }
 
-/** The first failed assertion (status, then headers, then body), or null when all hold. */
-export function checkResponse(response: FinalResponse, expect: TargetExpectations | undefined): ProbeError | null {
+/**
+ * The first failed assertion (status, then headers, then body), or null when all hold. `secrets`:
+ * the values the request carried, never shown in a message however the response quotes them.
+ */
+export function checkResponse(response: FinalResponse, expect: TargetExpectations | undefined, secrets: readonly string[] = []): ProbeError | null {
   if (!isAcceptedStatus(response.status, expect)) {
     const accepted = expect?.status ? `one of ${expect.status.join(", ")}` : "2xx";
     return { code: "STATUS", message: `status ${response.status} is not accepted (expected ${accepted})` };
@@ -122,7 +131,7 @@ export function checkResponse(response: FinalResponse, expect: TargetExpectation
     const actual = headerValue(response.headers, name);
     if (actual === undefined) return { code: "HEADER", message: `header ${name} is missing` };
     if (!actual.toLowerCase().includes(wanted.toLowerCase())) {
-      return { code: "HEADER", message: `header ${name} is ${shown(actual)}, expected it to contain ${JSON.stringify(wanted)}` };
+      return { code: "HEADER", message: `header ${name} is ${shown(actual, secrets)}, expected it to contain ${JSON.stringify(wanted)}` };
     }
   }
   if (expect?.bodyContains === undefined && expect?.bodyMatches === undefined && expect?.json === undefined) return null;
@@ -138,6 +147,6 @@ export function checkResponse(response: FinalResponse, expect: TargetExpectation
   if (expect.bodyMatches !== undefined && !regex(expect.bodyMatches).test(body)) {
     return { code: "BODY", message: `body does not match /${expect.bodyMatches}/${where}` };
   }
-  if (expect.json !== undefined) return checkJson(body, response.bodyTruncated, expect.json);
+  if (expect.json !== undefined) return checkJson(body, response.bodyTruncated, expect.json, secrets);
   return null;
 }

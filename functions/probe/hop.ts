@@ -145,16 +145,25 @@ export function requestHop(url: URL, options: HopOptions): Promise<HopResponse> 
     request.on("error", fail);
     // Node hands an unsolicited `101 Switching Protocols` to `upgrade` listeners only, and without
     // one closes the request silently: without this the hop would wait out the whole timeout.
-    request.on("upgrade", (response: http.IncomingMessage, socket: Duplex) => {
-      socket.destroy();
+    const switchedProtocols = (response: http.IncomingMessage) => {
       const protocol = response.headers.upgrade ? ` to ${JSON.stringify(response.headers.upgrade)}` : "";
       fail(new ProbeFailure("PROTOCOL", `the server switched protocols${protocol} (status ${response.statusCode}) although the probe asked for no upgrade`));
+    };
+    request.on("upgrade", (response: http.IncomingMessage, socket: Duplex) => {
+      socket.destroy();
+      switchedProtocols(response);
     });
     // Whatever else ends the request without a response or an error must not leave the hop waiting.
     request.on("close", () => fail(connectionClosed()));
     request.on("response", (response) => {
       marks.firstByte ??= performance.now();
       const status = response.statusCode ?? 0;
+      // A 101 without an Upgrade header is a response to Node, not an upgrade: it is one all the same
+      // (what follows on the connection is not HTTP/1.1), whatever status the target accepts.
+      if (status === 101) {
+        switchedProtocols(response);
+        return;
+      }
       const succeed = (body: Buffer, bodyTruncated: boolean) => {
         if (settled) return;
         marks.end = performance.now();

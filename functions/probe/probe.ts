@@ -136,7 +136,7 @@ async function attempt(target: Target, prepared: PreparedRequest, options: Engin
         url = next;
         continue;
       }
-      const error = checkResponse(hop, target.expect);
+      const error = checkResponse(hop, target.expect, request.secretValues);
       const timings = phaseTimings(hop.marks, performance.now() - start);
       return { skipped: false, result: { ...base, ok: error === null, status: hop.status, error, timings, tls, redirects } };
     }

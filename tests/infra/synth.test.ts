@@ -13,6 +13,10 @@ import { FIXTURE_STACKS, fixtureConfig } from "../fixtures/stacks";
 import { REDACTED, synthesize, synthesizeProgram } from "../../infra/synth";
 import { deliveredEvent } from "./support/eventbridge";
 import { formatSummary } from "../../cli/synth-format";
+import * as yaml from "js-yaml";
+import { spellingsOf } from "../../functions/common/secrets";
+import { loadStageConfig } from "../../infra/config";
+import { planStage } from "../../infra/plan/stage";
 
 function runCli(args: string[]) {
   return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cli/synth.ts", ...args], {
@@ -176,6 +180,85 @@ describe("infra synth engine", function () {
 
       expect(statements.map((s) => s.Sid)).to.not.include.members(["ReadTargetSecrets", "DecryptTargetSecrets"]);
       expect((probe?.inputs.environment as { variables: Record<string, string> }).variables).to.not.have.any.keys("SECRETS_PARAMETER_PATH", "SECRETS_REGION");
+    });
+  });
+
+  describe("a stage that uses secrets in probe headers and in notification channels", () => {
+    // Written in plain text on purpose (a user may): even then no output may show them. `shared`
+    // is both a probe header and the webhook's signing key.
+    const VALUES = {
+      "api-token": 'Bearer api-"7Qm\\x2Lk9 Pz4',
+      shared: "shr-5VtW8nC3yB6u",
+      "slack-url": "https://hooks.slack.com/services/T0SYNTH/B0SYNTH/slackPath9Kd2",
+      "hook-url": "https://hooks.example.com/webhealth/hookPath4Rf7",
+      unused: "unused-2Hs8Jq",
+    };
+    const STAGE = "secretsynth";
+    const config = {
+      "aws:region": "us-east-1",
+      "webhealth:probeRegions": ["us-east-1", "eu-west-1"],
+      "webhealth:secrets": VALUES,
+      "webhealth:targets": [
+        { url: "https://api.example.com/health", name: "api", request: { method: "POST", headers: { Authorization: { secret: "api-token" }, "X-Signature": { secret: "shared" } }, body: "{}" } },
+        { url: "https://www.example.com/", name: "www" },
+      ],
+      "webhealth:notifications": {
+        channels: [
+          { name: "oncall", type: "email", addresses: ["oncall@example.com"] },
+          { name: "chat", type: "slack", webhookUrl: { secret: "slack-url" } },
+          { name: "receiver", type: "webhook", url: { secret: "hook-url" }, signingKey: { secret: "shared" } },
+        ],
+        maintenance: [{ name: "nightly", cron: "0 3 * * *", durationMinutes: 30, timeZone: "Europe/Berlin" }],
+      },
+    };
+    /** Each value as any output could spell it: as is, escaped, percent-encoded, base64, and its distinctive tail alone. */
+    const spellings = Object.values(VALUES).flatMap((value) => [...spellingsOf(value), Buffer.from(value).toString("base64"), value.slice(-8)]);
+    const shownIn = (text: string) => spellings.filter((spelling) => text.includes(spelling));
+    let result: Awaited<ReturnType<typeof synthesize>>;
+    before(async () => {
+      result = await synthesize(STAGE, config);
+    });
+    const parameterArn = (name: string) => `arn:aws:ssm:us-east-1:123456789012:parameter/webhealth/${STAGE}/secrets/${name}`;
+    const statement = (policyName: string, sid: string) =>
+      (JSON.parse(result.records.find((record) => record.name === policyName)?.inputs.policy as string).Statement as Array<{ Sid: string; Resource: unknown }>).find((s) => s.Sid === sid);
+
+    it("shows no value in the resources, the records, the stack outputs, the summary, the EventBridge inputs or the notifier's shipped configuration", () => {
+      const runtime = planStage(loadStageConfig(STAGE, config)).notifier!.runtime;
+      const inputs = result.records.filter((record) => record.type === "aws:cloudwatch/eventTarget:EventTarget").map((record) => JSON.stringify(deliveredEvent(record.inputs)));
+      const everything = [JSON.stringify(result.document, null, 2), JSON.stringify(result.records), JSON.stringify(result.document.outputs), formatSummary(result.document), JSON.stringify(runtime), ...inputs].join("\n");
+
+      expect(shownIn(everything)).to.deep.equal([]);
+      // The notifier's archive carries exactly that names-only configuration, and croner beside its bundle.
+      const notifier = result.records.find((record) => record.type === "aws:lambda/function:Function" && String(record.inputs.name).endsWith("-notifier"));
+      const archive = (notifier?.inputs.code as { archive: Record<string, { sha256: string }> }).archive;
+      expect(Object.keys(archive).sort()).to.deep.equal(["index.js", "node_modules/croner/index.js", "notifier-config.json"]);
+      expect(archive["notifier-config.json"].sha256).to.equal(crypto.createHash("sha256").update(JSON.stringify(runtime)).digest("hex"));
+      expect(inputs.some((input) => input.includes('"Authorization":{"secret":"api-token"}'))).to.equal(true);
+    });
+
+    it("stores every value as a SecureString under the stage key, redacted, and grants each function exactly the parameters it uses", () => {
+      const parameters = result.records.filter((record) => record.type === "aws:ssm/parameter:Parameter");
+      expect(parameters.map((parameter) => [parameter.inputs.name, parameter.inputs.type, parameter.inputs.value])).to.deep.equal(
+        ["api-token", "hook-url", "shared", "slack-url", "unused"].map((name) => [`/webhealth/${STAGE}/secrets/${name}`, "SecureString", REDACTED]),
+      );
+      for (const region of ["us-east-1", "eu-west-1"]) {
+        expect(statement(`probe-${region}-policy`, "ReadTargetSecrets")?.Resource, region).to.deep.equal([parameterArn("api-token"), parameterArn("shared")]);
+      }
+      expect((statement("notifier-policy", "ReadChannelSecrets")?.Resource as string[]).sort()).to.deep.equal([parameterArn("hook-url"), parameterArn("shared"), parameterArn("slack-url")]);
+    });
+
+    it("prints no value from npm run synth, with or without --json", () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "synth-secrets-")), `Pulumi.${STAGE}.yaml`);
+      fs.writeFileSync(file, yaml.dump({ config }));
+
+      for (const args of [[], ["--json"]]) {
+        const run = runCli(["--stack", STAGE, "--config-file", file, ...args]);
+
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stderr).to.equal("");
+        expect(run.stdout).to.contain(args.length > 0 ? '"aws:ssm/parameter:Parameter"' : `stack ${STAGE}: `);
+        expect(shownIn(run.stdout)).to.deep.equal([]);
+      }
     });
   });
 

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import Module from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bundleFunction } from "../../scripts/bundle";
+import { bundleFunction, functionNames } from "../../scripts/bundle";
 import { PROJECT_ROOT } from "../../infra/stack-files";
 import type { SelfTestReport } from "../../functions/common/contract";
 import { startHttpServer, type TestServer } from "./support/servers";
@@ -80,6 +80,35 @@ describe("probe bundle (esbuild, as Lambda runs it)", function () {
   });
 
   it("keeps every function bundle under 100 KiB", () => {
-    for (const name of ["probe", "recorder", "canary-hook"]) expect(bundleFunction(name).sizeBytes, name).to.be.below(100 * 1024);
+    const names = functionNames();
+
+    expect(names).to.include.members(["canary-hook", "notifier", "probe", "recorder"]);
+    for (const name of names) expect(bundleFunction(name).sizeBytes, name).to.be.below(100 * 1024);
+  });
+
+  it("ships the notifier's croner beside its bundle, loaded only when a recurring maintenance window needs it", () => {
+    const bundle = bundleFunction("notifier");
+    const notifierDir = path.join(dir, "notifier");
+    for (const [file, content] of Object.entries({ "index.js": bundle.code, ...bundle.files })) {
+      fs.mkdirSync(path.dirname(path.join(notifierDir, file)), { recursive: true });
+      fs.writeFileSync(path.join(notifierDir, file), content);
+    }
+    const filename = path.join(notifierDir, "index.js");
+    const sideModule = path.join(notifierDir, "node_modules", "croner", "index.js");
+
+    const loaded = new Module(filename) as CompilableModule;
+    loaded.filename = filename;
+    loaded.paths = [...nodeModulePaths(notifierDir), ...nodeModulePaths(PROJECT_ROOT)];
+    loaded._compile(bundle.code, filename);
+
+    expect(Object.keys(bundle.files)).to.deep.equal(["node_modules/croner/index.js"]);
+    expect(bundle.code).to.contain('require("croner")');
+    expect(typeof (loaded.exports as { handler?: unknown }).handler).to.equal("function");
+    // Loading the bundle did not load croner; the side module is croner, whole, as CommonJS.
+    expect(sideModule in require.cache).to.equal(false);
+    const { Cron } = loaded.require("croner") as typeof import("croner");
+    expect(sideModule in require.cache).to.equal(true);
+    // 02:30 in Berlin does not exist on 2026-03-29: the window opens at the end of the gap (03:00 CEST).
+    expect(new Cron("30 2 * * *", { timezone: "Europe/Berlin", paused: true }).nextRun(new Date("2026-03-28T12:00:00Z"))?.toISOString()).to.equal("2026-03-29T01:00:00.000Z");
   });
 });

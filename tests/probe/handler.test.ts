@@ -6,6 +6,7 @@ import type { SelfTestReport } from "../../functions/common/contract";
 import { ValidationError } from "../../functions/common/targets";
 import { createHandler, PUBLISH_RESERVE_MS, type HandlerDependencies, type ProbeSummary } from "../../functions/probe/index";
 import { PublishError } from "../../functions/probe/publish";
+import { SECRET_CACHE_SECONDS } from "../../functions/probe/secrets";
 import { CHECK_FAILED_VALUE } from "../../functions/common/metrics";
 import { refusedPort, startHttpServer, type TestServer } from "./support/servers";
 
@@ -236,6 +237,28 @@ describe("probe Lambda handler", function () {
       await handler({ targets: targets() }, context());
 
       expect(ssm.commandCalls(GetParametersCommand).length).to.equal(1);
+    });
+
+    it("reads them again once the cache's time (SECRET_CACHE_SECONDS) is up, not before", async () => {
+      ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: `${PATH}api-token`, Value: TOKEN }, { Name: `${PATH}other-key`, Value: OTHER }] });
+      const handler = secretHandler();
+      const realNow = Date.now;
+      const cachedAt = realNow();
+      const reads: number[] = [];
+
+      await handler({ targets: targets() }, context());
+      try {
+        // Powertools' cache compares its expiry with Date.now().
+        for (const seconds of [SECRET_CACHE_SECONDS - 5, SECRET_CACHE_SECONDS + 5]) {
+          Date.now = () => cachedAt + seconds * 1000;
+          await handler({ targets: targets() }, context());
+          reads.push(ssm.commandCalls(GetParametersCommand).length);
+        }
+      } finally {
+        Date.now = realNow;
+      }
+
+      expect([SECRET_CACHE_SECONDS, reads]).to.deep.equal([300, [1, 2]]);
     });
 
     it("survives a failed read: only the targets that need the failing secret fail, with SECRET and the reason", async () => {

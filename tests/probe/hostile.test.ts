@@ -58,6 +58,7 @@ describe("hostile servers (raw sockets on 127.0.0.1)", function () {
   let normal: TestServer;
   const hostile: Record<string, () => Promise<RawServer>> = {
     upgrade: () => rawServer((socket) => onRequest(socket, (s) => s.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello"))),
+    bareUpgrade: () => rawServer((socket) => onRequest(socket, (s) => s.write("HTTP/1.1 101 Switching Protocols\r\n\r\nhello"))),
     dripHeaders: () => rawServer((socket) => onRequest(socket, (s) => drip(s, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Padding: " + "p".repeat(10_000), 20))),
     silentTls: () => rawServer(() => undefined),
     endlessBody: () =>
@@ -88,6 +89,14 @@ describe("hostile servers (raw sockets on 127.0.0.1)", function () {
     const result = await probeTarget({ url: started.upgrade!.url(), timeoutMs: 20_000 });
 
     expect(result.error).to.deep.equal({ code: "PROTOCOL", message: 'the server switched protocols to "websocket" (status 101) although the probe asked for no upgrade' });
+    expect(result.timings.totalMs).to.be.below(SLACK_MS);
+  });
+
+  it("fails a 101 without an Upgrade header (Node does not call it an upgrade) promptly with PROTOCOL too", async () => {
+    const result = await probeTarget({ url: started.bareUpgrade!.url(), timeoutMs: 20_000, expect: { status: [101] } });
+
+    expect(result.error).to.deep.equal({ code: "PROTOCOL", message: "the server switched protocols (status 101) although the probe asked for no upgrade" });
+    expect(result.status).to.equal(null);
     expect(result.timings.totalMs).to.be.below(SLACK_MS);
   });
 

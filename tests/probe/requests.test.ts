@@ -76,6 +76,34 @@ describe("probe requests: method, headers, secrets, body (real servers on 127.0.
     expect(JSON.stringify(result)).to.not.contain("tok-3f9a1c77e2");
   });
 
+  describe("a secret echoed back is never shown, however the message spells or cuts it", () => {
+    // A space, a quote and a backslash: JSON escapes the last two, a URL percent-encodes the first two.
+    const CORE = 'q7"Zx\\9kW2pL4mN8vR3';
+    const SPECIAL = `Bearer ${CORE}`;
+    const specialSecrets: SecretValues = new Map([["api-token", SPECIAL]]);
+    /** Every five characters of the token, as the message could show them. */
+    const fragments = Array.from({ length: CORE.length - 4 }, (_, i) => CORE.slice(i, i + 5));
+    const cases: Array<[string, string, Target["expect"], string | RegExp]> = [
+      ["in a JSON value (escaped)", "/reflect?into=json", { json: [{ path: "echo", equals: "z" }] }, `json echo: expected "z", got "${REDACTED}"`],
+      ["in a JSON value cut at the shown length", "/reflect?into=json&pad=100", { json: [{ path: "echo", equals: "z" }] }, `json echo: expected "z", got "${"x".repeat(100)}${REDACTED}"`],
+      ["in a JSON value cut inside the token", "/reflect?into=json&pad=105", { json: [{ path: "echo", contains: "z" }] }, /^json echo: expected a string containing "z", got "x{105}\[secret\]"$/],
+      ["in a response header (escaped)", "/reflect?into=header", { headers: { "x-echo": "zzz" } }, `header x-echo is "${REDACTED}", expected it to contain "zzz"`],
+      ["in a response header cut at the shown length", "/reflect?into=header&pad=110", { headers: { "x-echo": "zzz" } }, /^header x-echo is "x{110}\[secret\]", expected it to contain "zzz"$/],
+      ["in a redirect URL (percent-encoded)", "/reflect?into=location", undefined, /^redirect loop: .*\/reflect\?into=location&t=\[secret\] redirects back to .*\/reflect\?into=location&t=\[secret\]$/],
+    ];
+    for (const [title, path, expectations, message] of cases) {
+      it(title, async () => {
+        const result = await probeTarget({ url: server.url(path), request: { headers: { Authorization: { secret: "api-token" } } }, expect: expectations }, { secrets: specialSecrets });
+
+        expect(server.seen[0].headers.authorization).to.equal(SPECIAL);
+        if (typeof message === "string") expect(result.error?.message).to.equal(message);
+        else expect(result.error?.message).to.match(message);
+        const shown = JSON.stringify(result);
+        expect(fragments.filter((fragment) => shown.includes(fragment))).to.deep.equal([]);
+      });
+    }
+  });
+
   it("fails a target whose secret is missing with SECRET, sending nothing", async () => {
     const result = await probeTarget({ url: server.url("/echo"), request: { headers: { "X-Api-Key": { secret: "absent" } } } }, { secrets });
 

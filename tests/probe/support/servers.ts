@@ -102,6 +102,25 @@ function route(request: http.IncomingMessage, response: http.ServerResponse, sta
       response.setHeader("content-type", "application/json");
       response.end(JSON.stringify({ method: request.method, path: request.url, headers: request.headers, body: (request as { body?: string }).body ?? "" }));
       return;
+    case "reflect": {
+      // /reflect?into=json|header|location&pad=<n>: the request's Authorization, as received, after
+      // n "x": in a JSON body { echo }, in the response header x-echo, or in a redirect Location
+      // (its query, unencoded: the redirect repeats itself, a loop).
+      const echoed = "x".repeat(Number(url.searchParams.get("pad") ?? 0)) + (request.headers.authorization ?? "");
+      const into = url.searchParams.get("into");
+      if (into === "location") {
+        response.statusCode = 302;
+        response.setHeader("location", `/reflect?into=location&t=${echoed}`);
+        response.end();
+      } else if (into === "header") {
+        response.setHeader("x-echo", echoed);
+        response.end(OK_BODY);
+      } else {
+        response.setHeader("content-type", "application/json");
+        response.end(JSON.stringify({ echo: echoed }));
+      }
+      return;
+    }
     case "json": // /json?doc=<url-encoded JSON text>: that text as the body
       response.setHeader("content-type", "application/json");
       response.end(url.searchParams.get("doc") ?? "{}");
