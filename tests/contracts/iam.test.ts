@@ -140,6 +140,29 @@ describe("contracts: IAM", function () {
     });
   }
 
+  describe("every access is proven somewhere", () => {
+    it("each SDK call of each function, CloudWatch publishing from metric and composite alarms to every topic they name", async () => {
+      const labels: string[] = [];
+      const allowedCalls = new Set<string>();
+      for (const stage of provenStages()) {
+        const config = loadStageConfig(stage.stage, stage.config);
+        const secretParameters = planStage(config).notifier?.secrets.map((use) => use.parameter) ?? [];
+        for (const each of stageAccess(await synthOf(stage), String(stage.config["aws:region"]), secretParameters).cases) {
+          labels.push(each.label);
+          if (each.expect === "Allowed") allowedCalls.add(`${each.principal.split("/").pop()} ${each.action}`);
+        }
+      }
+      // Every call CALL_TARGETS knows is simulated as allowed for some role of its function in some stage.
+      const unproven = Object.entries(CALL_TARGETS).flatMap(([name, calls]) =>
+        Object.keys(calls).filter((action) => ![...allowedCalls].some((call) => call.endsWith(` ${action}`) && call.includes(name === "canary-hook" ? "hook" : name))).map((action) => `${name}: ${action}`),
+      );
+      expect(unproven).to.deep.equal([]);
+      for (const expected of [/^composite alarm .*-burn-rate: CloudWatch publishes to the topic .*-alarms$/, /^alarm .*: CloudWatch publishes to the topic .*-operators$/, /^CloudWatch uses the topic's key \(kms:GenerateDataKey\) for .*-operators$/, /notifier: ssm:GetParameters \(GetParametersCommand\)$/, /notifier: kms:Decrypt through ssm:GetParameters$/]) {
+        expect(labels.some((label) => expected.test(label)), String(expected)).to.equal(true);
+      }
+    });
+  });
+
   describe("the simulation fails what it must", () => {
     it("denies the hook's status report granted on its deployment group (the defect this issue fixed)", async () => {
       const access: AccessCase = {

@@ -3,8 +3,10 @@
  * validated against AWS's service models and the documented limits no model carries.
  */
 import { expect } from "chai";
-import { CONFIG_LIMITS } from "../../infra/config";
-import { TARGET_LIMITS } from "../../functions/common/targets";
+import { ACCOUNT_QUOTA_KEYS, CONFIG_LIMITS, STAGE_CONFIG_KEYS } from "../../infra/config";
+import { TargetNotificationSchema } from "../../infra/config-notifications";
+import { CHANNEL_TYPES } from "../../functions/common/notifier-config";
+import { ExpectSchema, TARGET_LIMITS, TargetSchema } from "../../functions/common/targets";
 import type { SynthRecord } from "../../infra/synth";
 import { constraintProblems, modelProblems, operationConstraints } from "./aws-models";
 import { MODEL_OPERATIONS, RESOURCE_REQUESTS, requestsFor, UnmappedResourceError, type ModelService } from "./aws-requests";
@@ -61,6 +63,43 @@ describe("contracts: every planned request against AWS's service models", functi
 
     it("unusual: a 7-minute schedule", () => {
       expect(EXTREME_STAGES.unusual.config["webhealth:schedule"]).to.equal("rate(7 minutes)");
+    });
+
+    it("together they use every optional feature the config accepts, each way it can be used", () => {
+      const configs = Object.values(EXTREME_STAGES).map(({ config }) => config);
+      const values = (key: string) => configs.map((config) => config[`webhealth:${key}`]).filter((value) => value !== undefined);
+      // Every key of the webhealth: namespace (promotesFrom is read by the deploy driver only, never by the program).
+      expect(STAGE_CONFIG_KEYS.filter((key) => key !== "promotesFrom" && values(key).length === 0)).to.deep.equal([]);
+      // Every field of a target, of its expectations and of its request, and the notifier's per-target fields.
+      const targets = values("targets").flat() as Array<Record<string, Record<string, unknown>>>;
+      const used = (fields: string[], objects: Array<Record<string, unknown> | undefined>) => fields.filter((field) => !objects.some((object) => object?.[field] !== undefined));
+      expect(used([...Object.keys(TargetSchema.shape), ...Object.keys(TargetNotificationSchema.shape)], targets)).to.deep.equal([]);
+      expect(used(Object.keys(ExpectSchema.shape), targets.map((target) => target.expect))).to.deep.equal([]);
+      expect(used(["method", "headers", "body"], targets.map((target) => target.request))).to.deep.equal([]);
+      // Channels of every type, both kinds of maintenance window, reminders, the older notifyEmails.
+      const notifications = values("notifications") as Array<{ channels: Array<{ type: string }>; maintenance: Array<Record<string, unknown>>; reminderMinutes: number }>;
+      expect(CHANNEL_TYPES.filter((type) => !notifications.some((each) => each.channels.some((channel) => channel.type === type)))).to.deep.equal([]);
+      expect(["cron", "start"].filter((kind) => !notifications.some((each) => each.maintenance.some((window) => kind in window)))).to.deep.equal([]);
+      expect(notifications.some((each) => each.maintenance.some((window) => window.targets === undefined))).to.equal(true);
+      expect(notifications.every((each) => each.reminderMinutes > 0)).to.equal(true);
+      // Every account quota; phase metrics on and off; burn-rate alarms; data protected and not.
+      expect(ACCOUNT_QUOTA_KEYS.filter((key) => !(values("accountQuotas") as Array<Record<string, unknown>>).some((quotas) => key in quotas))).to.deep.equal([]);
+      expect(configs.map((config) => config["webhealth:phaseMetrics"] ?? false)).to.include.members([true, false]);
+      expect(configs.map((config) => config["webhealth:protectData"] ?? false)).to.include.members([true, false]);
+      expect((values("slo") as Array<{ burnRateAlarms?: boolean }>).some((slo) => slo.burnRateAlarms)).to.equal(true);
+    });
+
+    it("their plans hold every kind of resource the program can create (the notifier, secrets, burn-rate alarms)", async () => {
+      const types = new Set<string>();
+      const functions = new Set<string>();
+      for (const stage of provenStages().filter((each) => !each.shipped)) {
+        for (const record of (await synthOf(stage)).records) {
+          types.add(record.type);
+          if (record.type === "aws:lambda/function:Function") functions.add(String(record.inputs.name).replace(/^.*-(probe|recorder|notifier)(-.*)?$/, "$1"));
+        }
+      }
+      expect(Object.keys(RESOURCE_REQUESTS).filter((type) => !types.has(type))).to.deep.equal([]);
+      expect([...functions].filter((name) => ["probe", "recorder", "notifier"].includes(name)).sort()).to.deep.equal(["notifier", "probe", "recorder"]);
     });
   });
 
