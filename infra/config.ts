@@ -274,6 +274,7 @@ const AccountQuotasSchema = z.strictObject(
     eventBridgeRulesPerRegion: wholeNumber(1, 1_000_000).optional(),
     lambdaConcurrentExecutions: wholeNumber(1, 1_000_000).optional(),
     putMetricAlarmPerSecond: wholeNumber(1, 10_000).optional(),
+    snsFilterPoliciesPerTopic: wholeNumber(1, 1_000_000).optional(),
   },
   { error: expected("an object") },
 );

@@ -3,10 +3,12 @@
  * checked over the requests of a whole synthesised plan: some span several resources (a role and
  * all its inline policies), some live inside a JSON string (a policy, a dashboard body).
  */
-import { CLOUDWATCH_LIMITS, CODEDEPLOY_LIMITS, EVENTBRIDGE_LIMITS, IAM_LIMITS, LAMBDA_LIMITS, RESOURCE_POLICY_LIMITS } from "../../functions/common/aws-limits";
+import { CLOUDWATCH_LIMITS, CODEDEPLOY_LIMITS, EVENTBRIDGE_LIMITS, IAM_LIMITS, LAMBDA_LIMITS, RESOURCE_POLICY_LIMITS, SNS_FILTER_POLICY_LIMITS } from "../../functions/common/aws-limits";
 import { ALARMS_PER_WIDGET } from "../../infra/plan/dashboard";
+import type { AccountQuotas } from "../../infra/plan/quotas";
 import type { SynthRecord } from "../../infra/synth";
 import { requestsFor, type AwsRequest } from "./aws-requests";
+import { permissionFunctionArn, permissionStatement } from "./plan-policies";
 
 type Json = Record<string, unknown>;
 
@@ -140,10 +142,39 @@ function functionProblems(where: string, params: Json): string[] {
   return problems;
 }
 
-/** Every documented limit the plan would break, as `<type> <name>: <reason>`. */
-export function documentedLimitProblems(records: readonly SynthRecord[]): string[] {
+/**
+ * A subscription's filter policy: at most 5 keys (in a MessageBody policy, the keys that hold
+ * values, nested ones included), 150 combinations of values, 256 KB.
+ * https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html
+ */
+export function filterPolicyProblems(where: string, text: string): string[] {
+  const problems: string[] = [];
+  const bytes = Buffer.byteLength(text);
+  if (bytes > SNS_FILTER_POLICY_LIMITS.maxBytes) problems.push(`${where}: FilterPolicy is ${bytes} bytes, over ${SNS_FILTER_POLICY_LIMITS.maxBytes}`);
+  const valueCounts: number[] = [];
+  const visit = (node: Json) => {
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) valueCounts.push(value.length);
+      else if (value !== null && typeof value === "object") visit(value as Json);
+      else valueCounts.push(1);
+    }
+  };
+  visit(JSON.parse(text) as Json);
+  if (valueCounts.length > SNS_FILTER_POLICY_LIMITS.maxKeys) problems.push(`${where}: FilterPolicy has ${valueCounts.length} keys, over ${SNS_FILTER_POLICY_LIMITS.maxKeys}`);
+  const combinations = valueCounts.reduce((product, count) => product * count, 1);
+  if (combinations > SNS_FILTER_POLICY_LIMITS.maxCombinations) problems.push(`${where}: FilterPolicy has ${combinations} combinations of values, over ${SNS_FILTER_POLICY_LIMITS.maxCombinations}`);
+  return problems;
+}
+
+/**
+ * Every documented limit the plan would break, as `<type> <name>: <reason>`. `quotas` are the
+ * stage's `webhealth:accountQuotas` (adjustable quotas the account had raised).
+ */
+export function documentedLimitProblems(records: readonly SynthRecord[], quotas: AccountQuotas = {}): string[] {
   const problems: string[] = [];
   const inlinePolicyChars = new Map<string, number>();
+  const filterPoliciesByTopic = new Map<string, number>();
+  const functionPolicies = new Map<string, Json[]>();
   for (const record of records) {
     const where = `${record.type} ${record.name}`;
     for (const { service, operation, params } of requestsFor(record) as AwsRequest[]) {
@@ -186,6 +217,20 @@ export function documentedLimitProblems(records: readonly SynthRecord[]): string
           if (policy !== undefined) problems.push(...resourcePolicyProblems("sqs", where, policy));
           break;
         }
+        case "sns:Subscribe": {
+          const filterPolicy = (params.Attributes as Record<string, string> | undefined)?.FilterPolicy;
+          if (filterPolicy !== undefined) {
+            problems.push(...filterPolicyProblems(where, filterPolicy));
+            filterPoliciesByTopic.set(params.TopicArn as string, (filterPoliciesByTopic.get(params.TopicArn as string) ?? 0) + 1);
+          }
+          break;
+        }
+        case "lambda:AddPermission": {
+          // Lambda keeps one policy per function: its own statements and its aliases' together.
+          const functionArn = permissionFunctionArn(record, record.region ?? "us-east-1").replace(/^(arn:[^:]+:lambda:[^:]+:[^:]+:function:[^:]+).*$/, "$1");
+          functionPolicies.set(functionArn, [...(functionPolicies.get(functionArn) ?? []), permissionStatement(record, record.region ?? "us-east-1")]);
+          break;
+        }
         case "sns:SetTopicAttributes":
           if (params.AttributeName === "Policy") problems.push(...resourcePolicyProblems("sns", where, params.AttributeValue as string));
           break;
@@ -196,6 +241,14 @@ export function documentedLimitProblems(records: readonly SynthRecord[]): string
           break;
       }
     }
+  }
+  const filterPolicyQuota = quotas.snsFilterPoliciesPerTopic ?? SNS_FILTER_POLICY_LIMITS.defaultPerTopic;
+  for (const [topic, count] of filterPoliciesByTopic) {
+    if (count > filterPolicyQuota) problems.push(`aws:sns/topic:Topic ${topic}: ${count} subscriptions with a filter policy, over the quota of ${filterPolicyQuota} per topic`);
+  }
+  for (const [functionArn, statements] of functionPolicies) {
+    const bytes = Buffer.byteLength(JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements }));
+    if (bytes > LAMBDA_LIMITS.resourcePolicyMaxBytes) problems.push(`aws:lambda/function:Function ${functionArn}: its resource-based policy is ${bytes} bytes, over ${LAMBDA_LIMITS.resourcePolicyMaxBytes}`);
   }
   for (const [role, chars] of inlinePolicyChars) {
     if (chars > IAM_LIMITS.roleInlinePoliciesMaxChars) problems.push(`aws:iam/role:Role ${role}: inline policies total ${chars} characters, over ${IAM_LIMITS.roleInlinePoliciesMaxChars}`);

@@ -3,7 +3,7 @@
  * validated against AWS's service models and the documented limits no model carries.
  */
 import { expect } from "chai";
-import { ACCOUNT_QUOTA_KEYS, CONFIG_LIMITS, STAGE_CONFIG_KEYS } from "../../infra/config";
+import { ACCOUNT_QUOTA_KEYS, CONFIG_LIMITS, loadStageConfig, STAGE_CONFIG_KEYS } from "../../infra/config";
 import { TargetNotificationSchema } from "../../infra/config-notifications";
 import { CHANNEL_TYPES } from "../../functions/common/notifier-config";
 import { ExpectSchema, TARGET_LIMITS, TargetSchema } from "../../functions/common/targets";
@@ -35,7 +35,8 @@ describe("contracts: every planned request against AWS's service models", functi
       });
 
       it("stays within the documented limits no model carries", async () => {
-        expect(documentedLimitProblems((await synthOf(stage)).records)).to.deep.equal([]);
+        const { accountQuotas } = loadStageConfig(stage.stage, stage.config);
+        expect(documentedLimitProblems((await synthOf(stage)).records, accountQuotas)).to.deep.equal([]);
       });
     });
   }
@@ -77,11 +78,12 @@ describe("contracts: every planned request against AWS's service models", functi
       expect(used(Object.keys(ExpectSchema.shape), targets.map((target) => target.expect))).to.deep.equal([]);
       expect(used(["method", "headers", "body"], targets.map((target) => target.request))).to.deep.equal([]);
       // Channels of every type, both kinds of maintenance window, reminders, the older notifyEmails.
-      const notifications = values("notifications") as Array<{ channels: Array<{ type: string }>; maintenance: Array<Record<string, unknown>>; reminderMinutes: number }>;
+      const notifications = values("notifications") as Array<{ channels: Array<{ type: string }>; maintenance?: Array<Record<string, unknown>>; reminderMinutes?: number }>;
       expect(CHANNEL_TYPES.filter((type) => !notifications.some((each) => each.channels.some((channel) => channel.type === type)))).to.deep.equal([]);
-      expect(["cron", "start"].filter((kind) => !notifications.some((each) => each.maintenance.some((window) => kind in window)))).to.deep.equal([]);
-      expect(notifications.some((each) => each.maintenance.some((window) => window.targets === undefined))).to.equal(true);
-      expect(notifications.every((each) => each.reminderMinutes > 0)).to.equal(true);
+      expect(["cron", "start"].filter((kind) => !notifications.some((each) => each.maintenance?.some((window) => kind in window)))).to.deep.equal([]);
+      expect(notifications.some((each) => each.maintenance?.some((window) => window.targets === undefined))).to.equal(true);
+      expect(notifications.some((each) => each.maintenance?.some((window) => window.targets !== undefined))).to.equal(true);
+      expect(notifications.some((each) => (each.reminderMinutes ?? 0) > 0)).to.equal(true);
       // Every account quota; phase metrics on and off; burn-rate alarms; data protected and not.
       expect(ACCOUNT_QUOTA_KEYS.filter((key) => !(values("accountQuotas") as Array<Record<string, unknown>>).some((quotas) => key in quotas))).to.deep.equal([]);
       expect(configs.map((config) => config["webhealth:phaseMetrics"] ?? false)).to.include.members([true, false]);
@@ -178,6 +180,28 @@ describe("contracts: every planned request against AWS's service models", functi
         "aws:sqs/queuePolicy:QueuePolicy policy: 12 condition values, over 10",
       ]);
       expect(resourcePolicyProblems("kms", "key", JSON.stringify({ Statement: [{ Sid: "x".repeat(33_000) }] }))).to.deep.equal(["key: the KMS policy is 33026 bytes, over 32768"]);
+    });
+
+    it("finds SNS filter policy limits: keys, combinations, and filter policies per topic against the account's quota", () => {
+      const subscription = (index: number, filterPolicy: unknown) =>
+        record("aws:sns/topicSubscription:TopicSubscription", { topic: "arn:aws:sns:us-east-1:123456789012:t", protocol: "email", endpoint: `p${index}@example.com`, filterPolicy: JSON.stringify(filterPolicy) }, `s${index}`);
+      const many = Array.from({ length: 201 }, (_, index) => subscription(index, { channel: ["email"] }));
+      const crowded = subscription(999, { a: ["1", "2", "3", "4", "5", "6"], b: ["1", "2", "3", "4", "5"], c: ["1", "2", "3", "4", "5"], d: ["x"], e: ["y"], f: { g: [{ exists: true }] } });
+      // Six keys (a nested one counted) whose values combine 6 x 5 x 5 = 150 ways: the key count is over, the combinations are not.
+      expect(documentedLimitProblems([...many, crowded])).to.deep.equal([
+        "aws:sns/topicSubscription:TopicSubscription s999: FilterPolicy has 6 keys, over 5",
+        "aws:sns/topic:Topic arn:aws:sns:us-east-1:123456789012:t: 202 subscriptions with a filter policy, over the quota of 200 per topic",
+      ]);
+      expect(documentedLimitProblems(many, { snsFilterPoliciesPerTopic: 201 })).to.deep.equal([]);
+      const tooComplex = subscription(1, { a: ["1", "2", "3", "4", "5", "6"], b: ["1", "2", "3", "4", "5"], c: ["1", "2", "3", "4", "5", "6"] });
+      expect(documentedLimitProblems([tooComplex])).to.deep.equal(["aws:sns/topicSubscription:TopicSubscription s1: FilterPolicy has 180 combinations of values, over 150"]);
+    });
+
+    it("finds a Lambda function policy over 20 KB, its aliases' statements counted with its own", () => {
+      const permission = (index: number) =>
+        record("aws:lambda/permission:Permission", { action: "lambda:InvokeFunction", function: "f", qualifier: index % 2 ? "live" : undefined, principal: "events.amazonaws.com", sourceArn: `arn:aws:events:us-east-1:123456789012:rule/${"r".repeat(200)}-${index}` }, `p${index}`);
+      expect(documentedLimitProblems(Array.from({ length: 40 }, (_, index) => permission(index)))).to.deep.equal([]);
+      expect(documentedLimitProblems(Array.from({ length: 60 }, (_, index) => permission(index)))[0]).to.match(/^aws:lambda\/function:Function arn:aws:lambda:us-east-1:123456789012:function:f: its resource-based policy is \d+ bytes, over 20480$/);
     });
   });
 });

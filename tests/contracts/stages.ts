@@ -146,12 +146,23 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
     },
   },
   // 1,000 targets from one region, every minute, with realistic URL lengths: more than ten shards,
-  // so rules, permissions and the failure queue's policy scale with them.
+  // so rules, permissions and the failure queue's policy scale with them. And 1,000 e-mail addresses
+  // (the most channels, each with the most addresses): one filtered subscription each on the e-mail
+  // and the operators topic, past SNS's default 200 filter policies per topic, so the account has
+  // that quota raised.
   thousand: {
     stage: "thousand",
     config: {
       "aws:region": "us-east-1",
       "webhealth:targets": generatedTargets(1000).map((target, index) => ({ ...target, url: `https://service-${index + 1}.example.com/api/v1/health/check?probe=webhealth` })),
+      "webhealth:notifications": {
+        channels: Array.from({ length: NOTIFICATION_LIMITS.maxChannels }, (_, channel) => ({
+          name: `team-${channel}`,
+          type: "email",
+          addresses: Array.from({ length: NOTIFICATION_LIMITS.maxAddressesPerChannel }, (_, index) => `person-${index}@team-${channel}.example.com`),
+        })),
+      },
+      "webhealth:accountQuotas": { snsFilterPoliciesPerTopic: NOTIFICATION_LIMITS.maxChannels * NOTIFICATION_LIMITS.maxAddressesPerChannel },
     },
   },
   // An unusual but valid schedule (every 7 minutes), two regions with a home outside us-east-1,
