@@ -8,7 +8,7 @@ import { actionExists, arnMatchesFormat, conditionKeyApplies, expandAction, poli
 import { CALL_TARGETS, FUNCTION_NAMES, simulate, stageAccess, type AccessCase } from "./access";
 import { loadStageConfig } from "../../infra/config";
 import { planStage } from "../../infra/plan/stage";
-import { sdkCallsInSource, sdkCallsOf } from "./function-calls";
+import { REQUEST_SENDING_LIBRARIES, sdkCallsInSource, sdkCallsOf, unseenRequestSenders, unseenRequestSendersOf } from "./function-calls";
 import { planPolicies } from "./plan-policies";
 import { provenStages, synthOf } from "./stages";
 
@@ -93,6 +93,18 @@ describe("contracts: IAM", function () {
         "export const go = (c: any) => Promise.all([c.send(new SendMessageCommand({})), c.send(new cw.GetMetricDataCommand({})), c.send(new Put({}))]);",
       ].join("\n");
       expect(sdkCallsInSource("functions/x/y.ts", source).map((call) => call.action)).to.deep.equal(["sqs:SendMessage", "cloudwatch:GetMetricData", "dynamodb:PutItem"]);
+    });
+
+    it("no function sends AWS requests the reader cannot see, beyond the library uses proven by hand", () => {
+      const unproven = FUNCTION_NAMES.flatMap((name) =>
+        unseenRequestSendersOf(name)
+          .filter((sender) => !REQUEST_SENDING_LIBRARIES[sender.library]?.includes(name))
+          .map((sender) => `${name}: ${sender.name} of ${sender.library} (${sender.file})`),
+      );
+      expect(unproven).to.deep.equal([]);
+      expect(unseenRequestSendersOf("probe").map((sender) => `${sender.library} ${sender.name}`)).to.deep.equal(["@aws-lambda-powertools/parameters SSMProvider"]);
+      const source = ['import { SSM } from "@aws-sdk/client-ssm";', 'import { getParameter } from "@aws-lambda-powertools/parameters/ssm";', 'import { type MetricDatum, CloudWatchClient } from "@aws-sdk/client-cloudwatch";'].join("\n");
+      expect(unseenRequestSenders("functions/x/y.ts", source).map((sender) => `${sender.library} ${sender.name}`)).to.deep.equal(["@aws-sdk/client-ssm SSM", "@aws-lambda-powertools/parameters getParameter"]);
     });
 
     it("names a target for every call of every function", () => {
