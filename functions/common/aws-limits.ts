@@ -41,6 +41,12 @@ export const CLOUDWATCH_LIMITS = {
   maxMetricsPerDashboard: 2_500,
 } as const;
 
+/** CloudWatch Logs Insights: the query a dashboard's `log` widget runs (StartQuery's queryString).
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartQuery.html */
+export const LOGS_INSIGHTS_LIMITS = {
+  queryStringMaxLength: 10_000,
+} as const;
+
 /** EventBridge. */
 export const EVENTBRIDGE_LIMITS = {
   /** A target's constant `Input`. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html */

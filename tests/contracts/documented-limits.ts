@@ -3,7 +3,7 @@
  * checked over the requests of a whole synthesised plan: some span several resources (a role and
  * all its inline policies), some live inside a JSON string (a policy, a dashboard body).
  */
-import { CLOUDWATCH_LIMITS, CODEDEPLOY_LIMITS, EVENTBRIDGE_LIMITS, IAM_LIMITS, LAMBDA_LIMITS, RESOURCE_POLICY_LIMITS, SNS_FILTER_POLICY_LIMITS } from "../../functions/common/aws-limits";
+import { CLOUDWATCH_LIMITS, CODEDEPLOY_LIMITS, EVENTBRIDGE_LIMITS, IAM_LIMITS, LAMBDA_LIMITS, LOGS_INSIGHTS_LIMITS, RESOURCE_POLICY_LIMITS, SNS_FILTER_POLICY_LIMITS } from "../../functions/common/aws-limits";
 import { ALARMS_PER_WIDGET } from "../../infra/plan/dashboard";
 import type { AccountQuotas } from "../../infra/plan/quotas";
 import type { SynthRecord } from "../../infra/synth";
@@ -111,7 +111,25 @@ function inputTemplateProblems(where: string, template: string, paths: Record<st
   return problems;
 }
 
-function dashboardProblems(where: string, body: string): string[] {
+/**
+ * A `log` widget's query (`SOURCE '<group>' | ... | <query>`): its log groups are ones the plan
+ * creates in the widget's region (a misnamed group shows an empty widget, not an error), and the
+ * query Logs Insights runs stays within StartQuery's 10,000 characters.
+ */
+function logWidgetProblems(where: string, index: number, properties: Json, logGroups: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const clauses = String(properties.query ?? "").split(" | ");
+  const sources = clauses.filter((clause) => clause.startsWith("SOURCE ")).map((clause) => /^SOURCE '([^']+)'$/.exec(clause)?.[1] ?? clause);
+  if (sources.length === 0) problems.push(`${where}: log widget ${index} names no log group (SOURCE '<group>')`);
+  for (const group of sources) {
+    if (!logGroups.has(`${properties.region} ${group}`)) problems.push(`${where}: log widget ${index} reads ${group} in ${properties.region}, a log group the plan does not create there`);
+  }
+  const query = clauses.filter((clause) => !clause.startsWith("SOURCE ")).join(" | ");
+  if (query.length > LOGS_INSIGHTS_LIMITS.queryStringMaxLength) problems.push(`${where}: log widget ${index}'s query is ${query.length} characters, over ${LOGS_INSIGHTS_LIMITS.queryStringMaxLength}`);
+  return problems;
+}
+
+function dashboardProblems(where: string, body: string, logGroups: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   const widgets = ((JSON.parse(body) as Json).widgets as Json[] | undefined) ?? [];
   if (widgets.length > CLOUDWATCH_LIMITS.maxDashboardWidgets) problems.push(`${where}: ${widgets.length} widgets, over ${CLOUDWATCH_LIMITS.maxDashboardWidgets}`);
@@ -123,6 +141,7 @@ function dashboardProblems(where: string, body: string): string[] {
     if (metrics > CLOUDWATCH_LIMITS.maxMetricsPerWidget) problems.push(`${where}: widget ${index} lists ${metrics} metrics, over ${CLOUDWATCH_LIMITS.maxMetricsPerWidget}`);
     const alarms = ((properties.alarms as unknown[] | undefined) ?? []).length;
     if (alarms > ALARMS_PER_WIDGET) problems.push(`${where}: widget ${index} shows ${alarms} alarms, over ${ALARMS_PER_WIDGET}`);
+    if (widget.type === "log") problems.push(...logWidgetProblems(where, index, properties, logGroups));
   });
   if (total > CLOUDWATCH_LIMITS.maxMetricsPerDashboard) problems.push(`${where}: ${total} metrics in all, over ${CLOUDWATCH_LIMITS.maxMetricsPerDashboard}`);
   return problems;
@@ -175,6 +194,7 @@ export function documentedLimitProblems(records: readonly SynthRecord[], quotas:
   const inlinePolicyChars = new Map<string, number>();
   const filterPoliciesByTopic = new Map<string, number>();
   const functionPolicies = new Map<string, Json[]>();
+  const logGroups = new Set(records.filter((record) => record.type === "aws:cloudwatch/logGroup:LogGroup").map((record) => `${record.region} ${record.inputs.name}`));
   for (const record of records) {
     const where = `${record.type} ${record.name}`;
     for (const { service, operation, params } of requestsFor(record) as AwsRequest[]) {
@@ -191,7 +211,7 @@ export function documentedLimitProblems(records: readonly SynthRecord[], quotas:
           problems.push(...alarmProblems(where, params));
           break;
         case "monitoring:PutDashboard":
-          problems.push(...dashboardProblems(where, params.DashboardBody as string));
+          problems.push(...dashboardProblems(where, params.DashboardBody as string, logGroups));
           break;
         case "iam:CreateRole": {
           const chars = nonWhitespaceLength(params.AssumeRolePolicyDocument as string);

@@ -197,6 +197,21 @@ describe("contracts: every planned request against AWS's service models", functi
       expect(documentedLimitProblems([tooComplex])).to.deep.equal(["aws:sns/topicSubscription:TopicSubscription s1: FilterPolicy has 180 combinations of values, over 150"]);
     });
 
+    it("finds a dashboard log widget reading a log group the plan does not create, or a query over 10,000 characters", () => {
+      const logGroup = record("aws:cloudwatch/logGroup:LogGroup", { name: "/aws/lambda/probe" }, "logs");
+      logGroup.region = "eu-west-1";
+      const widget = (region: string, query: string) => ({ type: "log", properties: { region, query } });
+      const dashboard = record("aws:cloudwatch/dashboard:Dashboard", {
+        dashboardName: "d",
+        dashboardBody: JSON.stringify({ widgets: [widget("eu-west-1", "SOURCE '/aws/lambda/probe' | stats count(*)"), widget("us-east-1", "SOURCE '/aws/lambda/probe' | stats count(*)"), widget("eu-west-1", `SOURCE '/aws/lambda/probe' | ${"x".repeat(10_001)}`), widget("eu-west-1", "stats count(*)")] }),
+      }, "dashboard");
+      expect(documentedLimitProblems([logGroup, dashboard])).to.deep.equal([
+        "aws:cloudwatch/dashboard:Dashboard dashboard: log widget 1 reads /aws/lambda/probe in us-east-1, a log group the plan does not create there",
+        "aws:cloudwatch/dashboard:Dashboard dashboard: log widget 2's query is 10001 characters, over 10000",
+        "aws:cloudwatch/dashboard:Dashboard dashboard: log widget 3 names no log group (SOURCE '<group>')",
+      ]);
+    });
+
     it("finds a Lambda function policy over 20 KB, its aliases' statements counted with its own", () => {
       const permission = (index: number) =>
         record("aws:lambda/permission:Permission", { action: "lambda:InvokeFunction", function: "f", qualifier: index % 2 ? "live" : undefined, principal: "events.amazonaws.com", sourceArn: `arn:aws:events:us-east-1:123456789012:rule/${"r".repeat(200)}-${index}` }, `p${index}`);
