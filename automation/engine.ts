@@ -4,7 +4,7 @@
  * a CLI or a backend.
  */
 import * as path from "node:path";
-import { CommandError, ConcurrentUpdateError, LocalWorkspace, StackNotFoundError, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
+import { CommandError, ConcurrentUpdateError, LocalWorkspace, PulumiCommand, StackNotFoundError, type EngineEvent, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_ROOT } from "../infra/stack-files";
 import { SetupError } from "../cli/usage";
 
@@ -154,11 +154,28 @@ class PulumiStack implements DeployStack {
  * encryption salt into Pulumi.<stage>.yaml, a change that belongs in a commit).
  */
 export function pulumiStacks(workDir = PROJECT_ROOT): StackFactory {
+  let command: Promise<PulumiCommand> | undefined;
   return async (stage) => {
     try {
-      return new PulumiStack(await LocalWorkspace.selectStack({ stackName: stage, workDir }));
+      command ??= supportedPulumiCommand();
+      return new PulumiStack(await LocalWorkspace.selectStack({ stackName: stage, workDir }, { pulumiCommand: await command }));
     } catch (error) {
       throw translateEngineError(stage, "stack select", error);
     }
   };
+}
+
+/**
+ * The `pulumi` on the PATH, if it is at least the CLI version matching the SDK (PULUMI_CLI_VERSION,
+ * what the workflows install): the Automation API alone accepts any 3.x CLI, and an older engine may
+ * not know what this SDK asks of it. PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK, the SDK's own opt-out, skips it.
+ */
+async function supportedPulumiCommand(): Promise<PulumiCommand> {
+  const command = await PulumiCommand.get();
+  if (!process.env.PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK && command.version && command.version.compare(PULUMI_CLI_VERSION) < 0) {
+    throw new SetupError(
+      `the pulumi CLI on the PATH is version ${command.version.version}, older than ${PULUMI_CLI_VERSION} (the SDK's): install ${PULUMI_CLI_VERSION}, e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version ${PULUMI_CLI_VERSION}`,
+    );
+  }
+  return command;
 }

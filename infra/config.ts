@@ -268,6 +268,20 @@ const SecretsSchema = z
     }
   });
 
+/** `webhealth:accountQuotas`: the account's quotas where they were raised (infra/plan/quotas.ts). */
+const AccountQuotasSchema = z.strictObject(
+  {
+    eventBridgeRulesPerRegion: wholeNumber(1, 1_000_000).optional(),
+    lambdaConcurrentExecutions: wholeNumber(1, 1_000_000).optional(),
+    putMetricAlarmPerSecond: wholeNumber(1, 10_000).optional(),
+    snsFilterPoliciesPerTopic: wholeNumber(1, 1_000_000).optional(),
+  },
+  { error: expected("an object") },
+);
+
+/** Every key `webhealth:accountQuotas` accepts. */
+export const ACCOUNT_QUOTA_KEYS: readonly string[] = Object.keys(AccountQuotasSchema.shape);
+
 /** The schema of the `webhealth:` namespace; keys are the part after `webhealth:`. */
 const StageSchema = z.strictObject({
   targets: TargetListSchema,
@@ -302,16 +316,7 @@ const StageSchema = z.strictObject({
   alarms: AlarmsSchema.default(() => ({ ...CONFIG_DEFAULTS.alarms })),
   slo: SloSchema.default(() => ({ ...CONFIG_DEFAULTS.slo })),
   secrets: SecretsSchema.default(() => ({})),
-  accountQuotas: z
-    .strictObject(
-      {
-        eventBridgeRulesPerRegion: wholeNumber(1, 1_000_000).optional(),
-        lambdaConcurrentExecutions: wholeNumber(1, 1_000_000).optional(),
-        putMetricAlarmPerSecond: wholeNumber(1, 10_000).optional(),
-      },
-      { error: expected("an object") },
-    )
-    .default(() => ({})),
+  accountQuotas: AccountQuotasSchema.default(() => ({})),
   notifications: NotificationsSchema.default(() => NotificationsSchema.parse({})),
   /** Read by the deploy driver (automation/stages.ts): the stage `promote --to <this stage>` promotes from. */
   promotesFrom: z
@@ -319,6 +324,9 @@ const StageSchema = z.strictObject({
     .regex(/^[a-z][a-z0-9-]*$/, { error: "must be a stage name (lowercase letters, digits and dashes)" })
     .optional(),
 });
+
+/** Every key of the `webhealth:` namespace the schema accepts (the part after `webhealth:`). */
+export const STAGE_CONFIG_KEYS: readonly string[] = Object.keys(StageSchema.shape);
 
 /** The per-target notification fields: taken off each raw target before the target schema sees it. */
 const TARGET_NOTIFICATION_FIELDS = ["channels", "runbookUrl"] as const;

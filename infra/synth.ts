@@ -118,6 +118,11 @@ function regionOfProvider(provider: string | undefined): string | undefined {
   return id?.startsWith("provider-") ? id.slice("provider-".length) : undefined;
 }
 
+/** The key id the mocks give the KMS key of a logical name (its ARN ends in `key/<id>`). */
+export function mockKeyId(name: string): string {
+  return crypto.createHash("sha256").update(name).digest("hex").slice(0, 32);
+}
+
 /** Computed attributes AWS would return, so the program's `arn`, `name`, `version`... resolve. */
 function computedState(type: string, name: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
   const physical = (inputs.name as string | undefined) ?? name;
@@ -139,7 +144,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     case "aws:ssm/parameter:Parameter":
       return { name: physical, arn: arn("ssm", `parameter${physical}`) };
     case "aws:kms/key:Key": {
-      const keyId = crypto.createHash("sha256").update(name).digest("hex").slice(0, 32);
+      const keyId = mockKeyId(name);
       return { keyId, arn: arn("kms", `key/${keyId}`) };
     }
     case "aws:iam/role:Role": {

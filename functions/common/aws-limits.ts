@@ -41,6 +41,12 @@ export const CLOUDWATCH_LIMITS = {
   maxMetricsPerDashboard: 2_500,
 } as const;
 
+/** CloudWatch Logs Insights: the query a dashboard's `log` widget runs (StartQuery's queryString).
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartQuery.html */
+export const LOGS_INSIGHTS_LIMITS = {
+  queryStringMaxLength: 10_000,
+} as const;
+
 /** EventBridge. */
 export const EVENTBRIDGE_LIMITS = {
   /** A target's constant `Input`. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html */
@@ -59,6 +65,19 @@ export const LAMBDA_LIMITS = {
   /** A deployment package uploaded directly (zipped). */
   zippedPackageMaxBytes: 50 * 1024 * 1024,
   maxTimeoutSeconds: 900,
+  /** A function's resource-based policy (every AddPermission statement of the function and its aliases together). */
+  resourcePolicyMaxBytes: 20 * 1024,
+} as const;
+
+/** SNS subscription filter policies. https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html */
+export const SNS_FILTER_POLICY_LIMITS = {
+  /** Keys (attribute names; in a MessageBody policy, the keys that hold values). */
+  maxKeys: 5,
+  /** The product of the numbers of values of every key. */
+  maxCombinations: 150,
+  maxBytes: 256 * 1024,
+  /** Subscriptions with a filter policy on one topic: the default quota (adjustable). */
+  defaultPerTopic: 200,
 } as const;
 
 /** IAM, counted in characters without whitespace. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */

@@ -4,6 +4,7 @@
  * out, instead of halfway through `pulumi up`. Defaults are AWS's; an account that raised one
  * says so in `webhealth:accountQuotas`.
  */
+import { SNS_FILTER_POLICY_LIMITS } from "../../functions/common/aws-limits";
 import type { StageConfig } from "../config";
 import type { StagePlan } from "./stage";
 import { allAlarms } from "./stage";
@@ -12,6 +13,7 @@ export const QUOTA_DOCS = {
   eventBridgeRules: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html",
   lambdaConcurrency: "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
   putMetricAlarm: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html",
+  snsFilterPolicies: "https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html",
 } as const;
 
 /** The account's quotas as the plan assumes them (per region). */
@@ -22,6 +24,8 @@ export interface AccountQuotas {
   lambdaConcurrentExecutions?: number;
   /** PutMetricAlarm requests per second: 3 by default (adjustable). */
   putMetricAlarmPerSecond?: number;
+  /** Subscriptions with a filter policy per SNS topic: 200 by default (adjustable). */
+  snsFilterPoliciesPerTopic?: number;
 }
 
 const SMALL_RULE_QUOTA_REGIONS = new Set(["af-south-1", "eu-south-1"]);
@@ -62,6 +66,24 @@ export function quotaProblems(config: StageConfig, plan: StagePlan, quotas: Acco
       `webhealth:targets: up to ${shards + 1} probe executions at once per region (one per shard, and the pre-traffic hook), over the Lambda quota of ${concurrency} concurrent executions (${QUOTA_DOCS.lambdaConcurrency}); ` +
         `raise webhealth:probeConcurrency (fewer, larger shards), or have the quota raised and set webhealth:accountQuotas.lambdaConcurrentExecutions`,
     );
+  }
+  // Every e-mail subscription carries a filter policy: the e-mail topic one per channel and address
+  // (the channel's route), the operators topic one per address (verify's test is dropped).
+  const notifier = plan.notifier;
+  const filterPolicies = quotas.snsFilterPoliciesPerTopic ?? SNS_FILTER_POLICY_LIMITS.defaultPerTopic;
+  const perTopic: Array<[string, number]> = notifier
+    ? [
+        [notifier.emailTopicName, notifier.emailSubscriptions.length],
+        [notifier.operatorsTopicName, notifier.operatorAddresses.length],
+      ]
+    : [];
+  for (const [topic, subscriptions] of perTopic) {
+    if (subscriptions > filterPolicies) {
+      problems.push(
+        `webhealth:notifications: ${subscriptions} e-mail subscriptions with a filter policy on the topic ${topic}, over SNS's quota of ${filterPolicies} filter policies per topic (${QUOTA_DOCS.snsFilterPolicies}); ` +
+          `send to fewer addresses (a mailing list reaches many people through one), or have the quota raised and set webhealth:accountQuotas.snsFilterPoliciesPerTopic`,
+      );
+    }
   }
   return problems;
 }

@@ -1,6 +1,10 @@
 import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { ConcurrentUpdateError, StackNotFoundError } from "@pulumi/pulumi/automation";
-import { DeployError, StackLockedError, translateEngineError } from "../../automation/engine";
+import { DeployError, PULUMI_CLI_VERSION, pulumiStacks, StackLockedError, translateEngineError } from "../../automation/engine";
+import { SetupError } from "../../cli/usage";
 
 /**
  * The Automation API's own error factory (internal, so loaded untyped): it classifies a failed
@@ -57,5 +61,50 @@ describe("deploy driver: engine errors", () => {
   it("passes other errors through unchanged", () => {
     const error = new TypeError("boom");
     expect(translateEngineError("beta", "up", error)).to.equal(error);
+  });
+
+  describe("the pulumi CLI the driver runs", () => {
+    let bin: string;
+    let savedPath: string | undefined;
+    beforeEach(() => {
+      bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+      savedPath = process.env.PATH;
+    });
+    afterEach(() => {
+      process.env.PATH = savedPath;
+      fs.rmSync(bin, { recursive: true, force: true });
+    });
+    /** A `pulumi` that reports `version` and succeeds at anything else (`stack select`). */
+    const fakePulumi = (version: string) => {
+      fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\nif [ "$1" = "version" ]; then echo v${version}; fi\nexit 0\n`, { mode: 0o755 });
+      process.env.PATH = `${bin}${path.delimiter}${savedPath ?? ""}`;
+    };
+
+    it("refuses a CLI older than the SDK's version, saying which to install", async () => {
+      fakePulumi("3.200.0");
+      const error = await pulumiStacks(bin)("beta").then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).to.be.instanceOf(SetupError);
+      expect((error as Error).message).to.equal(
+        `the pulumi CLI on the PATH is version 3.200.0, older than ${PULUMI_CLI_VERSION} (the SDK's): install ${PULUMI_CLI_VERSION}, e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version ${PULUMI_CLI_VERSION}`,
+      );
+    });
+
+    it("runs the SDK's version (or a newer one)", async () => {
+      fakePulumi(PULUMI_CLI_VERSION);
+      expect((await pulumiStacks(bin)("beta")).name).to.equal("beta");
+    });
+
+    it("says which CLI to install when none is on the PATH", async () => {
+      process.env.PATH = bin;
+      const error = await pulumiStacks(bin)("beta").then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).to.be.instanceOf(SetupError);
+      expect((error as Error).message).to.equal(`the pulumi CLI is not on the PATH: install version ${PULUMI_CLI_VERSION} (the SDK's), e.g. curl -fsSL https://get.pulumi.com | sh -s -- --version ${PULUMI_CLI_VERSION}`);
+    });
   });
 });

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { bundleFunction, FUNCTIONS_DIR } from "../../scripts/bundle";
-import { autoName, MOCK_ACCOUNT_ID, type SynthRecord, type SynthResult } from "../../infra/synth";
+import { autoName, MOCK_ACCOUNT_ID, mockKeyId, type SynthRecord, type SynthResult } from "../../infra/synth";
 import { LIVE_ALIAS, NOTIFIER_ENV, PROBE_ENV, RECORDER_ENV } from "../../functions/common/contract";
 import { secretReferences, type Target } from "../../functions/common/targets";
 import { sdkCallsOf } from "./function-calls";
@@ -414,43 +414,41 @@ export function stageAccess(result: SynthResult, homeRegion: string, secretParam
     cases.push({ ...base, label: `${fn.inputs.name}: no other queue (refused)`, resource: destination.replace(/:[^:]+$/, ":another-queue"), expect: "Denied" });
   }
 
-  // CloudWatch alarms publish to the encrypted topic: the topic policy and the key policy.
-  const topicPolicy = ofType("aws:sns/topicPolicy:TopicPolicy")[0];
-  const key = ofType("aws:kms/key:Key")[0];
-  const topic = ofType("aws:sns/topic:Topic")[0];
-  if (topicPolicy && topic) {
-    const topicArn = String(topicPolicy.inputs.arn);
-    const notifying = ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((alarm) => ((alarm.inputs.alarmActions as string[] | undefined) ?? []).includes(topicArn));
+  // CloudWatch alarms (metric and composite) publish their ALARM and OK notifications to every topic
+  // they name (the alarm topic; the notifier's own alarms the operators topic too): each topic's
+  // policy, and the key policy of the key it is encrypted with.
+  const keyPolicyOf = (keyArn: string): Policy | undefined => {
+    const key = ofType("aws:kms/key:Key").find((record) => keyArn === arn("kms", record.region ?? homeRegion, `key/${mockKeyId(record.name)}`));
+    return key ? parse(key.inputs.policy) : undefined;
+  };
+  const alarms = [...ofType("aws:cloudwatch/metricAlarm:MetricAlarm"), ...ofType("aws:cloudwatch/compositeAlarm:CompositeAlarm")];
+  for (const topic of ofType("aws:sns/topic:Topic")) {
+    const topicName = String(topic.inputs.name);
+    const topicArn = arn("sns", topic.region ?? homeRegion, topicName);
+    const notifying = alarms.filter((alarm) => [alarm.inputs.alarmActions, alarm.inputs.okActions].some((actions) => ((actions as string[] | undefined) ?? []).includes(topicArn)));
+    if (notifying.length === 0) continue;
+    const policyRecord = ofType("aws:sns/topicPolicy:TopicPolicy").find((record) => record.inputs.arn === topicArn);
+    const topicPolicy = policyRecord ? parse(policyRecord.inputs.policy) : undefined;
+    const publish = { principal: "cloudwatch.amazonaws.com", action: "sns:Publish", resource: topicArn, identityPolicies: [], resourcePolicy: topicPolicy };
     for (const alarm of notifying) {
-      const alarmArn = arn("cloudwatch", alarm.region ?? homeRegion, `alarm:${alarm.inputs.name}`);
-      cases.push({
-        label: `alarm ${alarm.inputs.name}: CloudWatch publishes to the topic`,
-        principal: "cloudwatch.amazonaws.com",
-        action: "sns:Publish",
-        resource: topicArn,
-        context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": alarmArn },
-        identityPolicies: [],
-        resourcePolicy: parse(topicPolicy.inputs.policy),
-        expect: "Allowed",
-      });
+      const alarmName = String(alarm.inputs.name ?? alarm.inputs.alarmName);
+      const kind = alarm.type.endsWith(":CompositeAlarm") ? "composite alarm" : "alarm";
+      const alarmArn = arn("cloudwatch", alarm.region ?? homeRegion, `alarm:${alarmName}`);
+      cases.push({ ...publish, label: `${kind} ${alarmName}: CloudWatch publishes to the topic ${topicName}`, context: { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": alarmArn }, expect: "Allowed" });
     }
     cases.push({
-      label: "an alarm of another stage or account cannot publish (refused)",
-      principal: "cloudwatch.amazonaws.com",
-      action: "sns:Publish",
-      resource: topicArn,
+      ...publish,
+      label: `an alarm of another stage or account cannot publish to ${topicName} (refused)`,
       context: { "aws:SourceAccount": "210987654321", "aws:SourceArn": `arn:aws:cloudwatch:${homeRegion}:210987654321:alarm:someone-else` },
-      identityPolicies: [],
-      resourcePolicy: parse(topicPolicy.inputs.policy),
       expect: "Denied",
     });
-    if (key) {
-      // The topic names its key by ARN (kmsMasterKeyId).
-      const keyArn = String(topic.inputs.kmsMasterKeyId);
+    const keyArn = topic.inputs.kmsMasterKeyId as string | undefined;
+    if (keyArn) {
+      const use = { principal: "cloudwatch.amazonaws.com", resource: keyArn, context: {}, identityPolicies: [], resourcePolicy: keyPolicyOf(keyArn) };
       for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
-        cases.push({ label: `CloudWatch uses the topic's key (${action})`, principal: "cloudwatch.amazonaws.com", action, resource: keyArn, context: {}, identityPolicies: [], resourcePolicy: parse(key.inputs.policy), expect: "Allowed" });
+        cases.push({ ...use, label: `CloudWatch uses the topic's key (${action}) for ${topicName}`, action, expect: "Allowed" });
       }
-      cases.push({ label: "another service cannot use the topic's key (refused)", principal: "s3.amazonaws.com", action: "kms:Decrypt", resource: keyArn, context: {}, identityPolicies: [], resourcePolicy: parse(key.inputs.policy), expect: "Denied" });
+      cases.push({ ...use, label: `another service cannot use ${topicName}'s key (refused)`, principal: "s3.amazonaws.com", action: "kms:Decrypt", expect: "Denied" });
     }
   }
 

@@ -11,7 +11,7 @@
  * a queue's visibility timeout 30 s, a rule's state ENABLED...). What the provider sends could
  * only be read from its documentation here, not observed.
  */
-import { autoName, type SynthRecord } from "../../infra/synth";
+import { autoName, mockKeyId, type SynthRecord } from "../../infra/synth";
 
 export interface AwsRequest {
   /** The aws-sdk v2 model name (the endpoint prefix), e.g. `monitoring` for CloudWatch. */
@@ -73,7 +73,7 @@ function zipFile(code: unknown): Buffer {
 
 /** The KMS key id the mocks give a key (a key's ARN ends in `key/<id>`). */
 function keyIdOf(record: SynthRecord, inputs: Inputs): string {
-  return String(inputs.keyId ?? record.name);
+  return String(inputs.keyId ?? mockKeyId(record.name));
 }
 
 export const RESOURCE_REQUESTS: Record<string, RequestMapping> = {

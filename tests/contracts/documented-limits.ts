@@ -3,10 +3,12 @@
  * checked over the requests of a whole synthesised plan: some span several resources (a role and
  * all its inline policies), some live inside a JSON string (a policy, a dashboard body).
  */
-import { CLOUDWATCH_LIMITS, CODEDEPLOY_LIMITS, EVENTBRIDGE_LIMITS, IAM_LIMITS, LAMBDA_LIMITS, RESOURCE_POLICY_LIMITS } from "../../functions/common/aws-limits";
+import { CLOUDWATCH_LIMITS, CODEDEPLOY_LIMITS, EVENTBRIDGE_LIMITS, IAM_LIMITS, LAMBDA_LIMITS, LOGS_INSIGHTS_LIMITS, RESOURCE_POLICY_LIMITS, SNS_FILTER_POLICY_LIMITS } from "../../functions/common/aws-limits";
 import { ALARMS_PER_WIDGET } from "../../infra/plan/dashboard";
+import type { AccountQuotas } from "../../infra/plan/quotas";
 import type { SynthRecord } from "../../infra/synth";
 import { requestsFor, type AwsRequest } from "./aws-requests";
+import { permissionFunctionArn, permissionStatement } from "./plan-policies";
 
 type Json = Record<string, unknown>;
 
@@ -109,7 +111,25 @@ function inputTemplateProblems(where: string, template: string, paths: Record<st
   return problems;
 }
 
-function dashboardProblems(where: string, body: string): string[] {
+/**
+ * A `log` widget's query (`SOURCE '<group>' | ... | <query>`): its log groups are ones the plan
+ * creates in the widget's region (a misnamed group shows an empty widget, not an error), and the
+ * query Logs Insights runs stays within StartQuery's 10,000 characters.
+ */
+function logWidgetProblems(where: string, index: number, properties: Json, logGroups: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const clauses = String(properties.query ?? "").split(" | ");
+  const sources = clauses.filter((clause) => clause.startsWith("SOURCE ")).map((clause) => /^SOURCE '([^']+)'$/.exec(clause)?.[1] ?? clause);
+  if (sources.length === 0) problems.push(`${where}: log widget ${index} names no log group (SOURCE '<group>')`);
+  for (const group of sources) {
+    if (!logGroups.has(`${properties.region} ${group}`)) problems.push(`${where}: log widget ${index} reads ${group} in ${properties.region}, a log group the plan does not create there`);
+  }
+  const query = clauses.filter((clause) => !clause.startsWith("SOURCE ")).join(" | ");
+  if (query.length > LOGS_INSIGHTS_LIMITS.queryStringMaxLength) problems.push(`${where}: log widget ${index}'s query is ${query.length} characters, over ${LOGS_INSIGHTS_LIMITS.queryStringMaxLength}`);
+  return problems;
+}
+
+function dashboardProblems(where: string, body: string, logGroups: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   const widgets = ((JSON.parse(body) as Json).widgets as Json[] | undefined) ?? [];
   if (widgets.length > CLOUDWATCH_LIMITS.maxDashboardWidgets) problems.push(`${where}: ${widgets.length} widgets, over ${CLOUDWATCH_LIMITS.maxDashboardWidgets}`);
@@ -121,6 +141,7 @@ function dashboardProblems(where: string, body: string): string[] {
     if (metrics > CLOUDWATCH_LIMITS.maxMetricsPerWidget) problems.push(`${where}: widget ${index} lists ${metrics} metrics, over ${CLOUDWATCH_LIMITS.maxMetricsPerWidget}`);
     const alarms = ((properties.alarms as unknown[] | undefined) ?? []).length;
     if (alarms > ALARMS_PER_WIDGET) problems.push(`${where}: widget ${index} shows ${alarms} alarms, over ${ALARMS_PER_WIDGET}`);
+    if (widget.type === "log") problems.push(...logWidgetProblems(where, index, properties, logGroups));
   });
   if (total > CLOUDWATCH_LIMITS.maxMetricsPerDashboard) problems.push(`${where}: ${total} metrics in all, over ${CLOUDWATCH_LIMITS.maxMetricsPerDashboard}`);
   return problems;
@@ -140,10 +161,40 @@ function functionProblems(where: string, params: Json): string[] {
   return problems;
 }
 
-/** Every documented limit the plan would break, as `<type> <name>: <reason>`. */
-export function documentedLimitProblems(records: readonly SynthRecord[]): string[] {
+/**
+ * A subscription's filter policy: at most 5 keys (in a MessageBody policy, the keys that hold
+ * values, nested ones included), 150 combinations of values, 256 KB.
+ * https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html
+ */
+export function filterPolicyProblems(where: string, text: string): string[] {
+  const problems: string[] = [];
+  const bytes = Buffer.byteLength(text);
+  if (bytes > SNS_FILTER_POLICY_LIMITS.maxBytes) problems.push(`${where}: FilterPolicy is ${bytes} bytes, over ${SNS_FILTER_POLICY_LIMITS.maxBytes}`);
+  const valueCounts: number[] = [];
+  const visit = (node: Json) => {
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) valueCounts.push(value.length);
+      else if (value !== null && typeof value === "object") visit(value as Json);
+      else valueCounts.push(1);
+    }
+  };
+  visit(JSON.parse(text) as Json);
+  if (valueCounts.length > SNS_FILTER_POLICY_LIMITS.maxKeys) problems.push(`${where}: FilterPolicy has ${valueCounts.length} keys, over ${SNS_FILTER_POLICY_LIMITS.maxKeys}`);
+  const combinations = valueCounts.reduce((product, count) => product * count, 1);
+  if (combinations > SNS_FILTER_POLICY_LIMITS.maxCombinations) problems.push(`${where}: FilterPolicy has ${combinations} combinations of values, over ${SNS_FILTER_POLICY_LIMITS.maxCombinations}`);
+  return problems;
+}
+
+/**
+ * Every documented limit the plan would break, as `<type> <name>: <reason>`. `quotas` are the
+ * stage's `webhealth:accountQuotas` (adjustable quotas the account had raised).
+ */
+export function documentedLimitProblems(records: readonly SynthRecord[], quotas: AccountQuotas = {}): string[] {
   const problems: string[] = [];
   const inlinePolicyChars = new Map<string, number>();
+  const filterPoliciesByTopic = new Map<string, number>();
+  const functionPolicies = new Map<string, Json[]>();
+  const logGroups = new Set(records.filter((record) => record.type === "aws:cloudwatch/logGroup:LogGroup").map((record) => `${record.region} ${record.inputs.name}`));
   for (const record of records) {
     const where = `${record.type} ${record.name}`;
     for (const { service, operation, params } of requestsFor(record) as AwsRequest[]) {
@@ -160,7 +211,7 @@ export function documentedLimitProblems(records: readonly SynthRecord[]): string
           problems.push(...alarmProblems(where, params));
           break;
         case "monitoring:PutDashboard":
-          problems.push(...dashboardProblems(where, params.DashboardBody as string));
+          problems.push(...dashboardProblems(where, params.DashboardBody as string, logGroups));
           break;
         case "iam:CreateRole": {
           const chars = nonWhitespaceLength(params.AssumeRolePolicyDocument as string);
@@ -186,6 +237,20 @@ export function documentedLimitProblems(records: readonly SynthRecord[]): string
           if (policy !== undefined) problems.push(...resourcePolicyProblems("sqs", where, policy));
           break;
         }
+        case "sns:Subscribe": {
+          const filterPolicy = (params.Attributes as Record<string, string> | undefined)?.FilterPolicy;
+          if (filterPolicy !== undefined) {
+            problems.push(...filterPolicyProblems(where, filterPolicy));
+            filterPoliciesByTopic.set(params.TopicArn as string, (filterPoliciesByTopic.get(params.TopicArn as string) ?? 0) + 1);
+          }
+          break;
+        }
+        case "lambda:AddPermission": {
+          // Lambda keeps one policy per function: its own statements and its aliases' together.
+          const functionArn = permissionFunctionArn(record, record.region ?? "us-east-1").replace(/^(arn:[^:]+:lambda:[^:]+:[^:]+:function:[^:]+).*$/, "$1");
+          functionPolicies.set(functionArn, [...(functionPolicies.get(functionArn) ?? []), permissionStatement(record, record.region ?? "us-east-1")]);
+          break;
+        }
         case "sns:SetTopicAttributes":
           if (params.AttributeName === "Policy") problems.push(...resourcePolicyProblems("sns", where, params.AttributeValue as string));
           break;
@@ -196,6 +261,14 @@ export function documentedLimitProblems(records: readonly SynthRecord[]): string
           break;
       }
     }
+  }
+  const filterPolicyQuota = quotas.snsFilterPoliciesPerTopic ?? SNS_FILTER_POLICY_LIMITS.defaultPerTopic;
+  for (const [topic, count] of filterPoliciesByTopic) {
+    if (count > filterPolicyQuota) problems.push(`aws:sns/topic:Topic ${topic}: ${count} subscriptions with a filter policy, over the quota of ${filterPolicyQuota} per topic`);
+  }
+  for (const [functionArn, statements] of functionPolicies) {
+    const bytes = Buffer.byteLength(JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements }));
+    if (bytes > LAMBDA_LIMITS.resourcePolicyMaxBytes) problems.push(`aws:lambda/function:Function ${functionArn}: its resource-based policy is ${bytes} bytes, over ${LAMBDA_LIMITS.resourcePolicyMaxBytes}`);
   }
   for (const [role, chars] of inlinePolicyChars) {
     if (chars > IAM_LIMITS.roleInlinePoliciesMaxChars) problems.push(`aws:iam/role:Role ${role}: inline policies total ${chars} characters, over ${IAM_LIMITS.roleInlinePoliciesMaxChars}`);

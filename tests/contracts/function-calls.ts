@@ -102,6 +102,45 @@ export function sdkCallsInSource(file: string, text: string): SdkCall[] {
   return calls;
 }
 
+/**
+ * Libraries that send AWS requests themselves, so no `new <X>Command` of ours shows their calls,
+ * with the functions whose use of them the access cases prove by hand (access.ts: the probe reads
+ * its secrets through Powertools' SSMProvider, GetParameters and GetParameter).
+ */
+export const REQUEST_SENDING_LIBRARIES: Record<string, readonly string[]> = {
+  "@aws-lambda-powertools/parameters": ["probe"],
+};
+
+/**
+ * What in one source sends AWS requests that `sdkCallsInSource` cannot see: a value import from a
+ * request-sending library, or an SDK's aggregated client (`SSM`, `DynamoDBDocument`: a class whose
+ * methods send requests, found as an export `<X>` of a package that also exports `<X>Client`).
+ */
+export function unseenRequestSenders(file: string, text: string): Array<{ library: string; name: string; file: string }> {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const found: Array<{ library: string; name: string; file: string }> = [];
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.importClause?.isTypeOnly) continue;
+    const module = statement.moduleSpecifier.text;
+    const library = Object.keys(REQUEST_SENDING_LIBRARIES).find((name) => module === name || module.startsWith(`${name}/`));
+    const bindings = statement.importClause?.namedBindings;
+    const names = bindings && ts.isNamedImports(bindings) ? bindings.elements.filter((element) => !element.isTypeOnly).map((element) => (element.propertyName ?? element.name).text) : ["*"];
+    if (library) {
+      for (const name of names) found.push({ library, name, file });
+    } else if (module.startsWith("@aws-sdk/")) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const exports = require(module) as Record<string, unknown>;
+      for (const name of names) if (name !== "*" && typeof exports[`${name}Client`] === "function") found.push({ library: module, name, file });
+    }
+  }
+  return found;
+}
+
+/** Every AWS request sender of a function's bundle that `sdkCallsOf` does not see. */
+export function unseenRequestSendersOf(functionName: string): Array<{ library: string; name: string; file: string }> {
+  return bundleFunction(functionName).sources.flatMap((file) => unseenRequestSenders(file, fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8")));
+}
+
 /** Every SDK call of a function's bundle, one entry per distinct command. */
 export function sdkCallsOf(functionName: string): SdkCall[] {
   const calls = new Map<string, SdkCall>();

@@ -8,7 +8,7 @@ import { actionExists, arnMatchesFormat, conditionKeyApplies, expandAction, poli
 import { CALL_TARGETS, FUNCTION_NAMES, simulate, stageAccess, type AccessCase } from "./access";
 import { loadStageConfig } from "../../infra/config";
 import { planStage } from "../../infra/plan/stage";
-import { sdkCallsInSource, sdkCallsOf } from "./function-calls";
+import { REQUEST_SENDING_LIBRARIES, sdkCallsInSource, sdkCallsOf, unseenRequestSenders, unseenRequestSendersOf } from "./function-calls";
 import { planPolicies } from "./plan-policies";
 import { provenStages, synthOf } from "./stages";
 
@@ -95,6 +95,18 @@ describe("contracts: IAM", function () {
       expect(sdkCallsInSource("functions/x/y.ts", source).map((call) => call.action)).to.deep.equal(["sqs:SendMessage", "cloudwatch:GetMetricData", "dynamodb:PutItem"]);
     });
 
+    it("no function sends AWS requests the reader cannot see, beyond the library uses proven by hand", () => {
+      const unproven = FUNCTION_NAMES.flatMap((name) =>
+        unseenRequestSendersOf(name)
+          .filter((sender) => !REQUEST_SENDING_LIBRARIES[sender.library]?.includes(name))
+          .map((sender) => `${name}: ${sender.name} of ${sender.library} (${sender.file})`),
+      );
+      expect(unproven).to.deep.equal([]);
+      expect(unseenRequestSendersOf("probe").map((sender) => `${sender.library} ${sender.name}`)).to.deep.equal(["@aws-lambda-powertools/parameters SSMProvider"]);
+      const source = ['import { SSM } from "@aws-sdk/client-ssm";', 'import { getParameter } from "@aws-lambda-powertools/parameters/ssm";', 'import { type MetricDatum, CloudWatchClient } from "@aws-sdk/client-cloudwatch";'].join("\n");
+      expect(unseenRequestSenders("functions/x/y.ts", source).map((sender) => `${sender.library} ${sender.name}`)).to.deep.equal(["@aws-sdk/client-ssm SSM", "@aws-lambda-powertools/parameters getParameter"]);
+    });
+
     it("names a target for every call of every function", () => {
       const missing = FUNCTION_NAMES.flatMap((name) => sdkCallsOf(name).filter((call) => !CALL_TARGETS[name]?.[call.action]).map((call) => `${name}: ${call.action}`));
       expect(missing).to.deep.equal([]);
@@ -139,6 +151,29 @@ describe("contracts: IAM", function () {
       });
     });
   }
+
+  describe("every access is proven somewhere", () => {
+    it("each SDK call of each function, CloudWatch publishing from metric and composite alarms to every topic they name", async () => {
+      const labels: string[] = [];
+      const allowedCalls = new Set<string>();
+      for (const stage of provenStages()) {
+        const config = loadStageConfig(stage.stage, stage.config);
+        const secretParameters = planStage(config).notifier?.secrets.map((use) => use.parameter) ?? [];
+        for (const each of stageAccess(await synthOf(stage), String(stage.config["aws:region"]), secretParameters).cases) {
+          labels.push(each.label);
+          if (each.expect === "Allowed") allowedCalls.add(`${each.principal.split("/").pop()} ${each.action}`);
+        }
+      }
+      // Every call CALL_TARGETS knows is simulated as allowed for some role of its function in some stage.
+      const unproven = Object.entries(CALL_TARGETS).flatMap(([name, calls]) =>
+        Object.keys(calls).filter((action) => ![...allowedCalls].some((call) => call.endsWith(` ${action}`) && call.includes(name === "canary-hook" ? "hook" : name))).map((action) => `${name}: ${action}`),
+      );
+      expect(unproven).to.deep.equal([]);
+      for (const expected of [/^composite alarm .*-burn-rate: CloudWatch publishes to the topic .*-alarms$/, /^alarm .*: CloudWatch publishes to the topic .*-operators$/, /^CloudWatch uses the topic's key \(kms:GenerateDataKey\) for .*-operators$/, /notifier: ssm:GetParameters \(GetParametersCommand\)$/, /notifier: kms:Decrypt through ssm:GetParameters$/]) {
+        expect(labels.some((label) => expected.test(label)), String(expected)).to.equal(true);
+      }
+    });
+  });
 
   describe("the simulation fails what it must", () => {
     it("denies the hook's status report granted on its deployment group (the defect this issue fixed)", async () => {

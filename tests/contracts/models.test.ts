@@ -3,8 +3,10 @@
  * validated against AWS's service models and the documented limits no model carries.
  */
 import { expect } from "chai";
-import { CONFIG_LIMITS } from "../../infra/config";
-import { TARGET_LIMITS } from "../../functions/common/targets";
+import { ACCOUNT_QUOTA_KEYS, CONFIG_LIMITS, loadStageConfig, STAGE_CONFIG_KEYS } from "../../infra/config";
+import { TargetNotificationSchema } from "../../infra/config-notifications";
+import { CHANNEL_TYPES } from "../../functions/common/notifier-config";
+import { ExpectSchema, TARGET_LIMITS, TargetSchema } from "../../functions/common/targets";
 import type { SynthRecord } from "../../infra/synth";
 import { constraintProblems, modelProblems, operationConstraints } from "./aws-models";
 import { MODEL_OPERATIONS, RESOURCE_REQUESTS, requestsFor, UnmappedResourceError, type ModelService } from "./aws-requests";
@@ -33,7 +35,8 @@ describe("contracts: every planned request against AWS's service models", functi
       });
 
       it("stays within the documented limits no model carries", async () => {
-        expect(documentedLimitProblems((await synthOf(stage)).records)).to.deep.equal([]);
+        const { accountQuotas } = loadStageConfig(stage.stage, stage.config);
+        expect(documentedLimitProblems((await synthOf(stage)).records, accountQuotas)).to.deep.equal([]);
       });
     });
   }
@@ -61,6 +64,44 @@ describe("contracts: every planned request against AWS's service models", functi
 
     it("unusual: a 7-minute schedule", () => {
       expect(EXTREME_STAGES.unusual.config["webhealth:schedule"]).to.equal("rate(7 minutes)");
+    });
+
+    it("together they use every optional feature the config accepts, each way it can be used", () => {
+      const configs = Object.values(EXTREME_STAGES).map(({ config }) => config);
+      const values = (key: string) => configs.map((config) => config[`webhealth:${key}`]).filter((value) => value !== undefined);
+      // Every key of the webhealth: namespace (promotesFrom is read by the deploy driver only, never by the program).
+      expect(STAGE_CONFIG_KEYS.filter((key) => key !== "promotesFrom" && values(key).length === 0)).to.deep.equal([]);
+      // Every field of a target, of its expectations and of its request, and the notifier's per-target fields.
+      const targets = values("targets").flat() as Array<Record<string, Record<string, unknown>>>;
+      const used = (fields: string[], objects: Array<Record<string, unknown> | undefined>) => fields.filter((field) => !objects.some((object) => object?.[field] !== undefined));
+      expect(used([...Object.keys(TargetSchema.shape), ...Object.keys(TargetNotificationSchema.shape)], targets)).to.deep.equal([]);
+      expect(used(Object.keys(ExpectSchema.shape), targets.map((target) => target.expect))).to.deep.equal([]);
+      expect(used(["method", "headers", "body"], targets.map((target) => target.request))).to.deep.equal([]);
+      // Channels of every type, both kinds of maintenance window, reminders, the older notifyEmails.
+      const notifications = values("notifications") as Array<{ channels: Array<{ type: string }>; maintenance?: Array<Record<string, unknown>>; reminderMinutes?: number }>;
+      expect(CHANNEL_TYPES.filter((type) => !notifications.some((each) => each.channels.some((channel) => channel.type === type)))).to.deep.equal([]);
+      expect(["cron", "start"].filter((kind) => !notifications.some((each) => each.maintenance?.some((window) => kind in window)))).to.deep.equal([]);
+      expect(notifications.some((each) => each.maintenance?.some((window) => window.targets === undefined))).to.equal(true);
+      expect(notifications.some((each) => each.maintenance?.some((window) => window.targets !== undefined))).to.equal(true);
+      expect(notifications.some((each) => (each.reminderMinutes ?? 0) > 0)).to.equal(true);
+      // Every account quota; phase metrics on and off; burn-rate alarms; data protected and not.
+      expect(ACCOUNT_QUOTA_KEYS.filter((key) => !(values("accountQuotas") as Array<Record<string, unknown>>).some((quotas) => key in quotas))).to.deep.equal([]);
+      expect(configs.map((config) => config["webhealth:phaseMetrics"] ?? false)).to.include.members([true, false]);
+      expect(configs.map((config) => config["webhealth:protectData"] ?? false)).to.include.members([true, false]);
+      expect((values("slo") as Array<{ burnRateAlarms?: boolean }>).some((slo) => slo.burnRateAlarms)).to.equal(true);
+    });
+
+    it("their plans hold every kind of resource the program can create (the notifier, secrets, burn-rate alarms)", async () => {
+      const types = new Set<string>();
+      const functions = new Set<string>();
+      for (const stage of provenStages().filter((each) => !each.shipped)) {
+        for (const record of (await synthOf(stage)).records) {
+          types.add(record.type);
+          if (record.type === "aws:lambda/function:Function") functions.add(String(record.inputs.name).replace(/^.*-(probe|recorder|notifier)(-.*)?$/, "$1"));
+        }
+      }
+      expect(Object.keys(RESOURCE_REQUESTS).filter((type) => !types.has(type))).to.deep.equal([]);
+      expect([...functions].filter((name) => ["probe", "recorder", "notifier"].includes(name)).sort()).to.deep.equal(["notifier", "probe", "recorder"]);
     });
   });
 
@@ -139,6 +180,43 @@ describe("contracts: every planned request against AWS's service models", functi
         "aws:sqs/queuePolicy:QueuePolicy policy: 12 condition values, over 10",
       ]);
       expect(resourcePolicyProblems("kms", "key", JSON.stringify({ Statement: [{ Sid: "x".repeat(33_000) }] }))).to.deep.equal(["key: the KMS policy is 33026 bytes, over 32768"]);
+    });
+
+    it("finds SNS filter policy limits: keys, combinations, and filter policies per topic against the account's quota", () => {
+      const subscription = (index: number, filterPolicy: unknown) =>
+        record("aws:sns/topicSubscription:TopicSubscription", { topic: "arn:aws:sns:us-east-1:123456789012:t", protocol: "email", endpoint: `p${index}@example.com`, filterPolicy: JSON.stringify(filterPolicy) }, `s${index}`);
+      const many = Array.from({ length: 201 }, (_, index) => subscription(index, { channel: ["email"] }));
+      const crowded = subscription(999, { a: ["1", "2", "3", "4", "5", "6"], b: ["1", "2", "3", "4", "5"], c: ["1", "2", "3", "4", "5"], d: ["x"], e: ["y"], f: { g: [{ exists: true }] } });
+      // Six keys (a nested one counted) whose values combine 6 x 5 x 5 = 150 ways: the key count is over, the combinations are not.
+      expect(documentedLimitProblems([...many, crowded])).to.deep.equal([
+        "aws:sns/topicSubscription:TopicSubscription s999: FilterPolicy has 6 keys, over 5",
+        "aws:sns/topic:Topic arn:aws:sns:us-east-1:123456789012:t: 202 subscriptions with a filter policy, over the quota of 200 per topic",
+      ]);
+      expect(documentedLimitProblems(many, { snsFilterPoliciesPerTopic: 201 })).to.deep.equal([]);
+      const tooComplex = subscription(1, { a: ["1", "2", "3", "4", "5", "6"], b: ["1", "2", "3", "4", "5"], c: ["1", "2", "3", "4", "5", "6"] });
+      expect(documentedLimitProblems([tooComplex])).to.deep.equal(["aws:sns/topicSubscription:TopicSubscription s1: FilterPolicy has 180 combinations of values, over 150"]);
+    });
+
+    it("finds a dashboard log widget reading a log group the plan does not create, or a query over 10,000 characters", () => {
+      const logGroup = record("aws:cloudwatch/logGroup:LogGroup", { name: "/aws/lambda/probe" }, "logs");
+      logGroup.region = "eu-west-1";
+      const widget = (region: string, query: string) => ({ type: "log", properties: { region, query } });
+      const dashboard = record("aws:cloudwatch/dashboard:Dashboard", {
+        dashboardName: "d",
+        dashboardBody: JSON.stringify({ widgets: [widget("eu-west-1", "SOURCE '/aws/lambda/probe' | stats count(*)"), widget("us-east-1", "SOURCE '/aws/lambda/probe' | stats count(*)"), widget("eu-west-1", `SOURCE '/aws/lambda/probe' | ${"x".repeat(10_001)}`), widget("eu-west-1", "stats count(*)")] }),
+      }, "dashboard");
+      expect(documentedLimitProblems([logGroup, dashboard])).to.deep.equal([
+        "aws:cloudwatch/dashboard:Dashboard dashboard: log widget 1 reads /aws/lambda/probe in us-east-1, a log group the plan does not create there",
+        "aws:cloudwatch/dashboard:Dashboard dashboard: log widget 2's query is 10001 characters, over 10000",
+        "aws:cloudwatch/dashboard:Dashboard dashboard: log widget 3 names no log group (SOURCE '<group>')",
+      ]);
+    });
+
+    it("finds a Lambda function policy over 20 KB, its aliases' statements counted with its own", () => {
+      const permission = (index: number) =>
+        record("aws:lambda/permission:Permission", { action: "lambda:InvokeFunction", function: "f", qualifier: index % 2 ? "live" : undefined, principal: "events.amazonaws.com", sourceArn: `arn:aws:events:us-east-1:123456789012:rule/${"r".repeat(200)}-${index}` }, `p${index}`);
+      expect(documentedLimitProblems(Array.from({ length: 40 }, (_, index) => permission(index)))).to.deep.equal([]);
+      expect(documentedLimitProblems(Array.from({ length: 60 }, (_, index) => permission(index)))[0]).to.match(/^aws:lambda\/function:Function arn:aws:lambda:us-east-1:123456789012:function:f: its resource-based policy is \d+ bytes, over 20480$/);
     });
   });
 });

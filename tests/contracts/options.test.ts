@@ -12,8 +12,12 @@ import { PROJECT_ROOT } from "../../infra/stack-files";
 import { synthesize, type SynthResult } from "../../infra/synth";
 import { provenStages, synthOf } from "./stages";
 
-/** Fixture stages of this file's own: one protecting its data, one not. */
-const FIXTURE = { "aws:region": "us-east-1", "webhealth:targets": [{ url: "https://example.com/", name: "site" }] };
+/** Fixture stages of this file's own: one protecting its data, one not; with a channel, so the notifier's topics are there. */
+const FIXTURE = {
+  "aws:region": "us-east-1",
+  "webhealth:targets": [{ url: "https://example.com/", name: "site" }],
+  "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
+};
 
 function policyResources(result: SynthResult): PolicyResource[] {
   return result.records.map((record) => ({
@@ -34,15 +38,17 @@ describe("contracts: resource options", function () {
     unprotectedStage = await synthesize("scratch", { ...FIXTURE, "webhealth:protectData": false });
   });
 
-  it("a stage that protects its data protects and retains its table, key and topic", () => {
+  it("a stage that protects its data protects and retains its table, key and topics (the notifier's, which hold people's confirmed subscriptions, too)", () => {
     const stateful = protectedStage.records.filter((record) => STATEFUL_TYPES.includes(record.type));
     expect(stateful.map((record) => [record.type, record.name, record.options.protect, record.options.retainOnDelete])).to.deep.equal([
       [STATEFUL_RESOURCES.ledgerTable.type, STATEFUL_RESOURCES.ledgerTable.name, true, true],
       [STATEFUL_RESOURCES.alarmKey.type, STATEFUL_RESOURCES.alarmKey.name, true, true],
       [STATEFUL_RESOURCES.alarmTopic.type, STATEFUL_RESOURCES.alarmTopic.name, true, true],
+      [TYPES.topic, "email-topic", true, true],
+      [TYPES.topic, "operators-topic", true, true],
     ]);
     // Only those: protecting everything would make every routine change a manual one.
-    expect(protectedStage.records.filter((record) => record.options.protect).length).to.equal(3);
+    expect(protectedStage.records.filter((record) => record.options.protect).length).to.equal(5);
   });
 
   it("a stage that does not protect its data leaves them deletable", () => {

@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import { CONFIG_LIMITS, LAMBDA_DEPLOYMENT_CONFIGS, LOG_RETENTION_DAYS } from "../../infra/config";
+import { NOTIFICATION_LIMITS, type TargetNotificationSettings } from "../../infra/config-notifications";
 import { generatedTargets } from "../../infra/cost";
 import { PROJECT_ROOT, readStackConfig } from "../../infra/stack-files";
 import { synthesize, type SynthResult } from "../../infra/synth";
@@ -33,10 +34,44 @@ const TEN_REGIONS = ["ap-southeast-2", "ap-southeast-1", "ap-southeast-3", "ap-s
 /** The longest secret name the config accepts (SECRET_NAME_PATTERN: 64 characters). */
 export const LONGEST_SECRET_NAME = `s${"e".repeat(62)}t`;
 
+/** A channel name of the longest form CHANNEL_NAME_PATTERN accepts (32 characters). */
+const longestChannelName = (stem: string) => `${stem}${"x".repeat(32 - stem.length)}`;
+/** A secret name of the longest form (64 characters), distinct per stem. */
+const longestSecretName = (stem: string) => `${stem}${"e".repeat(64 - stem.length)}`;
+/** The largest value a standard SecureString parameter holds. */
+const LARGEST_SECRET = "v".repeat(SECRET_LIMITS.maxValueBytes);
+
+/**
+ * The most channels (20, beside the older `notifyEmails` channel), of every type, with names and
+ * secret names at their longest: the notifier's role names every secret parameter the channels
+ * read, so 16 webhooks (two secrets each) make its policy the largest it can be.
+ */
+function longestChannels(): { channels: unknown[]; secrets: Record<string, string> } {
+  const secrets: Record<string, string> = {};
+  const secret = (stem: string) => {
+    const name = longestSecretName(stem);
+    secrets[name] = LARGEST_SECRET;
+    return { secret: name };
+  };
+  const channels: unknown[] = [
+    { name: longestChannelName("oncall"), type: "email", addresses: Array.from({ length: NOTIFICATION_LIMITS.maxAddressesPerChannel }, (_, index) => `${"a".repeat(40)}.${index}@${"mail".repeat(10)}.example.com`) },
+    { name: longestChannelName("chat"), type: "slack", webhookUrl: secret("slack-") },
+    { name: longestChannelName("teams"), type: "teams", webhookUrl: secret("teams-") },
+    { name: longestChannelName("pager"), type: "pagerduty", routingKey: secret("pager-"), eventsUrl: "https://events.eu.pagerduty.com/v2/enqueue" },
+  ];
+  for (let index = 0; channels.length < NOTIFICATION_LIMITS.maxChannels; index++) {
+    channels.push({ name: longestChannelName(`hook-${index}-`), type: "webhook", url: secret(`hook-url-${index}-`), signingKey: secret(`hook-key-${index}-`) });
+  }
+  return { channels, secrets };
+}
+
 /** The longest stage name the config accepts. */
 export const LONGEST_STAGE = "x".repeat(CONFIG_LIMITS.maxStageNameLength - 2).replace(/^x/, "e") + "-z";
 
-function longestTargets(): Target[] {
+/** A target as a stage file holds it: the probe's fields and the notifier's (`channels`, `runbookUrl`). */
+type StageFileTarget = Target & TargetNotificationSettings;
+
+function longestTargets(): StageFileTarget[] {
   const longestName = "n".repeat(TARGET_LIMITS.maxNameLength);
   return [
     // The longest URL the schema accepts, unnamed (its alarms are keyed by host, path and hash).
@@ -46,6 +81,10 @@ function longestTargets(): Target[] {
     {
       url: urlOfLength(TARGET_LIMITS.maxUrlLength, { host: `${"h".repeat(63)}.${"i".repeat(63)}.example.org`, tag: "c" }),
       name: longestName,
+      // Its own channels and runbook (the notifier's configuration), and its own objective.
+      channels: [longestChannelName("oncall"), longestChannelName("pager")],
+      runbookUrl: urlOfLength(TARGET_LIMITS.maxUrlLength, { host: "wiki.example.com", tag: "runbook/" }),
+      slo: 99.999,
       expect: { status: [200, 204, 301, 599], bodyContains: "ok".repeat(100), bodyMatches: "^(ok|fine)+$", headers: { "content-type": "text/html", "x-long": "v".repeat(200) } },
     },
     // A name that slugs to nothing, an explicit port, a query, a fragment-free IDN host; a request
@@ -55,6 +94,8 @@ function longestTargets(): Target[] {
     ...generatedTargets(CONFIG_LIMITS.maxProbeRegions * 12),
   ];
 }
+
+const LONGEST_CHANNELS = longestChannels();
 
 /** Generated stages at the edges of the schema. Each is a full stack config map, like a stage file. */
 export const EXTREME_STAGES: Record<string, { stage: string; config: Record<string, unknown> }> = {
@@ -77,8 +118,20 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
       "webhealth:ledgerRetentionDays": 3650,
       "webhealth:logRetentionDays": LOG_RETENTION_DAYS[LOG_RETENTION_DAYS.length - 1],
       "webhealth:protectData": true,
-      // The largest SecureString value a standard parameter holds.
-      "webhealth:secrets": { [LONGEST_SECRET_NAME]: "v".repeat(SECRET_LIMITS.maxValueBytes) },
+      // The largest SecureString value a standard parameter holds, for the probe's and the channels' secrets.
+      "webhealth:secrets": { [LONGEST_SECRET_NAME]: LARGEST_SECRET, ...LONGEST_CHANNELS.secrets },
+      "webhealth:notifications": {
+        channels: LONGEST_CHANNELS.channels,
+        maintenance: [
+          // Recurring, the longest name and duration, targets by name and by URL.
+          { name: `w${"i".repeat(63)}`, cron: "0 22 * * 6", durationMinutes: NOTIFICATION_LIMITS.maxWindowMinutes, timeZone: "America/Argentina/ComodRivadavia", targets: ["n".repeat(TARGET_LIMITS.maxNameLength), "https://example.com:8443/a/b?c=d&e=f"] },
+          // One-off, a week long, every target.
+          { name: "migration", start: "2026-12-05T20:00:00Z", end: "2026-12-12T21:00:00+01:00" },
+        ],
+        reminderMinutes: NOTIFICATION_LIMITS.maxReminderMinutes,
+      },
+      // An account whose quotas were raised: the plan is checked against these instead of AWS's defaults.
+      "webhealth:accountQuotas": { eventBridgeRulesPerRegion: 1_000_000, lambdaConcurrentExecutions: 1_000_000, putMetricAlarmPerSecond: 10_000 },
       "webhealth:alarms": {
         availabilityDatapoints: CONFIG_LIMITS.maxEvaluationPeriods,
         availabilityPeriods: CONFIG_LIMITS.maxEvaluationPeriods,
@@ -93,12 +146,23 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
     },
   },
   // 1,000 targets from one region, every minute, with realistic URL lengths: more than ten shards,
-  // so rules, permissions and the failure queue's policy scale with them.
+  // so rules, permissions and the failure queue's policy scale with them. And 1,000 e-mail addresses
+  // (the most channels, each with the most addresses): one filtered subscription each on the e-mail
+  // and the operators topic, past SNS's default 200 filter policies per topic, so the account has
+  // that quota raised.
   thousand: {
     stage: "thousand",
     config: {
       "aws:region": "us-east-1",
       "webhealth:targets": generatedTargets(1000).map((target, index) => ({ ...target, url: `https://service-${index + 1}.example.com/api/v1/health/check?probe=webhealth` })),
+      "webhealth:notifications": {
+        channels: Array.from({ length: NOTIFICATION_LIMITS.maxChannels }, (_, channel) => ({
+          name: `team-${channel}`,
+          type: "email",
+          addresses: Array.from({ length: NOTIFICATION_LIMITS.maxAddressesPerChannel }, (_, index) => `person-${index}@team-${channel}.example.com`),
+        })),
+      },
+      "webhealth:accountQuotas": { snsFilterPoliciesPerTopic: NOTIFICATION_LIMITS.maxChannels * NOTIFICATION_LIMITS.maxAddressesPerChannel },
     },
   },
   // An unusual but valid schedule (every 7 minutes), two regions with a home outside us-east-1,
@@ -109,11 +173,22 @@ export const EXTREME_STAGES: Record<string, { stage: string; config: Record<stri
       "aws:region": "eu-west-1",
       "webhealth:targets": [
         { url: "HTTP://Example.COM:80/status", name: "plain", request: { method: "HEAD", headers: { "X-Api-Key": { secret: "k" } } } },
-        { url: "https://api.example.net/v1/health?deep=true", name: "api", retries: 2, timeoutMs: 30_000 },
+        { url: "https://api.example.net/v1/health?deep=true", name: "api", retries: 2, timeoutMs: 30_000, channels: ["p"], runbookUrl: "http://wiki/api" },
         { url: "https://bücher.example/straße", latencyMs: 1 },
       ],
       "webhealth:probeRegions": ["eu-west-1", "us-west-2"],
-      "webhealth:secrets": { k: "1", unused: { secure: "v1:c2VhbGVk" } },
+      "webhealth:secrets": { k: "1", unused: { secure: "v1:c2VhbGVk" }, pd: { secure: "v1:cGFnZXI=" }, t: "https://example.webhook.office.com/x" },
+      // One-letter channels, PagerDuty's default events URL, a window for every target in UTC, the
+      // shortest reminder interval.
+      "webhealth:notifications": {
+        channels: [
+          { name: "m", type: "email", addresses: ["Ops@Example.COM"] },
+          { name: "p", type: "pagerduty", routingKey: { secret: "pd" } },
+          { name: "t", type: "teams", webhookUrl: { secret: "t" } },
+        ],
+        maintenance: [{ name: "n", cron: "*/30 * * * *", durationMinutes: 1, timeZone: "UTC" }],
+        reminderMinutes: NOTIFICATION_LIMITS.minReminderMinutes,
+      },
       "webhealth:schedule": "rate(7 minutes)",
       "webhealth:phaseMetrics": false,
       "webhealth:probeConcurrency": 1,

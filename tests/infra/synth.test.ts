@@ -333,6 +333,24 @@ describe("infra synth engine", function () {
     );
   });
 
+  it("refuses more e-mail subscriptions than SNS takes filter policies per topic, unless the account raised that quota", async () => {
+    // Prepare: five e-mail channels of 50 addresses: 250 filtered subscriptions on the e-mail topic and 250 on the operators topic.
+    const channels = Array.from({ length: 5 }, (_, channel) => ({ name: `team-${channel}`, type: "email", addresses: Array.from({ length: 50 }, (_, index) => `p${index}@team-${channel}.example.com`) }));
+    const config = { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(1), "webhealth:notifications": { channels } };
+    let caught: unknown;
+    try {
+      await synthesize("mail", config);
+    } catch (error) {
+      caught = error;
+    }
+    const line = (topic: string) =>
+      `webhealth:notifications: 250 e-mail subscriptions with a filter policy on the topic webhealth-mail-${topic}, over SNS's quota of 200 filter policies per topic (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html); ` +
+      "send to fewer addresses (a mailing list reaches many people through one), or have the quota raised and set webhealth:accountQuotas.snsFilterPoliciesPerTopic";
+    expect((caught as Error).message).to.equal(`${line("email")}\n${line("operators")}`);
+    const raised = await synthesize("mail", { ...config, "webhealth:accountQuotas": { snsFilterPoliciesPerTopic: 250 } });
+    expect(raised.records.filter((record) => record.type === "aws:sns/topicSubscription:TopicSubscription" && record.inputs.protocol === "email").length).to.equal(500);
+  });
+
   describe("npm run synth", () => {
     const BETA_FILE = path.join(FIXTURE_STACKS, "Pulumi.beta.yaml");
 
