@@ -308,7 +308,8 @@ export function usageCost(usage: UsageEstimate): UsageCost {
 /** Which usage quantities make up each line item. */
 const LINE_ITEMS: Record<keyof CostLineItems, Array<keyof UsageEstimate>> = {
   customMetrics: ["customMetrics"],
-  alarms: ["alarmMetrics"],
+  // Metric alarms (one metric each) and the SLO burn-rate composite alarms.
+  alarms: ["alarmMetrics", "compositeAlarms"],
   lambda: ["lambdaRequests", "lambdaGbSeconds"],
   logs: ["logIngestionGb", "logStorageGbMonths", "logsInsightsGb"],
   kms: ["kmsKeys", "kmsRequests"],

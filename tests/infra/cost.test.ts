@@ -15,6 +15,7 @@ import {
   probeRunSeconds,
   syntheticsMonthlyCostUsd,
   USAGE_ASSUMPTIONS,
+  usageCost,
 } from "../../infra/cost";
 import { dashboardUsage } from "../../infra/plan/dashboard";
 import { planStage } from "../../infra/plan/stage";
@@ -83,6 +84,27 @@ describe("infra cost model", () => {
     expect(Object.keys(lineItemsUsd)).to.deep.equal(["customMetrics", "alarms", "lambda", "logs", "kms", "apiRequests", "dashboard", "notifications", "alarmLedger"]);
     expect(Object.values(lineItemsUsd).reduce((a, b) => a + b, 0)).to.be.closeTo(totalUsd, 0.05);
     expect(costLineItemsUsd(estimateStage(generatedStageConfig(10, THREE_REGIONS)).usage)).to.deep.equal(lineItemsUsd);
+  });
+
+  it("shows the SLO burn-rate alarms' composite alarms in the alarms line item, so the items still add up to the total", () => {
+    const off = estimateStage(generatedStageConfig(100, ONE_REGION));
+    const on = estimateStage(generatedStageConfig(100, ONE_REGION, { "webhealth:slo": { burnRateAlarms: true } }));
+    expect(on.usage.compositeAlarms).to.equal(100);
+    expect(Object.values(on.lineItemsUsd).reduce((a, b) => a + b, 0)).to.be.closeTo(on.totalUsd, 0.05);
+    // Four window alarms per target ($0.10 each) and one composite alarm ($0.50).
+    expect(on.lineItemsUsd.alarms - off.lineItemsUsd.alarms).to.be.closeTo(100 * (4 * 0.1 + 0.5), 0.005);
+  });
+
+  it("puts every priced usage quantity in exactly one line item", () => {
+    const usage = estimateStage(generatedStageConfig(100, THREE_REGIONS, { "webhealth:slo": { burnRateAlarms: true } })).usage;
+    const costs = usageCost(usage);
+    for (const key of Object.keys(costs) as Array<keyof typeof costs>) {
+      // Double one quantity's charge: exactly one line item must grow by it.
+      const items = costLineItems(usage);
+      const grown = costLineItems({ ...usage, [key]: usage[key] * 2 });
+      const moved = Object.keys(items).filter((item) => Math.abs(grown[item as keyof typeof items] - items[item as keyof typeof items]) > 1e-12);
+      if (costs[key] > 0) expect(moved, key).to.have.length(1);
+    }
   });
 
   it("prices custom metric-months in AWS's tiers", () => {
