@@ -3,8 +3,9 @@
  * the stage creates, line by line (custom metrics, alarm metrics, Lambda, logs, KMS, API
  * requests, the dashboard, SNS, DynamoDB). A pure module: no Pulumi, no AWS.
  *
- * Free tiers are ignored except the dashboards' (below), so the figure is an upper bound for a
- * small account and close to exact for a large one.
+ * Free tiers are ignored (the issue's "no free tier": the dashboard too, though an account's first
+ * three dashboards of up to 50 metrics are free), so the figure is an upper bound for a small
+ * account and close to exact for a large one.
  */
 import { PHASE_METRICS, TARGET_METRICS } from "../functions/common/metrics";
 import type { Target } from "../functions/common/targets";
@@ -41,7 +42,7 @@ export const PRICES = {
   /** Composite alarm, per month (the SLO burn-rate alarms). From third-party price lists (c3x.dev,
    * infracost): not yet confirmed on aws.amazon.com/cloudwatch/pricing. */
   compositeAlarmMonth: 0.5,
-  /** Per dashboard per month beyond the free tier (3 dashboards of up to 50 metrics each). */
+  /** Per dashboard per month (the free tier's 3 dashboards of up to 50 metrics each ignored, like every free tier here). */
   dashboardMonth: 3,
   /** Lambda: $0.20 per million requests. */
   lambdaRequest: 0.2 / 1_000_000,
@@ -72,8 +73,6 @@ export const PRICES = {
   checklyApiRun: 2 / 10_000,
 } as const;
 
-/** The free dashboards: 3 per account, for dashboards of up to 50 metrics. */
-export const FREE_DASHBOARD_METRICS = 50;
 /** AWS bills a month as 730 hours. */
 export const HOURS_PER_MONTH = 730;
 
@@ -223,7 +222,7 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboard: D
     getMetricDataMetrics: dashboard.metricCount * a.dashboardViewsPerMonth,
     alarmMetrics: allAlarms(plan).reduce((sum, spec) => sum + metricsRead(spec), 0),
     compositeAlarms: plan.burnRateAlarms.length,
-    billableDashboards: dashboard.metricCount > FREE_DASHBOARD_METRICS ? 1 : 0,
+    billableDashboards: 1,
     lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges + notifier.lambdaRequests,
     lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds + notifier.lambdaGbSeconds,
     logIngestionGb: logBytesPerMonth / gb,

@@ -59,7 +59,7 @@ export interface DashboardContext {
 
 export interface DashboardPlan {
   body: { widgets: Widget[] };
-  /** Metrics listed on the dashboard (the free tier covers dashboards of up to 50). */
+  /** Metrics the dashboard's graphs read (each view requests them all: GetMetricData is billed per metric). */
   metricCount: number;
   /** Logs Insights widgets per probe region: each view of the dashboard runs each once (the cost model prices the scans). */
   logWidgetsPerRegion: number;

@@ -46,7 +46,7 @@ describe("infra cost model", () => {
     const sweeps = 730 * 12;
     // Runs + 4 state changes per target for the recorder and the notifier + the notifier's sweep every 5 minutes.
     expect(usage.lambdaRequests).to.equal(43_800 + 400 + 400 + sweeps);
-    expect(usage.billableDashboards).to.equal(1); // 204 metrics: beyond the free 50
+    expect(usage.billableDashboards).to.equal(1); // always: no free tier
     // The probe at its default 512 MB for one 100-target run a minute; the recorder and the notifier at 256 MB.
     expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * probeRunSeconds(100, 32, 512) * 0.5 + 400 * 0.2 * 0.25 + (400 * 3 + sweeps * 0.3) * 0.25, 1e-6);
     const items = costLineItems(usage);
@@ -105,6 +105,12 @@ describe("infra cost model", () => {
       const moved = Object.keys(items).filter((item) => Math.abs(grown[item as keyof typeof items] - items[item as keyof typeof items]) > 1e-12);
       if (costs[key] > 0) expect(moved, key).to.have.length(1);
     }
+  });
+
+  it("bills the dashboard in every stage, however few metrics it shows: no free tier", () => {
+    const small = estimateStage(generatedStageConfig(1, ONE_REGION));
+    expect(small.usage.billableDashboards).to.equal(1);
+    expect(small.lineItemsUsd.dashboard).to.equal(3);
   });
 
   it("prices custom metric-months in AWS's tiers", () => {
