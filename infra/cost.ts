@@ -374,15 +374,20 @@ export function generatedTargets(count: number): Target[] {
   return Array.from({ length: count }, (_, index) => ({ url: `https://site-${index + 1}.example.com/health`, latencyMs: 1500 }));
 }
 
-/** A generated stage: `urls` https targets from the given regions, every minute, defaults, one email. */
-export function generatedStageConfig(urls: number, regions: readonly string[], extra: Record<string, unknown> = {}): StageConfig {
-  return loadStageConfig("cost", {
+/** A generated stage's raw config (what a stack file holds): `urls` https targets from the given regions, every minute, defaults, one email. */
+export function generatedStageRawConfig(urls: number, regions: readonly string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     "aws:region": regions[0],
     "webhealth:targets": generatedTargets(urls),
     "webhealth:probeRegions": [...regions],
     "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
     ...extra,
-  });
+  };
+}
+
+/** The generated stage, loaded: the one the README's cost table prices and bench:synth synthesises. */
+export function generatedStageConfig(urls: number, regions: readonly string[], extra: Record<string, unknown> = {}): StageConfig {
+  return loadStageConfig("cost", generatedStageRawConfig(urls, regions, extra));
 }
 
 /**
