@@ -62,7 +62,8 @@ async function child(targets: number, regions: string[]): Promise<void> {
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     resources: document.resources.length,
     alarms: count(ALARM_TYPE),
-    shards: count("aws:cloudwatch/eventRule:EventRule") / regions.length,
+    // The probe's rules only (`<probe>-shard-<i>`): the notifier's sweep is a rule too.
+    shards: document.resources.filter((resource) => resource.type === "aws:cloudwatch/eventRule:EventRule" && /-shard-\d+$/.test(resource.name)).length / regions.length,
     estimatedMonthlyCostUsd: document.estimatedMonthlyCostUsd,
   };
   if (process.send) process.send(measurement);
