@@ -78,7 +78,7 @@ export const HOURS_PER_MONTH = 730;
 
 /**
  * Assumptions about how the deployed code behaves, stated so they can be checked against a real
- * bill. The probe's own CPU time per target is what `npm run bench:probe` measured (part 4); the
+ * bill. The probe's own CPU time per target is what `npm run bench:probe` measured (section 6, `scale`); the
  * sites' answer time is the one figure no local run can measure.
  */
 export const USAGE_ASSUMPTIONS = {
