@@ -1,7 +1,8 @@
 /**
  * `npm run bench:synth [-- --write] [--sizes 1,10,100,1000,10000]`:
  *  1. how long the program takes to synthesise under mocks and how much memory it needs, from one
- *     and three regions, each size in its own process with a 4 GB heap (as `npm run synth` runs);
+ *     and three regions, each size in its own process with a 4 GB heap (as `npm run synth` runs),
+ *     for the stage the cost table prices (generatedStageRawConfig: the notifier included);
  *  2. how the resources grow (per target, per shard), and how long CloudWatch's PutMetricAlarm
  *     rate makes the first `pulumi up`;
  *  3. the README's cost table: webhealth next to CloudWatch Synthetics and Checkly for the same
@@ -14,7 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { costTable, generatedTargets, PRICES, PRICES_CHECKED } from "../infra/cost";
+import { costTable, generatedStageRawConfig, PRICES, PRICES_CHECKED } from "../infra/cost";
 import { ALARM_BATCH_SIZE } from "../infra/components/alarms";
 import { DEFAULT_PUT_METRIC_ALARM_PER_SECOND } from "../infra/plan/quotas";
 import { PROJECT_ROOT } from "../infra/stack-files";
@@ -45,10 +46,11 @@ interface Measurement {
 async function child(targets: number, regions: string[]): Promise<void> {
   const { synthesize } = await import("../infra/synth");
   // Bundling the three functions happens once per process: not part of the figure.
-  await synthesize("bench", { "aws:region": regions[0], "webhealth:targets": generatedTargets(1) });
+  await synthesize("bench", generatedStageRawConfig(1, regions));
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const { document } = await synthesize("bench", { "aws:region": regions[0], "webhealth:probeRegions": regions, "webhealth:targets": generatedTargets(targets) });
+  // The stage the cost table prices: https targets, defaults, one e-mail channel (so the notifier too).
+  const { document } = await synthesize("bench", generatedStageRawConfig(targets, regions));
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const count = (type: string) => document.resources.filter((resource) => resource.type === type).length;
@@ -60,7 +62,8 @@ async function child(targets: number, regions: string[]): Promise<void> {
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     resources: document.resources.length,
     alarms: count(ALARM_TYPE),
-    shards: count("aws:cloudwatch/eventRule:EventRule") / regions.length,
+    // The probe's rules only (`<probe>-shard-<i>`): the notifier's sweep is a rule too.
+    shards: document.resources.filter((resource) => resource.type === "aws:cloudwatch/eventRule:EventRule" && /-shard-\d+$/.test(resource.name)).length / regions.length,
     estimatedMonthlyCostUsd: document.estimatedMonthlyCostUsd,
   };
   if (process.send) process.send(measurement);
@@ -181,7 +184,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`\nEstimated monthly cost\n${cost}\n\nLayouts measured (cost model, 100 URLs)\n${candidates}`);
 
   if (write) {
-    const synth = `${synthTable(rows)}\n\nMeasured by \`npm run bench:synth\` on ${load}.`;
+    const synth = `${synthTable(rows)}\n\nMeasured by \`npm run bench:synth\` on ${load}, over the cost table's generated stages (https targets, default settings, one e-mail channel: the notifier included).`;
     const readme = path.join(PROJECT_ROOT, "README.md");
     fs.writeFileSync(readme, replaceBlock(replaceBlock(fs.readFileSync(readme, "utf8"), "cost", cost), "synth", synth));
     const program = path.join(PROJECT_ROOT, "docs", "program.md");

@@ -119,7 +119,7 @@ export interface StageConfig {
   /** Per target (same order as `targets`): its `channels` and `runbookUrl`. */
   targetNotifications: TargetNotificationSettings[];
   probeRegions: string[];
-  /** More than one probe region: metrics carry the `Region` dimension and alarms use a quorum. */
+  /** More than one probe region: the heartbeat carries the `Region` dimension and the per-target alarms a quorum (target metrics never do: every region writes the same ones). */
   multiRegion: boolean;
   schedule: string;
   /** The schedule's period in seconds; also the period of every per-target alarm. */
@@ -288,7 +288,7 @@ const StageSchema = z.strictObject({
   notifyEmails: uniqueList(z.email({ error: expected("an email address") }), "email addresses", "notifyEmails").default([]),
   probeRegions: uniqueList(region, "AWS region names", "probeRegions")
     .min(1, { error: "must contain at least one region" })
-    .max(CONFIG_LIMITS.maxProbeRegions, { error: `must contain at most ${CONFIG_LIMITS.maxProbeRegions} regions (a quorum alarm reads one metric per region)` })
+    .max(CONFIG_LIMITS.maxProbeRegions, { error: `must contain at most ${CONFIG_LIMITS.maxProbeRegions} regions (the quorum alarms compare shares of the period's checks, one per region, which stay at least a point apart up to ${CONFIG_LIMITS.maxProbeRegions})` })
     .optional(),
   schedule: z
     .string({ error: expected("a string") })

@@ -3,8 +3,9 @@
  * the stage creates, line by line (custom metrics, alarm metrics, Lambda, logs, KMS, API
  * requests, the dashboard, SNS, DynamoDB). A pure module: no Pulumi, no AWS.
  *
- * Free tiers are ignored except the dashboards' (below), so the figure is an upper bound for a
- * small account and close to exact for a large one.
+ * Free tiers are ignored (the issue's "no free tier": the dashboard too, though an account's first
+ * three dashboards of up to 50 metrics are free), so the figure is an upper bound for a small
+ * account and close to exact for a large one.
  */
 import { PHASE_METRICS, TARGET_METRICS } from "../functions/common/metrics";
 import type { Target } from "../functions/common/targets";
@@ -41,7 +42,7 @@ export const PRICES = {
   /** Composite alarm, per month (the SLO burn-rate alarms). From third-party price lists (c3x.dev,
    * infracost): not yet confirmed on aws.amazon.com/cloudwatch/pricing. */
   compositeAlarmMonth: 0.5,
-  /** Per dashboard per month beyond the free tier (3 dashboards of up to 50 metrics each). */
+  /** Per dashboard per month (the free tier's 3 dashboards of up to 50 metrics each ignored, like every free tier here). */
   dashboardMonth: 3,
   /** Lambda: $0.20 per million requests. */
   lambdaRequest: 0.2 / 1_000_000,
@@ -72,14 +73,12 @@ export const PRICES = {
   checklyApiRun: 2 / 10_000,
 } as const;
 
-/** The free dashboards: 3 per account, for dashboards of up to 50 metrics. */
-export const FREE_DASHBOARD_METRICS = 50;
 /** AWS bills a month as 730 hours. */
 export const HOURS_PER_MONTH = 730;
 
 /**
  * Assumptions about how the deployed code behaves, stated so they can be checked against a real
- * bill. The probe's own CPU time per target is what `npm run bench:probe` measured (part 4); the
+ * bill. The probe's own CPU time per target is what `npm run bench:probe` measured (section 6, `scale`); the
  * sites' answer time is the one figure no local run can measure.
  */
 export const USAGE_ASSUMPTIONS = {
@@ -223,7 +222,7 @@ export function estimateUsage(config: StageConfig, plan: StagePlan, dashboard: D
     getMetricDataMetrics: dashboard.metricCount * a.dashboardViewsPerMonth,
     alarmMetrics: allAlarms(plan).reduce((sum, spec) => sum + metricsRead(spec), 0),
     compositeAlarms: plan.burnRateAlarms.length,
-    billableDashboards: dashboard.metricCount > FREE_DASHBOARD_METRICS ? 1 : 0,
+    billableDashboards: 1,
     lambdaRequests: plan.shards.length * regions * runsPerMonth + stateChanges + notifier.lambdaRequests,
     lambdaGbSeconds: gbSecondsPerRun * regions * runsPerMonth + recorderGbSeconds + notifier.lambdaGbSeconds,
     logIngestionGb: logBytesPerMonth / gb,
@@ -308,7 +307,8 @@ export function usageCost(usage: UsageEstimate): UsageCost {
 /** Which usage quantities make up each line item. */
 const LINE_ITEMS: Record<keyof CostLineItems, Array<keyof UsageEstimate>> = {
   customMetrics: ["customMetrics"],
-  alarms: ["alarmMetrics"],
+  // Metric alarms (one metric each) and the SLO burn-rate composite alarms.
+  alarms: ["alarmMetrics", "compositeAlarms"],
   lambda: ["lambdaRequests", "lambdaGbSeconds"],
   logs: ["logIngestionGb", "logStorageGbMonths", "logsInsightsGb"],
   kms: ["kmsKeys", "kmsRequests"],
@@ -374,15 +374,20 @@ export function generatedTargets(count: number): Target[] {
   return Array.from({ length: count }, (_, index) => ({ url: `https://site-${index + 1}.example.com/health`, latencyMs: 1500 }));
 }
 
-/** A generated stage: `urls` https targets from the given regions, every minute, defaults, one email. */
-export function generatedStageConfig(urls: number, regions: readonly string[], extra: Record<string, unknown> = {}): StageConfig {
-  return loadStageConfig("cost", {
+/** A generated stage's raw config (what a stack file holds): `urls` https targets from the given regions, every minute, defaults, one email. */
+export function generatedStageRawConfig(urls: number, regions: readonly string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     "aws:region": regions[0],
     "webhealth:targets": generatedTargets(urls),
     "webhealth:probeRegions": [...regions],
     "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
     ...extra,
-  });
+  };
+}
+
+/** The generated stage, loaded: the one the README's cost table prices and bench:synth synthesises. */
+export function generatedStageConfig(urls: number, regions: readonly string[], extra: Record<string, unknown> = {}): StageConfig {
+  return loadStageConfig("cost", generatedStageRawConfig(urls, regions, extra));
 }
 
 /**

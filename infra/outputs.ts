@@ -33,7 +33,7 @@ export interface CostLineItems {
   kms: number;
   /** PutMetricData requests and the dashboard's GetMetricData. */
   apiRequests: number;
-  /** The dashboard, beyond the free tier. */
+  /** The dashboard (no free tier). */
   dashboard: number;
   /** SNS email notifications. */
   notifications: number;

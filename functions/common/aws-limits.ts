@@ -39,6 +39,9 @@ export const CLOUDWATCH_LIMITS = {
   maxDashboardWidgets: 500,
   maxMetricsPerWidget: 500,
   maxMetricsPerDashboard: 2_500,
+  /** A SEARCH expression "can return up to 500 time series".
+   * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_cloudwatch.SearchExpression.html */
+  maxSearchTimeSeries: 500,
 } as const;
 
 /** CloudWatch Logs Insights: the query a dashboard's `log` widget runs (StartQuery's queryString).

@@ -21,6 +21,8 @@ export const ALARMS_PER_WIDGET = 100;
  * 10 regions) lists 2,100. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html */
 export const MAX_METRICS_PER_WIDGET = CLOUDWATCH_LIMITS.maxMetricsPerWidget;
 export const MAX_METRICS_PER_DASHBOARD = CLOUDWATCH_LIMITS.maxMetricsPerDashboard;
+/** The time series one SEARCH expression returns at most. */
+export const MAX_SEARCH_TIME_SERIES = CLOUDWATCH_LIMITS.maxSearchTimeSeries;
 /** A conservative 100 widgets per dashboard (CloudWatch's quota is 500), so the page stays usable:
  * alarm widgets are capped so a stage of any size stays under it. The monitor's own alarms come
  * first, then availability, latency and certificates. */
@@ -59,7 +61,8 @@ export interface DashboardContext {
 
 export interface DashboardPlan {
   body: { widgets: Widget[] };
-  /** Metrics listed on the dashboard (the free tier covers dashboards of up to 50). */
+  /** Metrics the dashboard's graphs read, those its SEARCH graphs return included (each view requests them all:
+   * GetMetricData is billed per metric; CloudWatch's 2,500 metrics per dashboard counts them). */
   metricCount: number;
   /** Logs Insights widgets per probe region: each view of the dashboard runs each once (the cost model prices the scans). */
   logWidgetsPerRegion: number;
@@ -146,10 +149,16 @@ export function planDashboard(config: StageConfig, plan: StagePlan, context: Das
     graph("Latency of passed checks (ms)", lines(CHECK_STATISTICS.passedMeanMs));
   }
   if (config.targets.length > DASHBOARD_TARGET_LIMIT) {
-    // SEARCH takes "any valid CloudWatch statistic", extended ones included.
+    // SEARCH takes "any valid CloudWatch statistic", extended ones included, and returns at most
+    // 500 time series: past 500 targets a graph shows 500 of them (CloudWatch picks which), and the
+    // alarm widgets and the failures tables speak for the rest.
     const search = (stat: string) => [{ expression: `SEARCH('{${ns},Url} MetricName="${TARGET_METRICS.check}"', '${stat}', ${config.periodSeconds})`, id: "all", label: "" }];
-    place("metric", 12, 6, { title: `Availability (% passed), all ${config.targets.length} targets`, view: "timeSeries", region: config.homeRegion, metrics: [search(CHECK_STATISTICS.passedPercent)] });
-    place("metric", 12, 6, { title: `Latency of passed checks (ms), all ${config.targets.length} targets`, view: "timeSeries", region: config.homeRegion, metrics: [search(CHECK_STATISTICS.passedMeanMs)] });
+    const returned = Math.min(config.targets.length, MAX_SEARCH_TIME_SERIES);
+    const which = returned < config.targets.length ? `up to ${MAX_SEARCH_TIME_SERIES} of the ${config.targets.length} targets (SEARCH's limit)` : `all ${config.targets.length} targets`;
+    // Each view requests every metric a SEARCH returns: counted like listed ones.
+    metricCount += 2 * returned;
+    place("metric", 12, 6, { title: `Availability (% passed), ${which}`, view: "timeSeries", region: config.homeRegion, metrics: [search(CHECK_STATISTICS.passedPercent)] });
+    place("metric", 12, 6, { title: `Latency of passed checks (ms), ${which}`, view: "timeSeries", region: config.homeRegion, metrics: [search(CHECK_STATISTICS.passedMeanMs)] });
   }
 
   // Per probe region, from its own logs: the phases of every target, and what failed lately.

@@ -52,9 +52,11 @@ export function quotaProblems(config: StageConfig, plan: StagePlan, quotas: Acco
   const shards = plan.shards.length;
   for (const region of config.probeRegions) {
     const rules = quotas.eventBridgeRulesPerRegion ?? defaultRuleQuota(region);
-    if (shards > rules) {
+    // The notifier's sweep is a scheduled rule too, on the home region's default bus with the probe rules.
+    const sweep = plan.notifier && region === config.homeRegion ? 1 : 0;
+    if (shards + sweep > rules) {
       problems.push(
-        `webhealth:targets: need ${shards} EventBridge rules (one per shard) in ${region}, over its quota of ${rules} rules per event bus (${QUOTA_DOCS.eventBridgeRules}); ` +
+        `webhealth:targets: need ${shards + sweep} EventBridge rules (one per shard${sweep ? ", and the notifier's sweep" : ""}) in ${region}, over its quota of ${rules} rules per event bus (${QUOTA_DOCS.eventBridgeRules}); ` +
           `have the quota raised (Service Quotas) and set webhealth:accountQuotas.eventBridgeRulesPerRegion, or move part of the targets to a stage in another account`,
       );
     }

@@ -71,11 +71,61 @@ describe("alarm semantics over the synthesised plan", function () {
     triple = (await synthesize("sem", { "aws:region": "us-east-1", "webhealth:targets": [target], "webhealth:probeRegions": REGIONS })).records;
   });
 
-  describe("the evaluator follows CloudWatch's statistics", () => {
+  describe("the evaluator follows CloudWatch's statistics and evaluation", () => {
     it("percentile rank excludes its lower bound and includes its upper bound", () => {
       expect([statistic("PR(100:200)", [100, 150, 200, 250]), statistic("PR(:200)", [100, 150, 200, 250]), statistic("PR(200:)", [100, 150, 200, 250])]).to.deep.equal([50, 75, 25]);
       expect(statistic("PR(0:1)", [])).to.equal(undefined);
     });
+
+    it("trimmed mean with absolute bounds averages the values above the lower bound and up to the upper one", () => {
+      // AWS's example: TM(150:1000) removes the values <= 150 and > 1000.
+      expect([statistic("TM(150:1000)", [100, 150, 200, 1000, 1001]), statistic("TM(:200)", [100, 150, 200, 250]), statistic("TM(200:)", [100, 200, 300, 500])]).to.deep.equal([600, 150, 400]);
+      expect(statistic("TM(:5000000)", [10_000_000, 10_000_000])).to.equal(undefined);
+      expect(() => statistic("TM(:10)", [-1, 5])).to.throw("no trimmed mean for a metric with negative values");
+    });
+
+    // AWS's two tables (evaluation range 5, N = 3; "0" not breaching, "X" breaching, "-" missing,
+    // newest on the right), for each treatment: missing, ignore, breaching, notBreaching.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-evaluating-missing-data
+    // Skipped (null): AWS's "premature alarm state" rule, which only alarms treating missing data as `missing` use.
+    const TABLES: Array<{ datapointsToAlarm: number; rows: Array<[string, Array<string | null>]> }> = [
+      {
+        datapointsToAlarm: 3,
+        rows: [
+          ["0-X-X", ["OK", "OK", "OK", "OK"]],
+          ["0----", ["OK", "OK", "OK", "OK"]],
+          ["-----", ["INSUFFICIENT_DATA", "retain", "ALARM", "OK"]],
+          ["0XX-X", ["ALARM", "ALARM", "ALARM", "ALARM"]],
+          ["--X--", [null, "retain", "ALARM", "OK"]],
+        ],
+      },
+      {
+        datapointsToAlarm: 2,
+        rows: [
+          ["0-X-X", ["ALARM", "ALARM", "ALARM", "ALARM"]],
+          ["00X0X", ["ALARM", "ALARM", "ALARM", "ALARM"]],
+          ["0-X--", ["OK", "OK", "ALARM", "OK"]],
+          ["----0", ["OK", "OK", "ALARM", "OK"]],
+          ["---X-", [null, "retain", "ALARM", "OK"]],
+        ],
+      },
+    ];
+    for (const { datapointsToAlarm, rows } of TABLES) {
+      for (const [points, expected] of rows) {
+        it(`${datapointsToAlarm} of 3, data ${points}: ${expected.map((state) => state ?? "-").join(", ")}`, () => {
+          const datums: PublishedDatum[] = [...points].flatMap((point, index) =>
+            point === "-" ? [] : [{ Namespace: "T", MetricName: "M", Value: point === "X" ? 1 : 0, Timestamp: minute(index) }],
+          );
+          ["missing", "ignore", "breaching", "notBreaching"].forEach((treatMissingData, column) => {
+            if (expected[column] === null) return;
+            const alarm: AlarmInputs = { namespace: "T", metricName: "M", statistic: "Maximum", period: 60, comparisonOperator: "GreaterThanThreshold", threshold: 0.5, evaluationPeriods: 3, datapointsToAlarm, treatMissingData };
+            const state = evaluateAlarm(alarm, datums, minute(4), "OK", { evaluationRange: 5 });
+            expect(state, treatMissingData).to.equal(expected[column] === "retain" ? "OK" : expected[column]);
+            if (expected[column] === "retain") expect(evaluateAlarm(alarm, datums, minute(4), "ALARM", { evaluationRange: 5 }), treatMissingData).to.equal("ALARM");
+          });
+        });
+      }
+    }
   });
 
   describe("availability, one region (2 of 3 periods, missing data breaching)", () => {
@@ -92,6 +142,18 @@ describe("alarm semantics over the synthesised plan", function () {
 
     it("treats a probe that stopped publishing as down, not as healthy", () => {
       expect(evaluateAlarm(alarm(), publish([["ok"], ["silent"], ["silent"]]), minute(2))).to.equal("ALARM");
+    });
+
+    it("pages for a probe that published for a while and then stopped, once its real datapoints leave the evaluation range", () => {
+      // CloudWatch first evaluates the most recent real datapoints of its evaluation range; only the
+      // shortfall below N is breaching. N = 3, M = 2: with a range of R periods the alarm goes to
+      // ALARM at the (R - N + M)th silent period: the 4th with AWS's example range of 5.
+      const history: Outcome[][] = Array.from({ length: 10 }, () => ["ok"]);
+      const silent: Outcome[][] = Array.from({ length: 10 }, () => ["silent"]);
+      const datums = publish([...history, ...silent]);
+      const stateAfter = (silentMinutes: number, evaluationRange: number) => evaluateAlarm(alarm(), datums, minute(history.length - 1 + silentMinutes), "OK", { evaluationRange });
+      expect([1, 2, 3, 4, 5].map((n) => stateAfter(n, 5))).to.deep.equal(["OK", "OK", "OK", "ALARM", "ALARM"]);
+      expect([8, 9].map((n) => stateAfter(n, 10))).to.deep.equal(["OK", "ALARM"]);
     });
 
     it("counts a slow but passed check as up", () => {
@@ -165,11 +227,35 @@ describe("alarm semantics over the synthesised plan", function () {
     });
   });
 
+  describe("the dashboard's per-target lines (synthesised dashboard body, the probe's datums)", () => {
+    it("availability is the passed share of every region's checks, latency the mean of the passed ones only", () => {
+      const dashboard = triple.find((r) => r.type === "aws:cloudwatch/dashboard:Dashboard");
+      const body = JSON.parse(dashboard?.inputs.dashboardBody as string) as { widgets: Array<{ properties: { title?: string; period?: number; metrics?: unknown[][] } }> };
+      const line = (title: string): AlarmInputs => {
+        const widget = body.widgets.find((w) => w.properties.title === title);
+        const [namespace, metricName, dimensionName, dimensionValue, options] = widget?.properties.metrics?.[0] as [string, string, string, string, { stat: string }];
+        return { namespace, metricName, dimensions: { [dimensionName]: dimensionValue }, extendedStatistic: options.stat, period: widget?.properties.period, comparisonOperator: "GreaterThanThreshold", threshold: 0, evaluationPeriods: 1 };
+      };
+      // One minute: ok (120 ms), slow (2,500 ms), down; the next, all three down.
+      const datums = publish([["ok", "slow", "down"], ["down", "down", "down"]]);
+      const availability = datapoints(line("Availability (% of checks passed)"), datums, minute(1), 2);
+      expect(availability.map((p) => (p === undefined ? p : Math.round(p * 100) / 100))).to.deep.equal([66.67, 0]);
+      expect(datapoints(line("Latency of passed checks (ms)"), datums, minute(1), 2)).to.deep.equal([(120 + 2500) / 2, undefined]);
+    });
+  });
+
   describe("probe health (per region, missing data breaching)", () => {
     it("alarms when a region stops probing, and only for that region", () => {
       const datums = publish([["ok", "ok", "silent"], ["ok", "ok", "silent"], ["ok", "ok", "silent"]]);
       expect(evaluateAlarm(alarmInputs(triple, "probe-health-ap-southeast-2"), datums, minute(2))).to.equal("ALARM");
       expect(evaluateAlarm(alarmInputs(triple, "probe-health-us-east-1"), datums, minute(2))).to.equal("OK");
+    });
+
+    it("pages for a region that probed for a while and then stopped, like availability: at the (R - N + M)th silent period", () => {
+      const datums = publish([...Array.from({ length: 10 }, (): Outcome[] => ["ok", "ok", "ok"]), ...Array.from({ length: 5 }, (): Outcome[] => ["ok", "ok", "silent"])]);
+      const states = [1, 2, 3, 4].map((n) => evaluateAlarm(alarmInputs(triple, "probe-health-ap-southeast-2"), datums, minute(9 + n), "OK", { evaluationRange: 5 }));
+      expect(states).to.deep.equal(["OK", "OK", "OK", "ALARM"]);
+      expect(evaluateAlarm(alarmInputs(triple, "probe-health-eu-west-1"), datums, minute(13), "OK", { evaluationRange: 5 })).to.equal("OK");
     });
   });
 });

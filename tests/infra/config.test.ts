@@ -64,6 +64,11 @@ describe("infra config: webhealth:* keys", () => {
     { title: "a bad region in probeRegions", raw: { ...BASE, "webhealth:probeRegions": ["us-east-1", "Europe"] }, problems: ["webhealth:probeRegions[1]: must be an AWS region name like eu-west-1"] },
     { title: "a repeated region", raw: { ...BASE, "webhealth:probeRegions": ["us-east-1", "us-east-1"] }, problems: ["webhealth:probeRegions[1]: duplicates probeRegions[0]"] },
     { title: "an empty region list", raw: { ...BASE, "webhealth:probeRegions": [] }, problems: ["webhealth:probeRegions: must contain at least one region"] },
+    {
+      title: "more regions than the quorum's percent thresholds keep exact",
+      raw: { ...BASE, "webhealth:probeRegions": ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2"] },
+      problems: ["webhealth:probeRegions: must contain at most 10 regions (the quorum alarms compare shares of the period's checks, one per region, which stay at least a point apart up to 10)"],
+    },
     { title: "a bad email", raw: { ...BASE, "webhealth:notifyEmails": ["oncall@example.com", "not-an-address"] }, problems: ["webhealth:notifyEmails[1]: must be an email address"] },
     { title: "a cron schedule", raw: { ...BASE, "webhealth:schedule": "cron(0 * * * ? *)" }, problems: ["webhealth:schedule: must be rate(N minute[s]) or rate(N hour[s]) between 1 minute and 1 hour"] },
     { title: "a plural unit for 1", raw: { ...BASE, "webhealth:schedule": "rate(1 minutes)" }, problems: ["webhealth:schedule: must be rate(N minute[s]) or rate(N hour[s]) between 1 minute and 1 hour"] },

@@ -15,6 +15,7 @@ import {
   probeRunSeconds,
   syntheticsMonthlyCostUsd,
   USAGE_ASSUMPTIONS,
+  usageCost,
 } from "../../infra/cost";
 import { dashboardUsage } from "../../infra/plan/dashboard";
 import { planStage } from "../../infra/plan/stage";
@@ -45,7 +46,7 @@ describe("infra cost model", () => {
     const sweeps = 730 * 12;
     // Runs + 4 state changes per target for the recorder and the notifier + the notifier's sweep every 5 minutes.
     expect(usage.lambdaRequests).to.equal(43_800 + 400 + 400 + sweeps);
-    expect(usage.billableDashboards).to.equal(1); // 204 metrics: beyond the free 50
+    expect(usage.billableDashboards).to.equal(1); // always: no free tier
     // The probe at its default 512 MB for one 100-target run a minute; the recorder and the notifier at 256 MB.
     expect(usage.lambdaGbSeconds).to.be.closeTo(43_800 * probeRunSeconds(100, 32, 512) * 0.5 + 400 * 0.2 * 0.25 + (400 * 3 + sweeps * 0.3) * 0.25, 1e-6);
     const items = costLineItems(usage);
@@ -83,6 +84,33 @@ describe("infra cost model", () => {
     expect(Object.keys(lineItemsUsd)).to.deep.equal(["customMetrics", "alarms", "lambda", "logs", "kms", "apiRequests", "dashboard", "notifications", "alarmLedger"]);
     expect(Object.values(lineItemsUsd).reduce((a, b) => a + b, 0)).to.be.closeTo(totalUsd, 0.05);
     expect(costLineItemsUsd(estimateStage(generatedStageConfig(10, THREE_REGIONS)).usage)).to.deep.equal(lineItemsUsd);
+  });
+
+  it("shows the SLO burn-rate alarms' composite alarms in the alarms line item, so the items still add up to the total", () => {
+    const off = estimateStage(generatedStageConfig(100, ONE_REGION));
+    const on = estimateStage(generatedStageConfig(100, ONE_REGION, { "webhealth:slo": { burnRateAlarms: true } }));
+    expect(on.usage.compositeAlarms).to.equal(100);
+    expect(Object.values(on.lineItemsUsd).reduce((a, b) => a + b, 0)).to.be.closeTo(on.totalUsd, 0.05);
+    // Four window alarms per target ($0.10 each) and one composite alarm ($0.50).
+    expect(on.lineItemsUsd.alarms - off.lineItemsUsd.alarms).to.be.closeTo(100 * (4 * 0.1 + 0.5), 0.005);
+  });
+
+  it("puts every priced usage quantity in exactly one line item", () => {
+    const usage = estimateStage(generatedStageConfig(100, THREE_REGIONS, { "webhealth:slo": { burnRateAlarms: true } })).usage;
+    const costs = usageCost(usage);
+    for (const key of Object.keys(costs) as Array<keyof typeof costs>) {
+      // Double one quantity's charge: exactly one line item must grow by it.
+      const items = costLineItems(usage);
+      const grown = costLineItems({ ...usage, [key]: usage[key] * 2 });
+      const moved = Object.keys(items).filter((item) => Math.abs(grown[item as keyof typeof items] - items[item as keyof typeof items]) > 1e-12);
+      if (costs[key] > 0) expect(moved, key).to.have.length(1);
+    }
+  });
+
+  it("bills the dashboard in every stage, however few metrics it shows: no free tier", () => {
+    const small = estimateStage(generatedStageConfig(1, ONE_REGION));
+    expect(small.usage.billableDashboards).to.equal(1);
+    expect(small.lineItemsUsd.dashboard).to.equal(3);
   });
 
   it("prices custom metric-months in AWS's tiers", () => {

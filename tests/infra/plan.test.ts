@@ -54,13 +54,23 @@ describe("infra plan: names, self-tests, dashboard", () => {
     for (const widget of body.widgets) expect(widget.x + widget.width).to.be.at.most(24);
   });
 
-  it("switches to SEARCH graphs beyond 100 targets and stays within the widget limit", () => {
+  it("titles a SEARCH graph with all its targets when they are 500 or fewer", () => {
+    const config = loadStageConfig("scale", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(300) });
+    const { body, metricCount } = planDashboard(config, planStage(config), CONTEXT);
+    expect(body.widgets.some((widget) => widget.properties.title === "Availability (% passed), all 300 targets")).to.equal(true);
+    expect(metricCount).to.equal(1 + 1 + 100 * 2 + 2 * 300);
+  });
+
+  it("switches to SEARCH graphs beyond 100 targets, says a SEARCH shows at most 500, and stays within the widget limit", () => {
     const config = loadStageConfig("scale", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(1000) });
     const { body } = planDashboard(config, planStage(config), CONTEXT);
     const perTargetGraphs = body.widgets.filter((widget) => widget.properties.title === "Availability (% of checks passed)");
     expect(perTargetGraphs).to.have.length(DASHBOARD_TARGET_LIMIT / 10);
-    const search = body.widgets.find((widget) => widget.properties.title === "Availability (% passed), all 1000 targets");
+    const search = body.widgets.find((widget) => widget.properties.title === "Availability (% passed), up to 500 of the 1000 targets (SEARCH's limit)");
     expect(search?.properties.metrics).to.deep.equal([[{ expression: `SEARCH('{WebHealth,Url} MetricName="Check"', 'PR(:5000000)', 60)`, id: "all", label: "" }]]);
+    expect(body.widgets.some((widget) => widget.properties.title === "Latency of passed checks (ms), up to 500 of the 1000 targets (SEARCH's limit)")).to.equal(true);
+    // The metrics each view requests: probe health and errors, 100 listed targets x 2, and the 500 each SEARCH returns.
+    expect(planDashboard(config, planStage(config), CONTEXT).metricCount).to.equal(1 + 1 + 100 * 2 + 2 * 500);
     expect(body.widgets.filter((widget) => widget.type === "alarm")).to.have.length(5);
     expect(body.widgets.length).to.be.at.most(MAX_WIDGETS);
   });
@@ -69,8 +79,8 @@ describe("infra plan: names, self-tests, dashboard", () => {
     const regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1"];
     const config = loadStageConfig("scale", { "aws:region": "us-east-1", "webhealth:targets": generatedTargets(10_000), "webhealth:probeRegions": regions, "webhealth:phaseMetrics": true });
     const { body, metricCount } = planDashboard(config, planStage(config), CONTEXT);
-    // 10 probe-health + 10 probe-error lines, 100 graphed targets x 2, 20 phase graphs x 5.
-    expect(metricCount).to.equal(10 + 10 + 100 * 2 + 20 * 5);
+    // 10 probe-health + 10 probe-error lines, 100 graphed targets x 2, the 500 each SEARCH returns x 2, 20 phase graphs x 5.
+    expect(metricCount).to.equal(10 + 10 + 100 * 2 + 2 * 500 + 20 * 5);
     expect(metricCount).to.be.at.most(MAX_METRICS_PER_DASHBOARD);
     for (const widget of body.widgets) {
       const lines = (widget.properties.metrics ?? []) as unknown[][];

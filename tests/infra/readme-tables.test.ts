@@ -34,6 +34,10 @@ describe("generated tables in the docs", () => {
       expect(table, file).to.match(/^\| Targets \| Regions \| Resources \| Alarms \| Shards \| Seconds \| CPU seconds \| Max RSS \(MB\) \|/);
       expect(table, file).to.match(/Measured by `npm run bench:synth` on \d+ CPUs, node v\d+\.\d+\.\d+, load average /);
       expect(table, file).to.include("| 10,000 | 3 |");
+      // Whole shards per region (the probe's rules, not every rule of the stage), whole resources and alarms.
+      const rows = table.split("\n").filter((line) => /^\| [\d,]+ \|/.test(line));
+      expect(rows, file).to.have.length(10);
+      for (const row of rows) expect(row.split("|").slice(3, 6).map((cell) => cell.trim()), `${file}: ${row}`).to.satisfy((cells: string[]) => cells.every((cell) => /^[\d,]+$/.test(cell)));
     }
   });
 

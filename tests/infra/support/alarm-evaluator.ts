@@ -1,16 +1,27 @@
 /**
  * A CloudWatch alarm evaluator for tests, after AWS's documented semantics, so alarm behaviour can
  * be asserted on the synthesised plan's own MetricAlarm inputs fed with the probe's own datums:
- *  - statistics per period over raw values: SampleCount, Sum, Average, Minimum, Maximum, and
- *    percentile rank `PR(n:m)` = percent of the period's values v with n < v <= m (either bound may
- *    be left out) (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html);
+ *  - statistics per period over raw values: SampleCount, Sum, Average, Minimum, Maximum; percentile
+ *    rank `PR(n:m)` = percent of the period's values v with n < v <= m, and trimmed mean `TM(n:m)`
+ *    = mean of those values (either bound may be left out): "Percentile rank is exclusive on the
+ *    lower bound and inclusive on the upper bound", "TM(150:1000) calculates the average after
+ *    removing all data points that are lower than or equal to 150, or higher than 1000"; neither is
+ *    available for a metric with a negative value
+ *    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html).
+ *    A period with values but none inside a TM's bounds has no mean: the evaluator gives no value
+ *    (AWS does not say what CloudWatch shows);
  *  - periods aligned on multiples of the period since the epoch; a datum counts in the period its
  *    Timestamp falls in; a period without any datum of the metric is missing;
- *  - "M out of N": the alarm goes to ALARM when at least datapointsToAlarm of the last
- *    evaluationPeriods datapoints breach, else OK; missing datapoints are treated per
- *    treatMissingData (breaching, notBreaching, ignore: keep the state, missing: not counted, and
- *    INSUFFICIENT_DATA when all are missing)
- *    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data).
+ *  - "M out of N" over CloudWatch's evaluation range: CloudWatch retrieves more periods than N (the
+ *    evaluation range; "5 is the evaluation range" for N = 3 in AWS's example, so N + 2 here unless
+ *    a test says otherwise). When the range holds at least N real datapoints, the most recent N real
+ *    ones are evaluated and the missing ones are ignored, whatever treatMissingData says; when it
+ *    holds fewer, every real one is evaluated and only the shortfall is filled per treatMissingData
+ *    (breaching, notBreaching; ignore keeps the state unless the real ones decide; missing: not
+ *    counted, INSUFFICIENT_DATA when all are missing); ALARM when at least datapointsToAlarm breach
+ *    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-evaluating-missing-data).
+ *    AWS's "premature alarm state" rule for intermittent data treated as `missing` is not modelled:
+ *    no alarm of the plan treats missing data as missing.
  * It does not model CloudWatch's evaluation delay or its look-back for late data: tests give it
  * complete periods.
  */
@@ -46,12 +57,15 @@ function sameDimensions(datum: MetricDatum, dimensions: Record<string, string> =
 /** One statistic over one period's raw values; undefined when the period has none. */
 export function statistic(name: string, values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;
-  const rank = /^PR\((-?[\d.]*):(-?[\d.]*)\)$/.exec(name);
-  if (rank) {
-    const above = rank[1] === "" ? -Infinity : Number(rank[1]);
-    const upTo = rank[2] === "" ? Infinity : Number(rank[2]);
-    if (values.some((value) => value < 0)) throw new Error(`${name}: CloudWatch offers no percentile rank for a metric with negative values`);
-    return (100 * values.filter((value) => value > above && value <= upTo).length) / values.length;
+  const bounded = /^(PR|TM)\((-?[\d.]*):(-?[\d.]*)\)$/.exec(name);
+  if (bounded) {
+    const [, kind, low, high] = bounded;
+    const above = low === "" ? -Infinity : Number(low);
+    const upTo = high === "" ? Infinity : Number(high);
+    if (values.some((value) => value < 0)) throw new Error(`${name}: CloudWatch offers no ${kind === "PR" ? "percentile rank" : "trimmed mean"} for a metric with negative values`);
+    const inside = values.filter((value) => value > above && value <= upTo);
+    if (kind === "PR") return (100 * inside.length) / values.length;
+    return inside.length === 0 ? undefined : inside.reduce((a, b) => a + b, 0) / inside.length;
   }
   switch (name) {
     case "SampleCount":
@@ -84,15 +98,15 @@ function breaches(value: number, operator: string, threshold: number): boolean {
   }
 }
 
-/** The datapoint of each of the alarm's last `evaluationPeriods` periods ending with the one starting at `lastPeriodStart`. */
-export function datapoints(alarm: AlarmInputs, datums: readonly PublishedDatum[], lastPeriodStart: Date): Array<number | undefined> {
+/** The datapoint of each of the last `periods` periods (default the alarm's `evaluationPeriods`) ending with the one starting at `lastPeriodStart`, oldest first. */
+export function datapoints(alarm: AlarmInputs, datums: readonly PublishedDatum[], lastPeriodStart: Date, periods = alarm.evaluationPeriods): Array<number | undefined> {
   const period = (alarm.period ?? 60) * 1000;
   if (lastPeriodStart.getTime() % period !== 0) throw new Error(`${lastPeriodStart.toISOString()} is not the start of a ${period / 1000} s period`);
   const stat = alarm.extendedStatistic ?? alarm.statistic;
   if (!stat) throw new Error("the alarm names no statistic");
   const matching = datums.filter((datum) => datum.Namespace === alarm.namespace && datum.MetricName === alarm.metricName && sameDimensions(datum, alarm.dimensions));
   const points: Array<number | undefined> = [];
-  for (let index = alarm.evaluationPeriods - 1; index >= 0; index -= 1) {
+  for (let index = periods - 1; index >= 0; index -= 1) {
     const start = lastPeriodStart.getTime() - index * period;
     const values = matching.filter((datum) => {
       const at = (datum.Timestamp as Date).getTime();
@@ -103,18 +117,40 @@ export function datapoints(alarm: AlarmInputs, datums: readonly PublishedDatum[]
   return points;
 }
 
+export interface EvaluationOptions {
+  /** Periods CloudWatch retrieves (the evaluation range); default evaluationPeriods + 2, as in AWS's example (5 for 3). */
+  evaluationRange?: number;
+}
+
 /** The alarm's state after evaluating the periods up to `lastPeriodStart`, from `previous` (for `ignore`). */
-export function evaluateAlarm(alarm: AlarmInputs, datums: readonly PublishedDatum[], lastPeriodStart: Date, previous: AlarmState = "INSUFFICIENT_DATA"): AlarmState {
-  const points = datapoints(alarm, datums, lastPeriodStart);
+export function evaluateAlarm(
+  alarm: AlarmInputs,
+  datums: readonly PublishedDatum[],
+  lastPeriodStart: Date,
+  previous: AlarmState = "INSUFFICIENT_DATA",
+  options: EvaluationOptions = {},
+): AlarmState {
+  const needed = alarm.evaluationPeriods;
+  const toAlarm = alarm.datapointsToAlarm ?? needed;
+  const range = Math.max(options.evaluationRange ?? needed + 2, needed);
+  const real = datapoints(alarm, datums, lastPeriodStart, range).filter((point): point is number => point !== undefined);
   const treat = alarm.treatMissingData ?? "missing";
-  const present = points.filter((point): point is number => point !== undefined);
-  if (present.length === 0) {
-    if (treat === "ignore") return previous;
-    if (treat === "missing") return "INSUFFICIENT_DATA";
+  // Enough real datapoints in the range: the most recent N decide, and missing data plays no part.
+  const evaluated = real.length >= needed ? real.slice(-needed) : real;
+  const breaching = evaluated.filter((point) => breaches(point, alarm.comparisonOperator, alarm.threshold)).length;
+  const shortfall = needed - evaluated.length;
+  if (shortfall === 0) return breaching >= toAlarm ? "ALARM" : "OK";
+  switch (treat) {
+    case "breaching":
+      return breaching + shortfall >= toAlarm ? "ALARM" : "OK";
+    case "notBreaching":
+      return breaching >= toAlarm ? "ALARM" : "OK";
+    case "ignore":
+      // AWS's tables: "0 - - - -" is OK, "- - - X -" and "- - - - -" retain the current state.
+      if (breaching >= toAlarm) return "ALARM";
+      return evaluated.length > breaching ? "OK" : previous;
+    default:
+      if (evaluated.length === 0) return "INSUFFICIENT_DATA";
+      return breaching >= toAlarm ? "ALARM" : "OK";
   }
-  let breaching = present.filter((point) => breaches(point, alarm.comparisonOperator, alarm.threshold)).length;
-  const missing = points.length - present.length;
-  if (treat === "breaching") breaching += missing;
-  if (treat === "ignore" && missing > 0 && breaching < (alarm.datapointsToAlarm ?? alarm.evaluationPeriods)) return previous;
-  return breaching >= (alarm.datapointsToAlarm ?? alarm.evaluationPeriods) ? "ALARM" : "OK";
 }
