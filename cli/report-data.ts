@@ -1,7 +1,7 @@
 /**
  * The figures of `npm run report` for a window (README "Status and reports" documents the method):
  * - uptime = successful checks / checks, from the availability data of every probe region
- *   (cli/availability-data.ts), per target and per day (24-hour buckets from the window start);
+ *   (infra/plan/availability.ts), per target and per day (24-hour buckets from the window start);
  * - the SLO: the target's objective (`slo`, else `webhealth:slo.objective`, default 99.9%) met when
  *   uptime >= objective; the error budget is the failures the objective allows in the window,
  *   (1 - objective) x checks: used = failures / budget, left = 1 - used (negative once overspent);
@@ -128,7 +128,11 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
     }),
   );
   const data = await getMetricData(readers.cloudWatch(config.homeRegion), queries, since, until);
-  const series = (key: string) => new Map(data.get(ids.get(key) ?? "") ?? []);
+  // CloudWatch rounds StartTime down (to the minute, 5 minutes or the hour, by its age) and starts
+  // its periods there, so a datapoint's timestamp is its day's start less up to an hour: each one
+  // belongs to the day bucket nearest to it (by index from `since`), not to an exact timestamp.
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+  const series = (key: string) => new Map((data.get(ids.get(key) ?? "") ?? []).map(([time, value]) => [Math.round((time - since) / DAY_MS), value]));
   const ledger = await readLedgerRange(readers.ledger, stage.tableName, since - LOOKBACK_MS, until);
 
   const dayStarts: number[] = [];
@@ -136,8 +140,8 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
 
   const targets = config.targets.map((target, t): TargetReport => {
     const allSeries = targetSeries(config, target.url);
-    const days = dayStarts.map((day): DayFigures => {
-      const tallies: Tally[] = allSeries.map((_, s) => tallyOf(series(`${t}/${s}/checks`).get(day) ?? 0, series(`${t}/${s}/passed`).get(day)));
+    const days = dayStarts.map((day, d): DayFigures => {
+      const tallies: Tally[] = allSeries.map((_, s) => tallyOf(series(`${t}/${s}/checks`).get(d) ?? 0, series(`${t}/${s}/passed`).get(d)));
       const total = addTallies(tallies);
       return {
         day: new Date(day).toISOString(),
@@ -146,9 +150,9 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
         uptime: availabilityOf(total) ?? null,
         latency: allSeries.map((one, s) => ({
           region: one.region ?? "all",
-          p50: round(latencyOf(series(`${t}/${s}/p50`).get(day))),
-          p90: round(latencyOf(series(`${t}/${s}/p90`).get(day))),
-          p99: round(latencyOf(series(`${t}/${s}/p99`).get(day))),
+          p50: round(latencyOf(series(`${t}/${s}/p50`).get(d))),
+          p90: round(latencyOf(series(`${t}/${s}/p90`).get(d))),
+          p99: round(latencyOf(series(`${t}/${s}/p99`).get(d))),
         })),
       };
     });

@@ -77,6 +77,22 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
     expect(shop.days[1]).to.deep.equal({ day: "2026-11-02T00:00:00.000Z", checks: 1440, successes: 1410, uptime: 1410 / 1440, latency: [{ region: "us-east-1", p50: 205, p90: 209, p99: null }] });
   });
 
+  it("a window that starts off the minute (--since 30d): CloudWatch rounds the start down, and the days keep their checks", async () => {
+    // 2026-11-01T00:00:03Z: CloudWatch starts its periods at 00:00:00 (rounded down), not at the
+    // asked time, so its datapoints' timestamps are not the report's day starts. The scripted
+    // checks fall at 7 s past each minute: the same 4,320 checks as the aligned window.
+    const result = await runReport(["--stack", REPORT_STAGE, "--since", "2026-11-01T00:00:03Z", "--until", "2026-11-04T00:00:03Z", "--format", "json"], root);
+    expect([result.code, result.stderr]).to.deep.equal([0, ""]);
+    const [shop, api] = JSON.parse(result.stdout).targets;
+    expect([shop.checks, shop.failures, api.checks, api.failures]).to.deep.equal([4320, 30, 4320, 2]);
+    expect(shop.days.map((day: { day: string; checks: number; successes: number }) => [day.day, day.checks, day.successes])).to.deep.equal([
+      ["2026-11-01T00:00:03.000Z", 1440, 1440],
+      ["2026-11-02T00:00:03.000Z", 1440, 1410],
+      ["2026-11-03T00:00:03.000Z", 1440, 1440],
+    ]);
+    expect(shop.days[1].latency).to.deep.equal([{ region: "us-east-1", p50: 205, p90: 209, p99: null }]);
+  });
+
   it("--format csv --out: one row per target and day, the file written whole", async () => {
     const file = path.join(root, "november.csv");
     const result = await runReport([...WINDOW, "--format", "csv", "--out", file], root);
