@@ -5,9 +5,10 @@
  * - the SLO: the target's objective (`slo`, else `webhealth:slo.objective`, default 99.9%) met when
  *   uptime >= objective; the error budget is the failures the objective allows in the window,
  *   (1 - objective) x checks: used = failures / budget, left = 1 - used (negative once overspent);
- * - cross-checked with the ledger: the time the target's alarms spent in ALARM (overlaps counted
- *   once, as `npm run alarms` counts them) and each incident (a separate period in ALARM) with its
- *   start, end, duration and cause (the alarms that fired and the first reason);
+ * - cross-checked with the ledger: the time the target's availability alarm spent in ALARM, and
+ *   each incident (a separate period in ALARM of its availability, latency or burn-rate alarm,
+ *   overlaps merged as `npm run alarms` merges them; not the certificate alarm, which warns days
+ *   ahead) with its start, end, duration and cause (the alarms that fired and the first reason);
  * - latency percentiles (p50, p90, p99) per day and probe region.
  */
 import type { LedgerItem } from "../functions/common/ledger";
@@ -110,6 +111,15 @@ export function incidentsOf(items: LedgerItem[], start: number, end: number): { 
   return { incidents, alarmMs: incidents.reduce((total, incident) => total + incident.durationMs, 0) };
 }
 
+/**
+ * What a ledger item's alarm measures: its kind in the stage's plan, else (an alarm of an older
+ * plan, e.g. before a target was renamed) the kind its name ends with (`-availability`, ...).
+ */
+export function alarmKinds(stage: Pick<Stage, "alarms" | "plan">): (item: Pick<LedgerItem, "alarmName">) => string | undefined {
+  const planned = new Map<string, string>([...stage.alarms, ...stage.plan.burnRateAlarms].map((alarm) => [alarm.alarmName, alarm.kind]));
+  return (item) => planned.get(item.alarmName) ?? /-(availability|latency|certificate|burn-rate)$/.exec(item.alarmName)?.[1];
+}
+
 /** Reads the window's availability and latency data and the ledger, and computes the report. */
 export async function gatherReport(stage: Stage, readers: Readers, since: number, until: number): Promise<Report> {
   const { config } = stage;
@@ -138,6 +148,7 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
   const dayStarts: number[] = [];
   for (let day = since; day < until; day += DAY_MS) dayStarts.push(day);
 
+  const alarmKindOf = alarmKinds(stage);
   const targets = config.targets.map((target, t): TargetReport => {
     const allSeries = targetSeries(config, target.url);
     const days = dayStarts.map((day, d): DayFigures => {
@@ -164,8 +175,17 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
     const used = total.checks > 0 ? failures / allowedFailures : null;
     // By URL, and by name for the burn-rate alarm (a composite alarm's notification names no metric, so its item has no URL).
     const burnRate = new Set(stage.plan.burnRateAlarms.filter((alarm) => alarm.url === target.url).map((alarm) => alarm.alarmName));
-    const { incidents, alarmMs } = incidentsOf(
-      ledger.filter((item) => item.url === target.url || burnRate.has(item.alarmName)),
+    const items = ledger.filter((item) => item.url === target.url || burnRate.has(item.alarmName));
+    // Incidents: the site down, slow or burning its budget. The certificate alarm warns of an expiry
+    // days ahead and can stay in ALARM for days: it would swallow every incident in that time.
+    const { incidents } = incidentsOf(
+      items.filter((item) => alarmKindOf(item) !== "certificate"),
+      since,
+      until,
+    );
+    // The cross-check of uptime: the time the availability alarm (the site down) spent in ALARM.
+    const { alarmMs } = incidentsOf(
+      items.filter((item) => alarmKindOf(item) === "availability"),
       since,
       until,
     );
