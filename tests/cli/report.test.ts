@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { startFakeCloudWatch, type FakeCloudWatch } from "./fake-cloudwatch";
 import { API_KEY, MIN, PREFIX, REPORT_STAGE, runReport, scriptHistory, useFakeEndpoints } from "./report-history";
+import { docCodeBlocks } from "./support";
 
 const WINDOW = ["--stack", REPORT_STAGE, "--since", "2026-11-01", "--until", "2026-11-04"];
 
@@ -59,6 +60,8 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
       "https://api.example/health  2026-11-03T00:00:00Z   99.861%    1440  us-east-1   50   50   50",
       "",
     ]);
+    // docs/status-and-reports.md shows its summary.
+    expect(docCodeBlocks("status-and-reports.md")).to.deep.include(result.stdout.split("\n").slice(0, 5));
   });
 
   it("--format json: the same figures as data", async () => {
