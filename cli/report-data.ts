@@ -9,7 +9,7 @@
  *   each incident (a separate period in ALARM of its availability, latency or burn-rate alarm,
  *   overlaps merged as `npm run alarms` merges them; not the certificate alarm, which warns days
  *   ahead) with its start, end, duration and cause (the alarms that fired and the first reason);
- * - latency percentiles (p50, p90, p99) per day and probe region.
+ * - latency percentiles (p50, p90, p99) per day, of every probe region's checks together (the `Check` metric has no Region dimension).
  */
 import type { LedgerItem } from "../functions/common/ledger";
 import { targetObjective } from "../infra/plan/slo";

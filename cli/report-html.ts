@@ -2,7 +2,7 @@
  * `npm run report -- --format html`: one self-contained page (inline CSS and SVG, no script, no
  * font, no image, nothing fetched), so it opens anywhere with no network and can be mailed or
  * archived as is. Per target: the summary, a chart of uptime per day against the objective, a
- * chart of latency per day (p50, p90, p99 per probe region), and the incidents from the ledger.
+ * chart of latency per day (p50, p90, p99 of every region's checks), and the incidents from the ledger.
  * Every value is escaped; a Content-Security-Policy forbids loading anything.
  */
 import { formatDuration } from "./alarms-report";
@@ -46,7 +46,7 @@ function uptimeChart(target: TargetReport): string {
   return `<svg class="chart uptime" role="img" aria-label="Uptime per day of ${escape(targetLabel(target))}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}">${axis}${bars}${objective}${labels}</svg>`;
 }
 
-/** Lines of p50, p90 and p99 per day and probe region. */
+/** Lines of p50, p90 and p99 per day (one set per row of latency: every region together). */
 function latencyChart(target: TargetReport): string {
   const regions = target.days[0]?.latency.map((l) => l.region) ?? [];
   const lines: Array<{ label: string; colour: string; dash: string; points: Array<[number, number]> }> = [];
