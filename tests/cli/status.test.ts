@@ -378,6 +378,22 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     });
   });
 
+  it("--watch on a terminal redraws in place: each refresh clears the screen and starts at the top", async () => {
+    const controller = new AbortController();
+    const stdout = Object.assign(new Collector(), { isTTY: true });
+    const writes: string[] = [];
+    const original = stdout.write.bind(stdout);
+    stdout.write = ((chunk: string) => {
+      writes.push(chunk);
+      if (writes.length === 2) controller.abort(new Error("SIGINT"));
+      return original(chunk);
+    }) as typeof stdout.write;
+    const code = await command.execute(["--stack", STAGE, "--watch", "5"], { stdout, stderr: new Collector(), env: { NO_COLOR: "1" }, root, signal: controller.signal, now: () => NOW });
+    const home = "\u001b[H\u001b[2J";
+    expect([code, writes.length, writes.map((text) => text.startsWith(home))]).to.deep.equal([130, 2, [true, true]]);
+    expect(writes[1].slice(home.length).split("\n")[0]).to.equal("webhealth shopbeta at 2026-11-26T10:00:00Z (us-east-1): 2 targets, 1 in ALARM, 0 without data");
+  });
+
   it("bad input: exit 2 before anything is read", async () => {
     const calls = cloudWatch.calls.length;
     for (const [argv, message] of [
