@@ -95,7 +95,7 @@ function targetSection(target: TargetReport): string {
           .join("")}</tbody></table>`;
   return `<section class="target">
 <h2>${escape(targetLabel(target))}${target.name ? ` <small>${escape(target.url)}</small>` : ""}</h2>
-<p class="summary"><b class="slo ${met}">SLO ${target.objective}% ${met}</b>: uptime ${percent(target.uptime)} over ${target.checks} checks (${target.failures} failed); error budget used ${percent(target.budget.used, 2)}, left ${percent(target.budget.left, 2)}; in ALARM ${escape(formatDuration(target.ledgerAlarmMs))} (ledger).</p>
+<p class="summary"><b class="slo ${met}">SLO ${target.objective}% ${met}</b>: uptime ${percent(target.uptime)} over ${target.checks} checks (${target.failures} failed); error budget used ${percent(target.budget.used, 2)}, left ${percent(target.budget.left, 2)}; availability alarm in ALARM ${escape(formatDuration(target.ledgerAlarmMs))} (ledger).</p>
 <h3>Uptime per day</h3>
 ${uptimeChart(target)}
 <h3>Latency per day</h3>
