@@ -201,6 +201,15 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
     expect(await dynamo.scan(table)).to.have.length(5);
   });
 
+  it("ledger-record without ALARM_TABLE_NAME: exit 2 before anything runs, saying what to set", async () => {
+    const run = await runCli("cli/ledger-record.ts", ["--samples"], { ...env, ALARM_TABLE_NAME: "" });
+    expect([run.code, run.stdout, run.stderr]).to.deep.equal([
+      2,
+      "",
+      "ledger:record: ALARM_TABLE_NAME: is required: the name of the ledger table to write (e.g. webhealth-beta-alarm-ledger, or webhealth-alarms for npm run ledger:local)\n",
+    ]);
+  });
+
   describe("--stack", () => {
     let binDir: string;
     before(() => {
