@@ -219,7 +219,7 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number, 
       detail: probed === undefined ? "no heartbeat in the last hour" : `targets probed in the last period: ${probed} of ${config.targets.length}`,
     });
   });
-  for (const fn of [...plan.probes, plan.recorder]) {
+  for (const fn of [...plan.probes, plan.recorder, ...(plan.notifier ? [plan.notifier.function] : [])]) {
     const errorsAlarm = fn.alarms.find((alarm) => alarm.kind === "function-errors");
     const errors = await getMetricData(
       readers.cloudWatch(fn.region),
@@ -234,19 +234,27 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number, 
       detail: `Lambda errors in the last hour: ${sum(errors.get("errors"))}`,
     });
   }
-  const deadLetters = await getMetricData(
-    readers.cloudWatch(config.homeRegion),
-    [metricQuery("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", [{ Name: "QueueName", Value: plan.recorderDeadLetterQueueName }], "Maximum", 300)],
-    hourStart,
-    end,
-  );
-  const waiting = last(deadLetters.get("visible"));
-  health.push({
-    check: "recorder dead letters",
-    region: config.homeRegion,
-    state: alarmState(plan.deadLetterAlarm.alarmName),
-    detail: waiting === undefined ? "no messages reported in the last hour" : `messages waiting: ${waiting}`,
-  });
+  // The recorder's dead letters (alarm changes not written to the ledger), and with notification
+  // channels the notifier's (alarms people may not have been told about).
+  const queues = [
+    { role: "recorder", queueName: plan.recorderDeadLetterQueueName, alarm: plan.deadLetterAlarm },
+    ...(plan.notifier ? [{ role: "notifier", queueName: plan.notifier.deadLetterQueueName, alarm: plan.notifier.deadLetterAlarm }] : []),
+  ];
+  for (const queue of queues) {
+    const deadLetters = await getMetricData(
+      readers.cloudWatch(config.homeRegion),
+      [metricQuery("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", [{ Name: "QueueName", Value: queue.queueName }], "Maximum", 300)],
+      hourStart,
+      end,
+    );
+    const waiting = last(deadLetters.get("visible"));
+    health.push({
+      check: `${queue.role} dead letters`,
+      region: config.homeRegion,
+      state: alarmState(queue.alarm.alarmName),
+      detail: waiting === undefined ? "no messages reported in the last hour" : `messages waiting: ${waiting}`,
+    });
+  }
 
   // A target in maintenance is expected to fail: it does not make the status fail.
   const ok = targets.every((target) => target.state === "OK" || target.state === "MAINTENANCE") && health.every((check) => check.state !== "ALARM");

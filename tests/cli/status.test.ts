@@ -186,7 +186,7 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     }
   });
 
-  it("a target in a maintenance window: MAINTENANCE, its firing alarms still listed, and it does not fail the status", async () => {
+  it("a target in a maintenance window: MAINTENANCE, its firing alarms still listed, and it does not fail the status (the notifier's dead letters do)", async () => {
     const other = fs.mkdtempSync(path.join(root, "maintenance-"));
     fs.writeFileSync(
       path.join(other, `Pulumi.${STAGE}.yaml`),
@@ -194,13 +194,32 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
         "  webhealth:notifications:\n    channels:\n      - { name: oncall, type: email, addresses: [oncall@example.com] }\n" +
         "    maintenance:\n      - { name: shop-upgrade, start: '2026-11-26T09:30:00Z', end: '2026-11-26T11:00:00Z', targets: [shop] }\n",
     );
+    // The notifier's alarms, and three undeliverable notifications in its dead-letter queue.
+    cloudWatch.alarms.push(
+      { region: "us-east-1", name: `${PREFIX}notifier-errors`, state: "OK", updatedAt: HOUR_START, reason: "" },
+      { region: "us-east-1", name: `${PREFIX}notifier-dead-letters`, state: "ALARM", updatedAt: HOUR_START, reason: "" },
+    );
+    cloudWatch.metrics.push({ region: "us-east-1", namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: `${PREFIX}notifier-dead-letters` }, points: [[HOUR_START + 50 * MIN, 3]] });
     const result = await run(["--stack", STAGE], undefined, other);
-    expect([result.code, result.stderr]).to.deep.equal([0, ""]);
+    cloudWatch.alarms.splice(-2, 2);
+    expect([result.code, result.stderr]).to.deep.equal([1, ""]);
     const lines = result.stdout.split("\n");
     expect(lines[0]).to.equal(
       "webhealth shopbeta at 2026-11-26T10:00:00Z (us-east-1): 2 targets, 0 in ALARM, 0 without data, 1 in maintenance (shop: shop-upgrade until 2026-11-26T11:00:00Z)",
     );
     expect(lines[3]).to.match(/^shop https:\/\/shop\.example\/ {2}MAINTENANCE {2}availability {2}us-east-1 /);
+    // With a notification channel the stage has a notifier: its errors and dead letters are part of webhealth's health.
+    expect(lines.slice(6)).to.deep.equal([
+      "WEBHEALTH               REGION     STATE  DETAIL",
+      "probe health            us-east-1  OK     targets probed in the last period: 2 of 2",
+      "probe-us-east-1 errors  us-east-1  OK     Lambda errors in the last hour: 1",
+      "recorder errors         us-east-1  OK     Lambda errors in the last hour: 0",
+      "notifier errors         us-east-1  OK     Lambda errors in the last hour: 0",
+      "recorder dead letters   us-east-1  OK     no messages reported in the last hour",
+      "notifier dead letters   us-east-1  ALARM  messages waiting: 3",
+      "",
+    ]);
+    expect(result.stdout).to.not.match(/NO_ALARM/);
   });
 
   it("credentials without a permission: exit 2, naming the action", async () => {
