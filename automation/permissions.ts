@@ -15,6 +15,8 @@
 /** Pulumi resource type token -> the IAM actions the provider needs to manage it. */
 export const PROGRAM_ACTIONS: Record<string, readonly string[]> = {
   "pulumi:providers:aws": ["sts:GetCallerIdentity"],
+  // The SLO burn-rate alarms (webhealth:slo.burnRateAlarms): PutCompositeAlarm creates and updates them, tags as for metric alarms.
+  "aws:cloudwatch/compositeAlarm:CompositeAlarm": ["cloudwatch:PutCompositeAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:TagResource", "cloudwatch:UntagResource"],
   "aws:cloudwatch/dashboard:Dashboard": ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards", "cloudwatch:ListDashboards"],
   "aws:cloudwatch/eventRule:EventRule": [
     "events:PutRule",
@@ -203,5 +205,23 @@ export function deployRolePolicy(): { Version: string; Statement: Array<Record<s
       { Sid: "DeployAndVerifyWebhealth", Effect: "Allow", Action: sorted(all), Resource: "*" },
       { Sid: "PassFunctionAndDeploymentRoles", Effect: "Allow", Action: "iam:PassRole", Resource: "*", Condition: { StringEquals: { "iam:PassedToService": [...PASSED_TO_SERVICES] } } },
     ],
+  };
+}
+
+/**
+ * What a stage's read-only preview role needs besides the AWS managed policy `ReadOnlyAccess`. A
+ * preview refreshes first (`pulumi preview --refresh`), and the provider reads an SSM parameter
+ * back decrypted (GetParameter with WithDecryption, which the Terraform AWS provider always asks
+ * for), so SSM decrypts the stage's SecureString secrets with the caller's own kms:Decrypt on the
+ * stage key; ReadOnlyAccess holds only kms:Describe*, kms:Get* and kms:List*. Through SSM only, as
+ * the key policy opens the key to the account (infra/components/notifications.ts). It reveals no
+ * more than the preview job already can: it holds PULUMI_CONFIG_PASSPHRASE, which decrypts the
+ * same secrets in Pulumi.<stage>.yaml.
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+ */
+export function previewRolePolicy(): { Version: string; Statement: Array<Record<string, unknown>> } {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "RefreshStageSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "kms:ViaService": "ssm.*.amazonaws.com" } } }],
   };
 }

@@ -13,7 +13,8 @@ import { EMAIL_CHANNEL_ATTRIBUTE, emailChannelFilterPolicy } from "../functions/
 import { DEFAULT_NAMESPACE, DIMENSIONS, PROBE_METRICS } from "../functions/common/metrics";
 import { validate, ValidationError, type Target } from "../functions/common/targets";
 import type { StackOutputs } from "../infra/outputs";
-import { stackFileTargets } from "../infra/config";
+import { readConfigValue, stackFileTargets } from "../infra/config";
+import { NotificationsSchema } from "../infra/config-notifications";
 import { readStackConfig } from "../infra/stack-files";
 import { DeployError } from "./engine";
 import { formatDuration, type Runtime } from "./runtime";
@@ -519,11 +520,23 @@ function humanTopics(outputs: StackOutputs): Array<{ arn: string; accepts: (poli
 const topicName = (arn: string | undefined) => arn?.split(":").pop() ?? "";
 
 /**
+ * The stage's channels that reach people without an SNS subscription to confirm (chat, paging,
+ * webhooks: the notifier posts to them), as `name (type)`, from `webhealth:notifications` of the
+ * stage file (through the one config parser); none when the key is absent or invalid (`up` would
+ * have refused an invalid one).
+ */
+export function directChannels(stage: string, root: string): string[] {
+  const parsed = NotificationsSchema.safeParse(readConfigValue("notifications", readStackConfig(stage, root)["webhealth:notifications"]) ?? {});
+  return parsed.success ? parsed.data.channels.filter((channel) => channel.type !== "email").map((channel) => `${channel.name} (${channel.type})`) : [];
+}
+
+/**
  * Who will be told: lists the stage's subscriptions that reach people (on the alarm topic and, with
  * a notifier, its e-mail and operators topics) still pending confirmation, warns (never fails) when
- * none is confirmed, and when one lacks the filter that keeps verify's test notification from it.
+ * none is confirmed and no chat or paging channel of the notifier reaches people either, and when
+ * one lacks the filter that keeps verify's test notification from it.
  */
-export async function checkSubscribers(runtime: Runtime, outputs: StackOutputs): Promise<void> {
+export async function checkSubscribers(runtime: Runtime, outputs: StackOutputs, stage = outputs.stage): Promise<void> {
   const sns = runtime.aws(outputs.homeRegion).sns;
   const topics = humanTopics(outputs);
   const subscriptions: Array<Subscription & { accepts: (policy: string | undefined, scope: string | undefined) => boolean }> = [];
@@ -550,6 +563,13 @@ export async function checkSubscribers(runtime: Runtime, outputs: StackOutputs):
     runtime.out.write(`subscriptions: ${subscription.Protocol} ${subscription.Endpoint}${where(subscription)} is pending confirmation: it receives nothing until the link in AWS's e-mail is followed\n`);
   }
   if (confirmed.length === 0) {
+    const direct = directChannels(stage, runtime.root);
+    if (direct.length > 0) {
+      runtime.out.write(
+        `subscriptions: no confirmed e-mail subscriber yet${pending.length > 0 ? ` (${pending.length} pending confirmation)` : ""}; the notifier tells people through ${direct.join(", ")}\n`,
+      );
+      return;
+    }
     runtime.out.write(
       `warning: subscriptions: no confirmed human subscriber on ${topics.map((topic) => topic.arn).join(", ")}: alarms reach the ledger but no person` +
         `${pending.length > 0 ? ` (${pending.length} pending confirmation)` : " (add an e-mail channel to webhealth:notifications)"}\n`,
@@ -630,7 +650,7 @@ export function parseVerifyRecord(value: string | undefined): VerifyRecord | und
 export async function runChecks(runtime: Runtime, outputs: StackOutputs, options: VerifyOptions): Promise<string[]> {
   const targets = stageTargets(options.stage, runtime.root);
   selfAlarmKeys(outputs);
-  await checkSubscribers(runtime, outputs);
+  await checkSubscribers(runtime, outputs, options.stage);
   const probeProblems = await checkProbes(runtime, outputs, targets);
   if (probeProblems.length > 0) return probeProblems;
   const notificationProblems = await checkNotificationPath(runtime, outputs, options.stage);

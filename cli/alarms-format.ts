@@ -18,14 +18,24 @@ export function stateStyle(state: string): Style {
   return state === "ALARM" ? "red" : state === "OK" ? "green" : "yellow";
 }
 
-/** DELIVERY: what the notifier did about the change (functions/common/delivery.ts), `-` without a record. */
+/**
+ * DELIVERY: what the notifier did about the change (functions/common/delivery.ts), `-` without a
+ * record; a change the recorder marked as during maintenance says so even without one
+ * (`- (maintenance: saturday-deploys)`: the notifier did not run, or not yet).
+ */
+export function deliveryCell(item: Pick<LedgerItem, "delivery" | "maintenance">): string {
+  if (!item.delivery && item.maintenance) return `${summarizeDelivery(undefined)} (maintenance: ${item.maintenance})`;
+  return summarizeDelivery(item.delivery);
+}
+
+/** The state changes, one row each. */
 export function changesTable(items: LedgerItem[], stylize?: Stylize): string[] {
   const columns: Array<Column<LedgerItem>> = [
     { title: "TIME", cell: (item) => displayTime(item.changedAt) },
     { title: "URL", cell: (item) => item.url ?? NO_URL },
     { title: "ALARM", cell: (item) => item.alarmName },
     { title: "CHANGE", cell: (item) => `${item.oldState} -> ${item.newState}`, style: (item) => stateStyle(item.newState) },
-    { title: "DELIVERY", cell: (item) => summarizeDelivery(item.delivery) },
+    { title: "DELIVERY", cell: deliveryCell },
     { title: "REASON", cell: (item) => item.reason },
   ];
   return formatColumns(columns, items, stylize);

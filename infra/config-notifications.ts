@@ -124,7 +124,8 @@ const RecurringSchema = z
       return;
     }
     try {
-      cronOf(value).nextRun(new Date(0));
+      // A valid pattern no date matches (30 February) would leave people paged through the maintenance they planned.
+      if (cronOf(value).nextRun(new Date(0)) === null) ctx.addIssue({ code: "custom", path: ["cron"], message: "never opens: no date matches it (a day that does not exist in that month?)" });
     } catch (error) {
       ctx.addIssue({ code: "custom", path: ["cron"], message: `is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, "")}` });
     }

@@ -18,6 +18,7 @@ import { Notifier } from "./components/notifier";
 import { ProbeRegion, type ProbeSecretAccess } from "./components/probes";
 import { StageSecrets } from "./components/secrets";
 import { secretParameterName } from "../functions/common/secrets";
+import { RECORDER_CONFIG_FILE } from "../functions/common/contract";
 import type { CanaryFunctionOutput, StackOutputs } from "./outputs";
 import { dashboardUsage } from "./plan/dashboard";
 import { alarmNamePrefix } from "./plan/names";
@@ -30,10 +31,11 @@ export type FunctionName = "probe" | "recorder" | "notifier" | "canary-hook";
 const bundles = new Map<FunctionName, { code: string; files: Record<string, string> }>();
 
 /** Bundles a function into the archive Lambda runs (`index.js`, handler `index.handler`, plus its side
- * modules under `node_modules/`). A process bundles each function once: the sources do not change while it runs. */
-export function functionArchive(name: FunctionName): pulumi.asset.AssetArchive {
+ * modules under `node_modules/` and any configuration file it ships with). A process bundles each
+ * function once: the sources do not change while it runs. */
+export function functionArchive(name: FunctionName, extraFiles: Record<string, string> = {}): pulumi.asset.AssetArchive {
   const assets: Record<string, pulumi.asset.StringAsset> = {};
-  for (const [file, content] of Object.entries(functionFiles(name))) assets[file] = new pulumi.asset.StringAsset(content);
+  for (const [file, content] of Object.entries({ ...functionFiles(name), ...extraFiles })) assets[file] = new pulumi.asset.StringAsset(content);
   return new pulumi.asset.AssetArchive(assets);
 }
 
@@ -109,7 +111,8 @@ export async function createStack(config: StageConfig): Promise<ProgramOutputs> 
   const partition = aws.getPartitionOutput({}, { provider: home }).partition;
   const statefulOptions = statefulResourceOptions(config.protectData);
   const probeCode = functionArchive("probe");
-  const recorderCode = functionArchive("recorder");
+  // The recorder marks changes during maintenance itself: the windows ship in its archive (only when there are any).
+  const recorderCode = functionArchive("recorder", plan.recorderMaintenance ? { [RECORDER_CONFIG_FILE]: JSON.stringify(plan.recorderMaintenance) } : {});
   const hookCode = functionArchive("canary-hook");
 
   const notifications = new Notifications(

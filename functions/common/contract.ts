@@ -47,6 +47,11 @@ export const NOTIFIER_ENV = {
 /** The notifier's configuration file, next to `index.js` in its archive (see functions/common/notifier-config.ts). */
 export const NOTIFIER_CONFIG_FILE = "notifier-config.json";
 
+/** The recorder's maintenance windows, next to `index.js` in its archive when the stage has any
+ * (functions/recorder/config.ts): the recorder marks a change made during one itself, whether or not
+ * the notifier runs. */
+export const RECORDER_CONFIG_FILE = "recorder-config.json";
+
 /** Environment variables the Pulumi program sets on the CodeDeploy pre-traffic hook. */
 export const HOOK_ENV = {
   /** JSON of the event the hook sends to the new version (a self-test event). */

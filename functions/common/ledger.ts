@@ -100,6 +100,11 @@ export interface LedgerItem {
   recordedAt: string;
   /** Epoch seconds; DynamoDB's TTL deletes the item some time after this. */
   expiresAt: number;
+  /**
+   * The maintenance window covering the alarm's target when the state changed (its name), written by
+   * the recorder with the change, so the mark never depends on the notifier. Absent outside windows.
+   */
+  maintenance?: string;
   /** Written by the notifier: who was told about this change (functions/common/delivery.ts). */
   delivery?: DeliveryRecord;
 }

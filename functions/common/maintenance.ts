@@ -11,6 +11,7 @@
  * A one-off window runs from `start` to `end` (ISO 8601 times with a zone).
  */
 import { Cron } from "croner";
+import * as z from "zod/mini";
 
 export interface RecurringWindow {
   name: string;
@@ -30,6 +31,12 @@ export interface OneOffWindow {
 }
 
 export type MaintenanceWindow = RecurringWindow | OneOffWindow;
+
+/** The shape of a window in the functions' configuration files (the stage config validates the rest: infra/config-notifications.ts). */
+export const MaintenanceWindowSchema = z.union([
+  z.object({ name: z.string(), cron: z.string(), durationMinutes: z.number().check(z.positive()), timeZone: z.string(), urls: z.optional(z.array(z.string())) }),
+  z.object({ name: z.string(), start: z.string(), end: z.string(), urls: z.optional(z.array(z.string())) }),
+]);
 
 export function isRecurring(window: MaintenanceWindow): window is RecurringWindow {
   return (window as RecurringWindow).cron !== undefined;

@@ -5,7 +5,7 @@
  * of their SSM parameters, never as values.
  */
 import * as z from "zod/mini";
-import type { MaintenanceWindow } from "./maintenance";
+import { MaintenanceWindowSchema, type MaintenanceWindow } from "./maintenance";
 
 export const CHANNEL_TYPES = ["email", "slack", "teams", "pagerduty", "webhook"] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
@@ -101,10 +101,6 @@ const channel = z.discriminatedUnion("type", [
   z.object({ name: name(), type: z.literal("pagerduty"), routingKey: secretUse, eventsUrl: z.url() }),
   z.object({ name: name(), type: z.literal("webhook"), url: secretUse, signingKey: secretUse }),
 ]);
-const window = z.union([
-  z.object({ name: z.string(), cron: z.string(), durationMinutes: z.number().check(z.positive()), timeZone: z.string(), urls: z.optional(z.array(z.string())) }),
-  z.object({ name: z.string(), start: z.string(), end: z.string(), urls: z.optional(z.array(z.string())) }),
-]);
 
 /** The shape of NOTIFIER_CONFIG_FILE, checked when the notifier starts (and by its self-test). */
 export const NotifierRuntimeConfigSchema = z.object({
@@ -126,7 +122,7 @@ export const NotifierRuntimeConfigSchema = z.object({
     }),
   ),
   probeLogGroups: z.array(z.object({ region: z.string(), logGroupName: z.string() })),
-  maintenance: z.array(window),
+  maintenance: z.array(MaintenanceWindowSchema),
   reminderMinutes: z.number().check(z.minimum(0)),
   testAlarmPrefix: z.string(),
 });

@@ -148,6 +148,24 @@ export function postJson(url: string, body: string, options: PostOptions = {}): 
   });
 }
 
+/** A path segment or query value this long in a secret URL is taken for a token (Slack's, a Workflows `sig`). */
+const TOKEN_MIN_LENGTH = 16;
+
+/**
+ * The parts of a secret value an error could echo on their own: the value, and for a URL its
+ * path and query, and every path segment or query value long enough to be a token (a receiver
+ * answering `invalid token <the last segment>` must not put it in a delivery record).
+ */
+export function secretFragments(value: string): string[] {
+  const fragments = [value];
+  if (!URL.canParse(value)) return fragments;
+  const url = new URL(value);
+  if (url.pathname.length > 1 || url.search) fragments.push(`${url.pathname}${url.search}`);
+  for (const segment of url.pathname.split("/")) if (segment.length >= TOKEN_MIN_LENGTH) fragments.push(segment, decodeURIComponent(segment));
+  for (const query of url.searchParams.values()) if (query.length >= TOKEN_MIN_LENGTH) fragments.push(query, encodeURIComponent(query));
+  return fragments;
+}
+
 /** Replaces every secret value in a text (errors can echo a URL or a key). */
 export function redactSecrets(text: string, secrets: Iterable<string>): string {
   let out = text;

@@ -4,14 +4,11 @@
  * (every 5 minutes) sends reminders and deferred deliveries; `{ "selfTest": true }` runs the
  * self-test instead (nothing sent, nothing written).
  */
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { SSMClient } from "@aws-sdk/client-ssm";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { Context, SNSEvent } from "aws-lambda";
 import type { SelfTestReport } from "../common/contract";
 import { createLedgerClient } from "../recorder/dynamo";
+import { cloudWatchClient, logsClient, snsClient, sqsClient, ssmClient } from "./clients";
 import { notifySnsRecords, type NotifierDeps, type NotifyResult } from "./notifier";
 import { ssmSecretSource } from "./secrets";
 import { notifierSelfTest } from "./self-test";
@@ -25,21 +22,22 @@ const logsClients = new Map<string, CloudWatchLogsClient>();
 function containerDeps(): Omit<NotifierDeps, "remainingMs"> {
   if (deps) return deps;
   const settings = readNotifierSettings(process.env, readRuntimeConfig());
-  // The notifier's own retry policy (deliver.ts) decides about e-mail too: the SNS client does not retry.
+  // Every client has a request timeout (clients.ts). The notifier's own retry policy (deliver.ts)
+  // decides about e-mail too: the SNS client does not retry.
   deps = {
     config: settings.config,
     ledger: { client: createLedgerClient(), tableName: settings.tableName, retentionDays: settings.retentionDays },
-    sns: new SNSClient({ maxAttempts: 1 }),
+    sns: snsClient(),
     emailTopicArn: settings.emailTopicArn,
-    sqs: new SQSClient({}),
+    sqs: sqsClient(),
     deadLetterQueueUrl: settings.deadLetterQueueUrl,
-    cloudwatch: new CloudWatchClient({}),
+    cloudwatch: cloudWatchClient(),
     logsClientFor: (region) => {
       let client = logsClients.get(region);
-      if (!client) logsClients.set(region, (client = new CloudWatchLogsClient({ region })));
+      if (!client) logsClients.set(region, (client = logsClient({ region })));
       return client;
     },
-    secrets: ssmSecretSource(new SSMClient({})),
+    secrets: ssmSecretSource(ssmClient()),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (line) => console.log(JSON.stringify(line)),

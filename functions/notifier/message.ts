@@ -66,11 +66,22 @@ export interface MessageFacts {
 /** PagerDuty allows 255 characters. https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ */
 export const MAX_DEDUP_KEY_LENGTH = 255;
 
+/**
+ * The first `max` UTF-16 units of a text (what JavaScript, JSON and these services count), never
+ * ending in half of a character: an alarm name in a 4-byte script cut mid-pair would carry a lone
+ * surrogate, which no service can show.
+ */
+export function truncateUnits(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 export function dedupKeyOf(alarmName: string): string {
   const key = `webhealth:${alarmName}`;
   if (key.length <= MAX_DEDUP_KEY_LENGTH) return key;
   const hash = createHash("sha256").update(alarmName).digest("hex").slice(0, 16);
-  return `${key.slice(0, MAX_DEDUP_KEY_LENGTH - 17)}#${hash}`;
+  return `${truncateUnits(key, MAX_DEDUP_KEY_LENGTH - 17)}#${hash}`;
 }
 
 /** The console's Logs Insights link encoding (`*` for `%`, and `~ ' ( ) ! *` escaped too). Not a documented API:

@@ -101,7 +101,13 @@ export interface ResultsReaderOptions {
 
 async function queryRegion(group: ProbeLogGroup, url: string, until: number, options: ResultsReaderOptions): Promise<RegionResults> {
   const client = options.clientFor(group.region);
-  const deadline = options.now() + (options.budgetMs ?? QUERY_BUDGET_MS);
+  const budgetMs = options.budgetMs ?? QUERY_BUDGET_MS;
+  const deadline = options.now() + budgetMs;
+  const tooLate = `Logs Insights did not answer within ${budgetMs / 1000} s`;
+  // The budget bounds every request too: one that hangs (and the SDK's retries of it) is abandoned when it ends.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), budgetMs);
+  timer.unref?.();
   let queryId: string | undefined;
   try {
     ({ queryId } = await client.send(
@@ -112,9 +118,10 @@ async function queryRegion(group: ProbeLogGroup, url: string, until: number, opt
         queryString: probeResultsQuery(url),
         limit: RESULT_LIMIT,
       }),
+      { abortSignal: abort.signal },
     ));
     while (options.now() < deadline) {
-      const answer = await client.send(new GetQueryResultsCommand({ queryId }));
+      const answer = await client.send(new GetQueryResultsCommand({ queryId }), { abortSignal: abort.signal });
       if (answer.status === "Complete") {
         const results = (answer.results ?? []).map((fields) => resultLine(fields, url)).filter((line): line is ProbeResultLine => line !== undefined);
         results.sort((a, b) => b.at.localeCompare(a.at));
@@ -125,9 +132,12 @@ async function queryRegion(group: ProbeLogGroup, url: string, until: number, opt
       }
       await options.sleep(QUERY_POLL_MS);
     }
-    return { region: group.region, results: [], error: `Logs Insights did not answer within ${(options.budgetMs ?? QUERY_BUDGET_MS) / 1000} s` };
+    return { region: group.region, results: [], error: tooLate };
   } catch (error) {
+    if (abort.signal.aborted) return { region: group.region, results: [], error: tooLate };
     return { region: group.region, results: [], error: `${(error as Error).name}: ${(error as Error).message}` };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -14,7 +14,7 @@
  */
 import { createHmac } from "node:crypto";
 import { readableTime } from "../common/time";
-import { stateLabel, type AlarmMessage } from "./message";
+import { stateLabel, truncateUnits, type AlarmMessage } from "./message";
 
 export interface EmailMessage {
   subject: string;
@@ -29,7 +29,7 @@ export const SLACK_LIMITS = { header: 150, section: 3000, buttons: 25 } as const
 export const PAGERDUTY_SUMMARY_MAX = 1024;
 
 function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return text.length <= max ? text : `${truncateUnits(text, max - 1)}…`;
 }
 
 function ascii(text: string): string {

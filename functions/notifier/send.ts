@@ -6,7 +6,7 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import type { ChannelDelivery } from "../common/delivery";
 import { channelSecrets, EMAIL_CHANNEL_ATTRIBUTE, type RuntimeChannel, type SecretUse } from "../common/notifier-config";
-import { postJson, redactSecrets, withRetries, type DeliveryOutcome, type HttpAnswer, type PostOptions, type RetryPolicy } from "./deliver";
+import { postJson, redactSecrets, secretFragments, withRetries, type DeliveryOutcome, type HttpAnswer, type PostOptions, type RetryPolicy } from "./deliver";
 import type { AlarmMessage } from "./message";
 import { renderEmail, renderPagerDuty, renderSlack, renderTeams, renderWebhook, signWebhook } from "./render";
 import type { SecretSource } from "./secrets";
@@ -88,7 +88,7 @@ async function sendOne(deps: SendDeps, channel: RuntimeChannel, message: AlarmMe
     }
   }
   const outcome = await withRetries(attempt, { sleep: deps.sleep, now: deps.now, deadline: deps.deadline, random: deps.random, policy: deps.retryPolicy });
-  const secretValues = uses.map(secret);
+  const secretValues = uses.flatMap((use) => secretFragments(secret(use)));
   const delivery: ChannelDelivery = outcome.ok
     ? { status: "sent", attempts: outcome.attempts, at: at() }
     : { status: "failed", attempts: outcome.attempts, at: at(), error: redactSecrets(outcome.error ?? "failed", secretValues) };
@@ -97,15 +97,22 @@ async function sendOne(deps: SendDeps, channel: RuntimeChannel, message: AlarmMe
 
 export async function sendToChannels(deps: SendDeps, channels: readonly RuntimeChannel[], message: AlarmMessage): Promise<ChannelResult[]> {
   if (channels.length === 0) return [];
-  const { values, missing } = await deps.secrets.read(channelSecrets(channels));
+  // One read for every secret; a channel without secrets (e-mail) does not wait for it, so a slow SSM delays no e-mail.
+  const uses = channelSecrets(channels);
+  const reading = uses.length > 0 ? deps.secrets.read(uses) : Promise.resolve({ values: new Map<string, string>(), missing: new Map<string, string>() });
+  const none = { values: new Map<string, string>(), missing: new Map<string, string>() };
   return Promise.all(
-    channels.map((channel) =>
-      sendOne(deps, channel, message, values, missing).catch(
-        (error: unknown): ChannelResult => ({
+    channels.map(async (channel): Promise<ChannelResult> => {
+      let secrets = none;
+      try {
+        if (secretsOf(channel).length > 0) secrets = await reading;
+        return await sendOne(deps, channel, message, secrets.values, secrets.missing);
+      } catch (error) {
+        return {
           channel: channel.name,
-          delivery: { status: "failed", attempts: 0, at: new Date(deps.now()).toISOString(), error: redactSecrets(`${(error as Error).name}: ${(error as Error).message}`, values.values()) },
-        }),
-      ),
-    ),
+          delivery: { status: "failed", attempts: 0, at: new Date(deps.now()).toISOString(), error: redactSecrets(`${(error as Error).name}: ${(error as Error).message}`, [...secrets.values.values()].flatMap(secretFragments)) },
+        };
+      }
+    }),
   );
 }

@@ -2,10 +2,11 @@
  * The sweep (every 5 minutes, `{ "sweep": true }`): for every alarm of the stage still in ALARM,
  * - sends what was deferred once it is due (a new alarm still in ALARM after its evaluation
  *   window: not just missing first data; an outage still on when its maintenance window ended);
- * - reminds, every `reminderMinutes`, the channels that were told, saying how long it has been down.
+ * - reminds, every `reminderMinutes` from when they were first told, the channels that were told,
+ *   saying how long it has been down (since the change into ALARM).
  * The alarm's state comes from CloudWatch (DescribeAlarms), what was sent from the ledger.
  */
-import { DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DELIVERY_REASONS, type ChannelDelivery, type DeliveryRecord } from "../common/delivery";
 import type { LedgerItem } from "../common/ledger";
 import { activeMaintenance } from "../common/maintenance";
@@ -27,17 +28,22 @@ export interface SweepResult {
   reminded: string[];
 }
 
-async function alarmsInAlarm(deps: NotifierDeps): Promise<MetricAlarm[]> {
-  const alarms: MetricAlarm[] = [];
+/**
+ * The names of the stage's alarms in ALARM: metric alarms and composite alarms (a target's SLO
+ * burn-rate alarm is composite). Without `AlarmTypes` DescribeAlarms lists metric alarms only.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+ */
+async function alarmsInAlarm(deps: NotifierDeps): Promise<string[]> {
+  const names: string[] = [];
   let nextToken: string | undefined;
   do {
     const page = await deps.cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmNamePrefix: `webhealth-${deps.config.stage}-`, StateValue: "ALARM", AlarmTypes: ["MetricAlarm"], NextToken: nextToken, MaxRecords: 100 }),
+      new DescribeAlarmsCommand({ AlarmNamePrefix: `webhealth-${deps.config.stage}-`, StateValue: "ALARM", AlarmTypes: ["MetricAlarm", "CompositeAlarm"], NextToken: nextToken, MaxRecords: 100 }),
     );
-    alarms.push(...(page.MetricAlarms ?? []));
+    for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) if (alarm.AlarmName) names.push(alarm.AlarmName);
     nextToken = page.NextToken;
   } while (nextToken);
-  return alarms;
+  return names;
 }
 
 /** The ALARM change as an AlarmEvent, from its ledger item (the sweep has no notification). */
@@ -85,15 +91,23 @@ async function sendDeferred(deps: NotifierDeps, item: LedgerItem, record: Delive
   return true;
 }
 
+/** A sweep starts a few seconds after its 5-minute tick: a reminder due within this of the tick is sent on it, not 5 minutes later. */
+const SWEEP_JITTER_MS = 30_000;
+
 async function remind(deps: NotifierDeps, item: LedgerItem, record: DeliveryRecord, now: number): Promise<boolean> {
   const interval = deps.config.reminderMinutes * 60_000;
   if (interval <= 0) return false;
-  const due = Math.floor((now - Date.parse(item.changedAt)) / interval);
+  const toldAt = Object.entries(record.channels).filter(([, value]) => value.status === "sent");
+  if (toldAt.length === 0) return false;
+  // Intervals count from when people were first told: an ALARM sent late (held for a window or a
+  // new alarm's first data) is not reminded minutes after its first message.
+  const firstTold = Math.min(...toldAt.map(([, value]) => (value.at ? Date.parse(value.at) : Date.parse(item.changedAt))));
+  const due = Math.floor((now - firstTold + SWEEP_JITTER_MS) / interval);
   const sent = record.reminders ?? 0;
   if (due <= sent) return false;
   const event = eventFromItem(item, deps);
   if (event.info?.url && activeMaintenance(deps.config.maintenance, event.info.url, now)) return false;
-  const told = new Set(Object.entries(record.channels).filter(([, value]) => value.status === "sent").map(([name]) => name));
+  const told = new Set(toldAt.map(([name]) => name));
   const channels = routedChannels(event, deps.config).filter((channel) => told.has(channel.name));
   if (channels.length === 0) return false;
   // Counted first (conditionally), sent after: two sweeps never send the same reminder.
@@ -112,16 +126,15 @@ async function remind(deps: NotifierDeps, item: LedgerItem, record: DeliveryReco
 export async function sweep(deps: NotifierDeps): Promise<SweepResult> {
   const now = deps.now();
   const result: SweepResult = { inAlarm: 0, deferredSent: [], reminded: [] };
-  for (const alarm of await alarmsInAlarm(deps)) {
-    if (!alarm.AlarmName) continue;
+  for (const alarmName of await alarmsInAlarm(deps)) {
     result.inAlarm++;
-    const [latest] = await earlierChanges(deps.ledger, alarm.AlarmName, AFTER_EVERY_CHANGE, 1);
+    const [latest] = await earlierChanges(deps.ledger, alarmName, AFTER_EVERY_CHANGE, 1);
     if (!latest || latest.newState !== "ALARM" || !latest.delivery || latest.delivery.status !== "done") continue;
     if (await sendDeferred(deps, latest, latest.delivery, now)) {
-      result.deferredSent.push(alarm.AlarmName);
+      result.deferredSent.push(alarmName);
       continue;
     }
-    if (await remind(deps, latest, latest.delivery, now)) result.reminded.push(alarm.AlarmName);
+    if (await remind(deps, latest, latest.delivery, now)) result.reminded.push(alarmName);
   }
   deps.log({ level: "INFO", outcome: "swept", ...result });
   return result;

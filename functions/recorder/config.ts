@@ -1,6 +1,12 @@
-/** The recorder's configuration, read once from its environment (set by the Pulumi program). */
+/**
+ * The recorder's configuration, read once: its environment (set by the Pulumi program) and, when
+ * the stage has maintenance windows, RECORDER_CONFIG_FILE in its archive.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as z from "zod/mini";
-import { RECORDER_ENV } from "../common/contract";
+import { RECORDER_CONFIG_FILE, RECORDER_ENV } from "../common/contract";
+import { MaintenanceWindowSchema, type MaintenanceWindow } from "../common/maintenance";
 import { validate } from "../common/schema-kit";
 
 /**
@@ -18,6 +24,46 @@ export const MAX_RETENTION_DAYS = 3650;
 export interface RecorderConfig {
   tableName: string;
   retentionDays: number;
+  /** The windows whose changes the recorder marks as during maintenance (none when absent). */
+  maintenance?: RecorderMaintenance;
+}
+
+/**
+ * What the recorder needs to mark a change as during maintenance, itself: the stage's windows and,
+ * for the target alarms whose notification names no `Url` (the SLO burn-rate composite alarms), the
+ * target's URL. The notifier reads the same windows (NOTIFIER_CONFIG_FILE) to decide who is told;
+ * the mark on the ledger item does not depend on it.
+ */
+export interface RecorderMaintenance {
+  windows: MaintenanceWindow[];
+  /** Alarm name -> target URL, for target alarms without a `Url` dimension. */
+  alarmUrls: Record<string, string>;
+}
+
+export const NO_MAINTENANCE: RecorderMaintenance = { windows: [], alarmUrls: {} };
+
+const MaintenanceFileSchema = z.object({ windows: z.array(MaintenanceWindowSchema), alarmUrls: z.record(z.string(), z.string()) });
+
+/**
+ * Reads RECORDER_CONFIG_FILE next to the bundle. The Pulumi program ships it only for a stage with
+ * windows, so no file means no window; a file that is there but unreadable or malformed is refused
+ * by name (the pre-traffic self-test fails, and that version never takes traffic).
+ */
+export function readRecorderMaintenance(file = path.join(__dirname, RECORDER_CONFIG_FILE)): RecorderMaintenance {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return NO_MAINTENANCE;
+    throw new Error(`${RECORDER_CONFIG_FILE}: cannot be read (${(error as Error).message})`, { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${RECORDER_CONFIG_FILE}: is not JSON (${(error as Error).message})`, { cause: error });
+  }
+  return validate(MaintenanceFileSchema, raw, RECORDER_CONFIG_FILE) as RecorderMaintenance;
 }
 
 const retention = `must be a whole number of days (1-${MAX_RETENTION_DAYS})`;

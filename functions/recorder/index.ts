@@ -4,7 +4,7 @@
  */
 import type { SNSEvent } from "aws-lambda";
 import type { SelfTestReport } from "../common/contract";
-import { readRecorderConfig } from "./config";
+import { readRecorderConfig, readRecorderMaintenance } from "./config";
 import { createLedgerClient } from "./dynamo";
 import { recordSnsRecords, selfTest, type RecordResult, type RecorderDeps } from "./recorder";
 
@@ -13,7 +13,7 @@ let deps: RecorderDeps | undefined;
 /** Created once per container: the client keeps its connections, the config is validated once. */
 function containerDeps(): RecorderDeps {
   deps ??= {
-    config: readRecorderConfig(process.env),
+    config: { ...readRecorderConfig(process.env), maintenance: readRecorderMaintenance() },
     client: createLedgerClient(),
     now: Date.now,
     log: (line) => console.log(JSON.stringify(line)),

@@ -1,6 +1,8 @@
 /** Turns a parsed alarm notification into the ledger item the recorder writes. */
 import { DIMENSIONS } from "../common/metrics";
 import { ledgerDay, ledgerEventKey, type LedgerItem } from "../common/ledger";
+import { activeMaintenance } from "../common/maintenance";
+import type { RecorderMaintenance } from "./config";
 import type { AlarmNotification, NotificationDimension } from "./notification";
 
 export interface ItemContext {
@@ -8,6 +10,8 @@ export interface ItemContext {
   /** When the item is written (epoch milliseconds). */
   now: number;
   retentionDays: number;
+  /** The stage's maintenance windows: a change of a target's alarm inside one is marked with the window's name. */
+  maintenance?: RecorderMaintenance;
 }
 
 const SECONDS_PER_DAY = 86_400;
@@ -54,16 +58,28 @@ function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
 
+/**
+ * The maintenance window open at the change for the alarm's target, if any: the target from the
+ * alarm's `Url` dimension, or from the plan for a target alarm that names none (a composite alarm).
+ * Alarms about webhealth itself have no target and are never marked.
+ */
+function maintenanceAt(alarmName: string, url: string | undefined, changedAt: string, maintenance: RecorderMaintenance | undefined): string | undefined {
+  if (!maintenance || maintenance.windows.length === 0) return undefined;
+  return activeMaintenance(maintenance.windows, url ?? maintenance.alarmUrls[alarmName], Date.parse(changedAt))?.name;
+}
+
 export function buildLedgerItem(notification: AlarmNotification, context: ItemContext): LedgerItem {
   const changedAt = notification.StateChangeTime;
   const changedAtSeconds = Math.floor(Date.parse(changedAt) / 1000);
+  const metric = metricFields(notification.Trigger);
   return withoutUndefined<LedgerItem>({
     alarmName: notification.AlarmName,
     changedAt,
     day: ledgerDay(changedAt),
     eventKey: ledgerEventKey(changedAt, notification.AlarmName),
-    ...metricFields(notification.Trigger),
+    ...metric,
     description: notification.AlarmDescription || undefined,
+    maintenance: maintenanceAt(notification.AlarmName, metric.url, changedAt, context.maintenance),
     newState: notification.NewStateValue,
     oldState: notification.OldStateValue,
     reason: notification.NewStateReason,

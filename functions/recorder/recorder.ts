@@ -59,6 +59,7 @@ async function recordOne(record: SNSEventRecord, deps: RecorderDeps): Promise<Re
       snsMessageId: messageId,
       now: deps.now(),
       retentionDays: deps.config.retentionDays,
+      maintenance: deps.config.maintenance,
     });
   } catch (error) {
     return { outcome: "failed", messageId, stage: "parse", error: describeError(error) };
@@ -151,7 +152,8 @@ export async function selfTest(getDeps: () => RecorderDeps): Promise<SelfTestRep
   let deps: RecorderDeps | undefined;
   try {
     deps = getDeps();
-    checks.unshift({ name: "configuration", passed: true, detail: `table ${deps.config.tableName}, retention ${deps.config.retentionDays} days` });
+    const windows = deps.config.maintenance?.windows.length ?? 0;
+    checks.unshift({ name: "configuration", passed: true, detail: `table ${deps.config.tableName}, retention ${deps.config.retentionDays} days${windows > 0 ? `, ${windows} maintenance window(s)` : ""}` });
   } catch (error) {
     checks.unshift({ name: "configuration", passed: false, detail: describeError(error) });
   }

@@ -4,6 +4,8 @@
  * and the cost model prices exactly the same plan.
  */
 import { LIVE_ALIAS } from "../../functions/common/contract";
+import { coversUrl } from "../../functions/common/maintenance";
+import type { RecorderMaintenance } from "../../functions/recorder/config";
 import { secretParameterName } from "../../functions/common/secrets";
 import { secretReferences } from "../../functions/common/targets";
 import type { StageConfig } from "../config";
@@ -64,6 +66,8 @@ export interface StagePlan {
   burnRateAlarms: CompositeAlarmSpec[];
   /** The notifier and what reaches people; undefined when the stage has no channel. */
   notifier?: { function: CanaryFunctionPlan } & NotifierPlan;
+  /** What the recorder needs to mark changes during maintenance (its RECORDER_CONFIG_FILE); undefined without windows. */
+  recorderMaintenance?: RecorderMaintenance;
 }
 
 /** The probe's self-test: the first targets (at most 3) whose event stays under the env budget. */
@@ -122,6 +126,12 @@ export function planStage(config: StageConfig): StagePlan {
     burnRateWindows: burn.windows,
     burnRateAlarms: burn.composites,
   };
+  const windows = config.notifications.maintenance;
+  if (windows.length > 0) {
+    // Composite alarms name no metric, so their notification carries no URL: the plan gives it for the targets a window covers.
+    const covered = burn.composites.filter((alarm) => windows.some((window) => coversUrl(window, alarm.url)));
+    plan.recorderMaintenance = { windows, alarmUrls: Object.fromEntries(covered.map((alarm) => [alarm.alarmName, alarm.url])) };
+  }
   if (config.notifications.channels.length > 0) {
     const fn = canaryFunction(config, NOTIFIER_ROLE, config.homeRegion, NOTIFIER_SETTINGS.timeoutSeconds, NOTIFIER_SETTINGS.memoryMb, JSON.stringify({ selfTest: true }));
     // The notifier's own rollback alarms also reach people, straight from SNS: a broken notifier is never silent.

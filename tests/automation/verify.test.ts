@@ -8,7 +8,7 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { ListSubscriptionsByTopicCommand, PublishCommand } from "@aws-sdk/client-sns";
 import { buildLedgerItem } from "../../functions/recorder/item";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
-import { formatVerifyRecord, STACK_TAG_VALUE_MAX, stageTargets, VERIFY_TAG, verifyNotification } from "../../automation/verify";
+import { checkSubscribers, formatVerifyRecord, STACK_TAG_VALUE_MAX, stageTargets, VERIFY_TAG, verifyNotification } from "../../automation/verify";
 import { readStackConfig } from "../../infra/stack-files";
 import { FIXTURE_STACKS } from "../fixtures/stacks";
 import { FakeStack, lambdaPayload, mocks, run, stageOutputs, START, TARGETS, testRuntime, useAwsMocks, type TestRuntime } from "./fakes";
@@ -300,5 +300,41 @@ describe("deploy driver: verify reads the stage file through the one config pars
     const targets = stageTargets("beta", root);
     // Assess
     expect(targets).to.deep.equal([{ url: "https://example.com/", name: "example" }]);
+  });
+});
+
+describe("deploy driver: verify, who will be told when people are reached without an e-mail subscription", () => {
+  useAwsMocks();
+
+  it("does not warn that nobody is told when the notifier reaches people through a chat or paging channel; still lists pending e-mails", async () => {
+    // Prepare: a stage with a Slack and a PagerDuty channel beside an e-mail one nobody confirmed yet.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "verify-channels-"));
+    fs.writeFileSync(
+      path.join(root, "Pulumi.beta.yaml"),
+      [
+        "config:",
+        "  aws:region: us-east-1",
+        "  webhealth:targets: [{ url: https://example.com/ }]",
+        "  webhealth:notifications:",
+        "    channels:",
+        "      - { name: oncall, type: email, addresses: [oncall@example.com] }",
+        "      - { name: team-chat, type: slack, webhookUrl: { secret: slack-url } }",
+        "      - { name: pager, type: pagerduty, routingKey: { secret: pd-key } }",
+        "",
+      ].join("\n"),
+    );
+    const outputs = { ...OUTPUTS, emailTopicArn: `${OUTPUTS.topicArn}-email`, operatorsTopicArn: `${OUTPUTS.topicArn}-operators` };
+    mocks.sns.on(ListSubscriptionsByTopicCommand).callsFake((input: { TopicArn: string }) => ({
+      Subscriptions: input.TopicArn === outputs.topicArn ? [] : [{ TopicArn: input.TopicArn, Protocol: "email", Endpoint: "oncall@example.com", SubscriptionArn: "PendingConfirmation" }],
+    }));
+    const t = testRuntime({ root });
+    // Act
+    await checkSubscribers(t.runtime, outputs, "beta");
+    // Assess
+    expect(t.out()).to.not.contain("warning:");
+    expect(t.out()).to.contain("subscriptions: email oncall@example.com on webhealth-beta-alarms-email is pending confirmation");
+    expect(t.out()).to.contain(
+      "subscriptions: no confirmed e-mail subscriber yet (2 pending confirmation); the notifier tells people through team-chat (slack), pager (pagerduty)\n",
+    );
   });
 });

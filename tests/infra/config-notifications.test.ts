@@ -130,6 +130,8 @@ describe("infra config: webhealth:notifications, per-target routing and notifyEm
           { name: "d", start: "2026-02-30T10:00:00Z", end: "2026-03-01T10:00:00Z" },
           { name: "e", start: "2026-03-02T10:00:00Z", end: "2026-03-01T10:00:00Z" },
           { name: "f", cron: "0 22 * *", durationMinutes: 10, timeZone: "UTC" },
+          { name: "g", cron: "0 0 30 2 *", durationMinutes: 10, timeZone: "UTC" },
+          { name: "leap", cron: "0 0 29 2 *", durationMinutes: 10, timeZone: "UTC" },
         ],
       }),
       problems: [
@@ -138,6 +140,7 @@ describe("infra config: webhealth:notifications, per-target routing and notifyEm
         "webhealth:notifications.maintenance[3].start: must be an ISO 8601 time with a zone, like 2026-12-05T20:00:00Z or 2026-12-05T21:00:00+01:00",
         "webhealth:notifications.maintenance[4].end: must be after start",
         "webhealth:notifications.maintenance[5].cron: must have 5 fields: minute hour day-of-month month day-of-week (e.g. 0 22 * * 6)",
+        "webhealth:notifications.maintenance[6].cron: never opens: no date matches it (a day that does not exist in that month?)",
       ],
     },
     {

@@ -3,7 +3,11 @@
  * accepts connections and never answers, alarm names whose index key would pass DynamoDB's
  * 1,024-byte limit, and the notifier writing its delivery record first.
  */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
 import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { expect } from "chai";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { snsEventOf } from "../../cli/ledger-record";
@@ -14,6 +18,11 @@ import { parseAlarmNotification } from "../../functions/recorder/notification";
 import { recordSnsRecords, RecordsNotRecordedError, type RecorderDeps } from "../../functions/recorder/recorder";
 import { SINGLE_METRIC_ALARM } from "../../functions/recorder/samples";
 import { claimDelivery } from "../../functions/notifier/ledger";
+import { NO_MAINTENANCE, readRecorderMaintenance } from "../../functions/recorder/config";
+import { RECORDER_CONFIG_FILE } from "../../functions/common/contract";
+import { loadStageConfig } from "../../infra/config";
+import { planStage } from "../../infra/plan/stage";
+import { synthesize } from "../../infra/synth";
 import { rejectionOf, startDynalite, thrownBy, type LocalDynamo } from "./helpers";
 
 describe("ledger: the recorder, hardened", function () {
@@ -112,6 +121,43 @@ describe("ledger: the recorder, hardened", function () {
       client.destroy();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it("ships the stage's maintenance windows in its archive and reads them: none without the file, a broken one refused by name", async () => {
+    // Prepare
+    const stack = (maintenance: unknown[]) => ({
+      "aws:region": "us-east-1",
+      "webhealth:targets": [{ url: "https://shop.example.com/", name: "shop" }],
+      "webhealth:notifications": { maintenance },
+    });
+    const windows = [{ name: "saturday-deploys", cron: "0 22 * * 6", durationMinutes: 120, timeZone: "Europe/Berlin", targets: ["shop"] }];
+    const plan = planStage(loadStageConfig("beta", stack(windows)));
+    const shipped = JSON.stringify(plan.recorderMaintenance);
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "webhealth-recorder-config-"));
+    const file = path.join(folder, RECORDER_CONFIG_FILE);
+
+    try {
+      // Act: the archive the program deploys, with and without windows.
+      const archiveOf = async (maintenance: unknown[]) => {
+        const { document } = await synthesize("beta", stack(maintenance));
+        return (document.resources.find((resource) => resource.name === "recorder-function")!.inputs.code as { archive: Record<string, { sha256: string }> }).archive;
+      };
+      const withWindows = await archiveOf(windows);
+      const without = await archiveOf([]);
+
+      // Assess: the file is the plan's, byte for byte, and the recorder reads back exactly the windows.
+      expect(withWindows[RECORDER_CONFIG_FILE]?.sha256).to.equal(crypto.createHash("sha256").update(shipped).digest("hex"));
+      expect(Object.keys(without)).to.deep.equal(["index.js"]);
+      fs.writeFileSync(file, shipped);
+      expect(readRecorderMaintenance(file)).to.deep.equal({ windows: [{ name: "saturday-deploys", cron: "0 22 * * 6", durationMinutes: 120, timeZone: "Europe/Berlin", urls: ["https://shop.example.com/"] }], alarmUrls: {} });
+      expect(readRecorderMaintenance(path.join(folder, "absent.json"))).to.deep.equal(NO_MAINTENANCE);
+      fs.writeFileSync(file, JSON.stringify({ windows: [{ name: "x", cron: "0 22 * * 6", durationMinutes: -5, timeZone: "UTC" }], alarmUrls: {} }));
+      expect(() => readRecorderMaintenance(file)).to.throw(`${RECORDER_CONFIG_FILE}.windows[0]`);
+      fs.writeFileSync(file, "{");
+      expect(() => readRecorderMaintenance(file)).to.throw(`${RECORDER_CONFIG_FILE}: is not JSON`);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
     }
   });
 });

@@ -223,6 +223,22 @@ describe("notifier: every channel against local stand-ins", function () {
     expect(sqs.commandCalls(SendMessageCommand)).to.have.length(0);
   });
 
+  it("reads Retry-After as an HTTP date too, and gives up (dead letter) when it asks for longer than the notifier waits", async () => {
+    // Prepare: Slack asks for 5 s as a date (the virtual clock is on a whole second); Teams for 2 minutes.
+    slack.answers = [{ status: 429, headers: { "Retry-After": new Date(h.clock.now + 5_000).toUTCString() }, body: "rate_limited" }, { status: 200, body: "ok" }];
+    teams.answers = [{ status: 429, headers: { "Retry-After": "120" }, body: "throttled" }];
+
+    // Act
+    const [result] = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
+
+    // Assess
+    expect(h.waits).to.deep.equal([5000]);
+    expect(result.channels!["team-chat"]).to.deep.include({ status: "sent", attempts: 2 });
+    expect(result.channels!["ops-teams"]).to.deep.include({ status: "failed", attempts: 1, error: "HTTP 429: throttled (Retry-After 120 s is longer than the notifier waits)" });
+    expect(teams.requests).to.have.length(1);
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody!).channel)).to.deep.equal(["ops-teams"]);
+  });
+
   it("does not retry a 400, dead-letters it, and the other channels still deliver", async () => {
     pagerduty.answers = [{ status: 400, body: `{"status":"invalid event","message":"Event object is invalid","errors":["Length of 'routing_key' is incorrect (should be 32 characters) ${SECRETS.routingKey}"]}` }];
     const results = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
@@ -239,6 +255,37 @@ describe("notifier: every channel against local stand-ins", function () {
     expect(sqs.commandCalls(SendMessageCommand)[0].args[0].input.QueueUrl).to.equal(h.deps.deadLetterQueueUrl);
     expect(everyOutput()).to.not.include(SECRETS.routingKey);
     expect(h.logs.at(-1)).to.deep.include({ level: "ERROR", outcome: "delivered" });
+  });
+
+  it("sends the e-mail without waiting for the other channels' secrets (a slow SSM delays no e-mail)", async () => {
+    // Prepare: SSM answers only once the e-mail is out (or, if the e-mail waited, after 2 s: the test then fails).
+    const values = h.deps.secrets;
+    let releasedBy: "e-mail" | "timer" | undefined;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const timer = setTimeout(() => ((releasedBy ??= "timer"), release()), 2_000);
+    h.deps.secrets = { read: async (uses) => (await gate, values.read(uses)) };
+    sns.on(PublishCommand).callsFake(() => {
+      releasedBy ??= "e-mail";
+      release();
+      return { MessageId: "m-1" };
+    });
+
+    // Act
+    const [result] = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
+    clearTimeout(timer);
+
+    // Assess
+    expect(releasedBy).to.equal("e-mail");
+    expect(Object.values(result.channels!).map((value) => value.status)).to.deep.equal(["sent", "sent", "sent", "sent", "sent"]);
+  });
+
+  it("keeps a secret URL's token out of the record when a receiver echoes it on its own", async () => {
+    slack.answers = [{ status: 404, body: "no_service: no webhook for token slack-path-secret (/services/T000/B000/slack-path-secret)" }];
+    const [result] = await notifySnsRecords(eventOf(shopAlarm()).Records, h.deps);
+    expect(result.channels!["team-chat"]).to.deep.include({ status: "failed", attempts: 1, error: "HTTP 404: no_service: no webhook for token [secret] ([secret])" });
+    expect(everyOutput()).to.not.include("slack-path-secret");
+    expect(JSON.stringify(await itemOf(SHOP, ALARM_AT))).to.not.include("slack-path-secret");
   });
 
   it("keeps delivering to the other channels while one hangs and one refuses connections", async () => {

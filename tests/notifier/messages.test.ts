@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { buildMessage, dedupKeyOf, logsInsightsUrl } from "../../functions/notifier/message";
 import { readAlarmEvent, observedValues } from "../../functions/notifier/alarm";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
-import { renderEmail, renderPagerDuty, renderTeams, EMAIL_SUBJECT_MAX } from "../../functions/notifier/render";
+import { renderEmail, renderPagerDuty, renderSlack, renderTeams, EMAIL_SUBJECT_MAX } from "../../functions/notifier/render";
 import type { NotifierRuntimeConfig } from "../../functions/common/notifier-config";
 import type { ResultSummary } from "../../functions/notifier/probe-results";
 import { parseProbeResultMessage, probeResultsQuery, resultLine, summarizeRegion } from "../../functions/notifier/probe-results";
@@ -152,6 +152,54 @@ describe("notifier: the message for each kind of alarm", () => {
     expect([message.title, message.summary]).to.deep.equal(["shop's TLS certificate expires soon", "The TLS certificate of https://shop.example.com/ expires in 9 days, less than 14 days."]);
   });
 
+  it("SLO burn-rate ALARM (a composite alarm: no metric in its notification): the target, its budget, its latest results; and its recovery", () => {
+    const config = runtimeOf(
+      loadStageConfig("prod", {
+        "aws:region": "us-east-1",
+        "webhealth:probeRegions": ["us-east-1", "eu-west-1"],
+        "webhealth:targets": [{ url: "https://shop.example.com/", name: "shop", runbookUrl: "https://wiki.example.com/shop" }],
+        "webhealth:slo": { burnRateAlarms: true },
+        "webhealth:notifications": { channels: [{ name: "oncall", type: "email", addresses: ["oncall@example.com"] }] },
+      }),
+    );
+    const name = "webhealth-prod-shop-burn-rate";
+    const { Trigger: _trigger, ...base } = notification(name, { from: "OK", to: "ALARM", at: AT });
+    const raw = {
+      ...base,
+      AlarmDescription: "budget burning",
+      AlarmRule: `(ALARM("${name}-1h-1h") AND ALARM("${name}-1h-5m"))`,
+      NewStateReason: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:webhealth-prod-shop-burn-1h-1h transitioned to ALARM at Thursday 26 November, 2026 10:03:41 UTC`,
+    };
+    const event = eventOf(config, raw);
+    expect([event.kind, event.info?.url, event.regions]).to.deep.equal(["burn-rate", "https://shop.example.com/", ["us-east-1"]]);
+    const message = buildMessage(event, config, { now: Date.parse(AT), results: [failing("us-east-1"), failing("eu-west-1", "STATUS", "status 503 is not accepted")] });
+    expect([message.type, message.title, message.summary, message.severity, message.aboutWebhealth]).to.deep.equal([
+      "alarm",
+      "shop is burning its error budget too fast",
+      "https://shop.example.com/ fails enough checks to spend its SLO's error budget long before the SLO window ends (budget burning).",
+      "critical",
+      false,
+    ]);
+    expect(message.details).to.deep.equal([
+      "us-east-1: TIMEOUT: no response within 10000 ms (2026-11-26 10:03:00 UTC)",
+      "eu-west-1: STATUS: status 503 is not accepted (2026-11-26 10:03:00 UTC)",
+      "Failing since 2026-11-26 09:58:00 UTC.",
+      "Last good result: 2026-11-26 09:57:00 UTC.",
+    ]);
+    expect(message.links.map((link) => link.label)).to.deep.equal(["Dashboard", "Probe results (us-east-1)", "Probe results (eu-west-1)", "Runbook"]);
+    expect(renderPagerDuty(message)).to.deep.include({ event_action: "trigger", dedup_key: `webhealth:${name}` });
+
+    const okAt = "2026-11-26T11:03:41.123Z";
+    const recovery = buildMessage(eventOf(config, { ...raw, OldStateValue: "ALARM", NewStateValue: "OK", StateChangeTime: okAt.replace("Z", "+0000") }), config, { now: Date.parse(okAt), alarmSince: AT });
+    expect([recovery.type, recovery.title, recovery.summary, recovery.details]).to.deep.equal([
+      "recovery",
+      "shop no longer burns its error budget too fast",
+      "https://shop.example.com/ fails few enough checks again to keep within its SLO.",
+      ["In ALARM for 1h 00m 00s (since 2026-11-26 10:03:41 UTC)."],
+    ]);
+    expect(renderPagerDuty(recovery)).to.deep.equal({ event_action: "resolve", dedup_key: `webhealth:${name}` });
+  });
+
   it("recovery: how long it was down", () => {
     const okAt = "2026-11-26T12:10:00.000Z";
     const message = buildMessage(eventOf(single, notification("webhealth-prod-shop-availability", { from: "ALARM", to: "OK", at: okAt, url: "https://shop.example.com/" })), single, { now: Date.parse(okAt), alarmSince: AT });
@@ -193,6 +241,12 @@ describe("notifier: the message for each kind of alarm", () => {
     expect(subject.length).to.be.at.most(EMAIL_SUBJECT_MAX);
     expect(subject).to.match(/^[\x20-\x7e…]+$/);
     expect(dedupKeyOf("a".repeat(300))).to.have.length(255);
+    // A long name in a 4-byte script is never cut in the middle of a character (a lone surrogate).
+    const wellFormed = (text: string) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+    const astral = dedupKeyOf(`a${"\u{20000}".repeat(200)}`);
+    expect([astral.length <= 255, wellFormed(astral), astral.endsWith(`#${dedupKeyOf(`b${"\u{20000}".repeat(200)}`).slice(-16)}`)]).to.deep.equal([true, true, false]);
+    const slack = renderSlack({ ...message, title: `a${"\u{20000}".repeat(200)}` }) as { blocks: Array<{ text?: { text: string } }> };
+    expect(wellFormed(slack.blocks[0].text!.text)).to.equal(true);
     expect(renderTeams(message)).to.have.nested.property("attachments[0].content.version", "1.4");
   });
 

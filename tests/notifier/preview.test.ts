@@ -118,6 +118,24 @@ describe("notifier: npm run notify -- --preview, the self-test, and secrets in o
     expect(bad.stderr).to.equal("notify: unknown option --bogus (see --help for the options)\n");
   });
 
+  it("exits 130 when interrupted with Ctrl-C (SIGINT) while it runs, like the other commands", async () => {
+    // The preview renders in one synchronous pass, too fast to signal from outside at a known moment:
+    // a preload sends the process a real SIGINT the moment the command has installed its handler.
+    const preload = path.join(root, "interrupt-on-start.js");
+    fs.writeFileSync(
+      preload,
+      [
+        "const on = process.on.bind(process);",
+        'process.on = (event, listener) => { const result = on(event, listener); if (event === "SIGINT") { setTimeout(() => undefined, 10000); process.kill(process.pid, "SIGINT"); } return result; };',
+      ].join("\n"),
+    );
+    const run = await runCli("cli/notify.ts", ["--preview", "--stack", "preview"], { WEBHEALTH_STAGE_DIR: root, NODE_OPTIONS: `--require ${preload}` });
+    expect([run.code, run.stderr]).to.deep.equal([NOTIFY_EXIT.interrupted, ""]);
+    // Without the preload the same run ends normally.
+    const plain = await runCli("cli/notify.ts", ["--preview", "--stack", "preview"], { WEBHEALTH_STAGE_DIR: root });
+    expect(plain.code).to.equal(NOTIFY_EXIT.ok);
+  });
+
   it("keeps every secret out of the synthesised plan: SSM parameters show [secret], the notifier ships names only", async () => {
     const { document } = await synthesize("preview", stackConfig());
     const text = JSON.stringify(document);

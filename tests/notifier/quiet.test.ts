@@ -19,6 +19,9 @@ import { sweep } from "../../functions/notifier/sweep";
 import { recordSnsRecords } from "../../functions/recorder/recorder";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
 import { loadStageConfig } from "../../infra/config";
+import { planStage } from "../../infra/plan/stage";
+import { deliveryCell } from "../../cli/alarms-format";
+import type { RecorderMaintenance } from "../../functions/recorder/config";
 import { startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { eventOf, harness, notification, runtimeOf, startReceiver, type Harness, type Receiver } from "./support";
 
@@ -74,8 +77,9 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
   const SHOP = "webhealth-beta-shop-availability";
   const URL_ = "https://shop.example.com/";
 
-  function stage(notifications: Record<string, unknown> = {}) {
+  function stage(notifications: Record<string, unknown> = {}, more: Record<string, unknown> = {}) {
     return loadStageConfig("beta", {
+      ...more,
       "aws:region": "us-east-1",
       "webhealth:targets": [{ url: URL_, name: "shop" }],
       "webhealth:notifications": {
@@ -90,16 +94,25 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
     });
   }
 
-  function setUp(notifications: Record<string, unknown> = {}) {
-    const runtime = runtimeOf(stage(notifications));
+  /** The recorder's maintenance windows, as the plan ships them in its archive (RECORDER_CONFIG_FILE). */
+  let recorderMaintenance: RecorderMaintenance | undefined;
+
+  function setUp(notifications: Record<string, unknown> = {}, more: Record<string, unknown> = {}) {
+    const config = stage(notifications, more);
+    const runtime = runtimeOf(config);
+    recorderMaintenance = planStage(config).recorderMaintenance;
     h = harness(dynamo, tableName, runtime, { "/webhealth/beta/secrets/slack-url": slack.url, "/webhealth/beta/secrets/pd-key": "pd-routing-key-value" });
+  }
+
+  /** The recorder alone, as deployed, at the virtual time. */
+  function record(raw: Record<string, unknown>) {
+    return recordSnsRecords(eventOf(raw).Records, { client: dynamo.client, config: { tableName, retentionDays: 400, maintenance: recorderMaintenance }, now: () => h.clock.now, log: () => undefined });
   }
 
   /** SNS's fan-out: the recorder and the notifier both get the notification, at the virtual time. */
   async function publish(raw: Record<string, unknown>) {
-    const event = eventOf(raw);
-    await recordSnsRecords(event.Records, { client: dynamo.client, config: { tableName, retentionDays: 400 }, now: () => h.clock.now, log: () => undefined });
-    return notifySnsRecords(event.Records, h.deps);
+    await record(raw);
+    return notifySnsRecords(eventOf(raw).Records, h.deps);
   }
 
   async function item(changedAt: string): Promise<LedgerItem> {
@@ -151,8 +164,8 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
       pager: { status: "deferred", reason: "maintenance: deploys" },
     });
     const recorded = await item(changedAt);
-    // The recorder's item and the notifier's mark, on the same ledger item.
-    expect([recorded.newState, recorded.reason !== undefined, recorded.delivery?.maintenance, recorded.delivery?.deferredUntil]).to.deep.equal(["ALARM", true, "deploys", "2026-11-28T23:00:00.000Z"]);
+    // The recorder's item with its own mark, and the notifier's record, on the same ledger item.
+    expect([recorded.newState, recorded.maintenance, recorded.delivery?.maintenance, recorded.delivery?.deferredUntil]).to.deep.equal(["ALARM", "deploys", "deploys", "2026-11-28T23:00:00.000Z"]);
 
     // Sweeps inside the window send nothing; the first after it sends the outage that is still on.
     h.clock.now = at("2026-11-28T22:55:00.000Z");
@@ -184,6 +197,79 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
     h.clock.now = at("2026-12-05T22:05:00.000Z");
     await sweep(h.deps);
     expect(slack.requests).to.have.length(0);
+  });
+
+  it("the recorder marks a change during a window itself: the ledger says so when the notifier never ran", async () => {
+    // Prepare: a window over the shop only, with SLO burn-rate alarms (composite: their notification names no URL).
+    const config = loadStageConfig("beta", {
+      "aws:region": "us-east-1",
+      "webhealth:targets": [
+        { url: URL_, name: "shop" },
+        { url: "https://blog.example.com/", name: "blog" },
+      ],
+      "webhealth:slo": { burnRateAlarms: true },
+      "webhealth:notifications": { maintenance: [{ name: "migration", start: "2026-12-05T20:00:00Z", end: "2026-12-05T22:00:00Z", targets: ["shop"] }] },
+    });
+    const plan = planStage(config);
+    // No channel, so no notifier at all: only the recorder can mark the changes.
+    expect(plan.notifier).to.equal(undefined);
+    expect(plan.recorderMaintenance).to.deep.equal({ windows: config.notifications.maintenance, alarmUrls: { "webhealth-beta-shop-burn-rate": URL_ } });
+    recorderMaintenance = plan.recorderMaintenance;
+    const composite = (alarmName: string, when: string) => {
+      const { Trigger: _trigger, ...rest } = notification(alarmName, { from: "OK", to: "ALARM", at: when });
+      return { ...rest, AlarmRule: `ALARM("${alarmName}-burn-1h-1h")`, NewStateReason: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x transitioned to ALARM" };
+    };
+
+    // Act
+    await record(notification(SHOP, { from: "OK", to: "ALARM", at: "2026-12-05T20:10:00.000Z", url: URL_ }));
+    await record(composite("webhealth-beta-shop-burn-rate", "2026-12-05T20:12:00.000Z"));
+    await record(notification("webhealth-beta-blog-availability", { from: "OK", to: "ALARM", at: "2026-12-05T20:15:00.000Z", url: "https://blog.example.com/" }));
+    await record(notification("webhealth-beta-probe-health", { from: "OK", to: "ALARM", at: "2026-12-05T20:20:00.000Z", metric: "TargetsProbed" }));
+    await record(notification(SHOP, { from: "ALARM", to: "OK", at: "2026-12-05T22:00:00.000Z", url: URL_ }));
+
+    // Assess: the shop's changes inside the window are marked (its composite alarm too); the blog's, webhealth's own and the one at the window's end are not.
+    const items = (await dynamo.scan(tableName)).map((raw) => unmarshall(raw as never) as LedgerItem).sort((a, b) => a.changedAt.localeCompare(b.changedAt));
+    expect(items.map((found) => [found.alarmName, found.newState, found.maintenance, found.delivery])).to.deep.equal([
+      [SHOP, "ALARM", "migration", undefined],
+      ["webhealth-beta-shop-burn-rate", "ALARM", "migration", undefined],
+      ["webhealth-beta-blog-availability", "ALARM", undefined, undefined],
+      ["webhealth-beta-probe-health", "ALARM", undefined, undefined],
+      [SHOP, "OK", undefined, undefined],
+    ]);
+    // npm run alarms says so without a delivery record.
+    expect(items.map(deliveryCell)).to.deep.equal(["- (maintenance: migration)", "- (maintenance: migration)", "-", "-", "-"]);
+  });
+
+  it("a target's burn-rate (composite) alarm deferred by a window is sent when the window ends on it, then reminded", async () => {
+    // Prepare: the sweep must list composite alarms too (DescribeAlarms lists metric alarms only unless asked).
+    setUp({ reminderMinutes: 60, maintenance: [{ name: "migration", start: "2026-12-05T20:00:00Z", end: "2026-12-05T22:00:00Z" }] }, { "webhealth:slo": { burnRateAlarms: true } });
+    const BURN = "webhealth-beta-shop-burn-rate";
+    cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmTypes?: string[] }) => ({
+      MetricAlarms: [],
+      CompositeAlarms: input.AlarmTypes?.includes("CompositeAlarm") ? [{ AlarmName: BURN, StateValue: "ALARM" }] : [],
+    }));
+    const { Trigger: _trigger, ...withoutTrigger } = notification(BURN, { from: "OK", to: "ALARM", at: "2026-12-05T20:30:00.000Z" });
+    const composite = { ...withoutTrigger, AlarmRule: `(ALARM("${BURN}-1h-1h") AND ALARM("${BURN}-1h-5m"))`, NewStateReason: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${BURN}-1h-1h transitioned to ALARM` };
+    h.clock.now = at("2026-12-05T20:30:05.000Z");
+
+    // Act
+    const [deferred] = await publish(composite);
+    h.clock.now = at("2026-12-05T22:00:03.000Z");
+    const afterWindow = await sweep(h.deps);
+    // Reminders count from when people were told (22:00), not from the change (20:30): none 5 minutes after the first message.
+    h.clock.now = at("2026-12-05T22:05:02.000Z");
+    const soon = await sweep(h.deps);
+    h.clock.now = at("2026-12-05T23:00:01.000Z");
+    const reminder = await sweep(h.deps);
+
+    // Assess
+    expect(Object.values(deferred.channels!).map((value) => `${value.status} ${value.reason}`)).to.deep.equal(Array(3).fill("deferred maintenance: migration"));
+    expect([afterWindow.deferredSent, soon.reminded, reminder.reminded]).to.deep.equal([[BURN], [], [BURN]]);
+    expect(slackTitles()).to.deep.equal(["ALARM: shop is burning its error budget too fast", "STILL ALARM: shop is burning its error budget too fast"]);
+    expect(slackBodies()[1].blocks[2].text.text).to.match(/^Still in ALARM after 2h 30m 01s \(since 2026-12-05 20:30:00 UTC\); reminder 1\./);
+    expect(pagerDutyBodies().map((body) => [body.event_action, body.payload.severity, body.payload.class])).to.deep.equal([["trigger", "critical", "burn-rate"]]);
+    const recorded = (await dynamo.scan(tableName)).map((raw) => unmarshall(raw as never) as LedgerItem).find((found) => found.alarmName === BURN)!;
+    expect([recorded.maintenance, recorded.delivery?.reminders]).to.deep.equal(["migration", 1]);
   });
 
   it("a new stage does not page: its first no-data ALARM and the OK after it are recorded, not sent", async () => {
