@@ -96,6 +96,10 @@ export const command = defineCommand({
     if (values.samples === true && positionals.length === 0) event = snsEventOf(sampleIncident(io.now()));
     else if (values.samples !== true && positionals.length === 1) event = eventFromFile(positionals[0]);
     else throw new UsageError("pass --samples or one file");
+    // The recorder would fail every record on it: a setup problem, told before anything runs.
+    if (!io.env.ALARM_TABLE_NAME) {
+      throw new UsageError("ALARM_TABLE_NAME: is required: the name of the ledger table to write (e.g. webhealth-beta-alarm-ledger, or webhealth-alarms for npm run ledger:local)");
+    }
     try {
       await handler(event);
       return EXIT.ok;

@@ -1,14 +1,15 @@
 /**
  * The figures of `npm run report` for a window (README "Status and reports" documents the method):
  * - uptime = successful checks / checks, from the availability data of every probe region
- *   (cli/availability-data.ts), per target and per day (24-hour buckets from the window start);
+ *   (infra/plan/availability.ts), per target and per day (24-hour buckets from the window start);
  * - the SLO: the target's objective (`slo`, else `webhealth:slo.objective`, default 99.9%) met when
  *   uptime >= objective; the error budget is the failures the objective allows in the window,
  *   (1 - objective) x checks: used = failures / budget, left = 1 - used (negative once overspent);
- * - cross-checked with the ledger: the time the target's alarms spent in ALARM (overlaps counted
- *   once, as `npm run alarms` counts them) and each incident (a separate period in ALARM) with its
- *   start, end, duration and cause (the alarms that fired and the first reason);
- * - latency percentiles (p50, p90, p99) per day and probe region.
+ * - cross-checked with the ledger: the time the target's availability alarm spent in ALARM, and
+ *   each incident (a separate period in ALARM of its availability, latency or burn-rate alarm,
+ *   overlaps merged as `npm run alarms` merges them; not the certificate alarm, which warns days
+ *   ahead) with its start, end, duration and cause (the alarms that fired and the first reason);
+ * - latency percentiles (p50, p90, p99) per day, of every probe region's checks together (the `Check` metric has no Region dimension).
  */
 import type { LedgerItem } from "../functions/common/ledger";
 import { targetObjective } from "../infra/plan/slo";
@@ -110,6 +111,15 @@ export function incidentsOf(items: LedgerItem[], start: number, end: number): { 
   return { incidents, alarmMs: incidents.reduce((total, incident) => total + incident.durationMs, 0) };
 }
 
+/**
+ * What a ledger item's alarm measures: its kind in the stage's plan, else (an alarm of an older
+ * plan, e.g. before a target was renamed) the kind its name ends with (`-availability`, ...).
+ */
+export function alarmKinds(stage: Pick<Stage, "alarms" | "plan">): (item: Pick<LedgerItem, "alarmName">) => string | undefined {
+  const planned = new Map<string, string>([...stage.alarms, ...stage.plan.burnRateAlarms].map((alarm) => [alarm.alarmName, alarm.kind]));
+  return (item) => planned.get(item.alarmName) ?? /-(availability|latency|certificate|burn-rate)$/.exec(item.alarmName)?.[1];
+}
+
 /** Reads the window's availability and latency data and the ledger, and computes the report. */
 export async function gatherReport(stage: Stage, readers: Readers, since: number, until: number): Promise<Report> {
   const { config } = stage;
@@ -128,16 +138,21 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
     }),
   );
   const data = await getMetricData(readers.cloudWatch(config.homeRegion), queries, since, until);
-  const series = (key: string) => new Map(data.get(ids.get(key) ?? "") ?? []);
+  // CloudWatch rounds StartTime down (to the minute, 5 minutes or the hour, by its age) and starts
+  // its periods there, so a datapoint's timestamp is its day's start less up to an hour: each one
+  // belongs to the day bucket nearest to it (by index from `since`), not to an exact timestamp.
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+  const series = (key: string) => new Map((data.get(ids.get(key) ?? "") ?? []).map(([time, value]) => [Math.round((time - since) / DAY_MS), value]));
   const ledger = await readLedgerRange(readers.ledger, stage.tableName, since - LOOKBACK_MS, until);
 
   const dayStarts: number[] = [];
   for (let day = since; day < until; day += DAY_MS) dayStarts.push(day);
 
+  const alarmKindOf = alarmKinds(stage);
   const targets = config.targets.map((target, t): TargetReport => {
     const allSeries = targetSeries(config, target.url);
-    const days = dayStarts.map((day): DayFigures => {
-      const tallies: Tally[] = allSeries.map((_, s) => tallyOf(series(`${t}/${s}/checks`).get(day) ?? 0, series(`${t}/${s}/passed`).get(day)));
+    const days = dayStarts.map((day, d): DayFigures => {
+      const tallies: Tally[] = allSeries.map((_, s) => tallyOf(series(`${t}/${s}/checks`).get(d) ?? 0, series(`${t}/${s}/passed`).get(d)));
       const total = addTallies(tallies);
       return {
         day: new Date(day).toISOString(),
@@ -146,9 +161,9 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
         uptime: availabilityOf(total) ?? null,
         latency: allSeries.map((one, s) => ({
           region: one.region ?? "all",
-          p50: round(latencyOf(series(`${t}/${s}/p50`).get(day))),
-          p90: round(latencyOf(series(`${t}/${s}/p90`).get(day))),
-          p99: round(latencyOf(series(`${t}/${s}/p99`).get(day))),
+          p50: round(latencyOf(series(`${t}/${s}/p50`).get(d))),
+          p90: round(latencyOf(series(`${t}/${s}/p90`).get(d))),
+          p99: round(latencyOf(series(`${t}/${s}/p99`).get(d))),
         })),
       };
     });
@@ -160,8 +175,17 @@ export async function gatherReport(stage: Stage, readers: Readers, since: number
     const used = total.checks > 0 ? failures / allowedFailures : null;
     // By URL, and by name for the burn-rate alarm (a composite alarm's notification names no metric, so its item has no URL).
     const burnRate = new Set(stage.plan.burnRateAlarms.filter((alarm) => alarm.url === target.url).map((alarm) => alarm.alarmName));
-    const { incidents, alarmMs } = incidentsOf(
-      ledger.filter((item) => item.url === target.url || burnRate.has(item.alarmName)),
+    const items = ledger.filter((item) => item.url === target.url || burnRate.has(item.alarmName));
+    // Incidents: the site down, slow or burning its budget. The certificate alarm warns of an expiry
+    // days ahead and can stay in ALARM for days: it would swallow every incident in that time.
+    const { incidents } = incidentsOf(
+      items.filter((item) => alarmKindOf(item) !== "certificate"),
+      since,
+      until,
+    );
+    // The cross-check of uptime: the time the availability alarm (the site down) spent in ALARM.
+    const { alarmMs } = incidentsOf(
+      items.filter((item) => alarmKindOf(item) === "availability"),
       since,
       until,
     );

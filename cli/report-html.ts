@@ -2,7 +2,7 @@
  * `npm run report -- --format html`: one self-contained page (inline CSS and SVG, no script, no
  * font, no image, nothing fetched), so it opens anywhere with no network and can be mailed or
  * archived as is. Per target: the summary, a chart of uptime per day against the objective, a
- * chart of latency per day (p50, p90, p99 per probe region), and the incidents from the ledger.
+ * chart of latency per day (p50, p90, p99 of every region's checks), and the incidents from the ledger.
  * Every value is escaped; a Content-Security-Policy forbids loading anything.
  */
 import { formatDuration } from "./alarms-report";
@@ -46,7 +46,7 @@ function uptimeChart(target: TargetReport): string {
   return `<svg class="chart uptime" role="img" aria-label="Uptime per day of ${escape(targetLabel(target))}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}">${axis}${bars}${objective}${labels}</svg>`;
 }
 
-/** Lines of p50, p90 and p99 per day and probe region. */
+/** Lines of p50, p90 and p99 per day (one set per row of latency: every region together). */
 function latencyChart(target: TargetReport): string {
   const regions = target.days[0]?.latency.map((l) => l.region) ?? [];
   const lines: Array<{ label: string; colour: string; dash: string; points: Array<[number, number]> }> = [];
@@ -95,7 +95,7 @@ function targetSection(target: TargetReport): string {
           .join("")}</tbody></table>`;
   return `<section class="target">
 <h2>${escape(targetLabel(target))}${target.name ? ` <small>${escape(target.url)}</small>` : ""}</h2>
-<p class="summary"><b class="slo ${met}">SLO ${target.objective}% ${met}</b>: uptime ${percent(target.uptime)} over ${target.checks} checks (${target.failures} failed); error budget used ${percent(target.budget.used, 2)}, left ${percent(target.budget.left, 2)}; in ALARM ${escape(formatDuration(target.ledgerAlarmMs))} (ledger).</p>
+<p class="summary"><b class="slo ${met}">SLO ${target.objective}% ${met}</b>: uptime ${percent(target.uptime)} over ${target.checks} checks (${target.failures} failed); error budget used ${percent(target.budget.used, 2)}, left ${percent(target.budget.left, 2)}; availability alarm in ALARM ${escape(formatDuration(target.ledgerAlarmMs))} (ledger).</p>
 <h3>Uptime per day</h3>
 ${uptimeChart(target)}
 <h3>Latency per day</h3>

@@ -2,11 +2,13 @@
  * What `status` and `report` read about a deployed stage, with the user's AWS credentials:
  * the stage's plan from `Pulumi.<stage>.yaml` (targets, alarm names, regions, the ledger table:
  * no Pulumi CLI needed), alarm states (`cloudwatch:DescribeAlarms`), metric data
- * (`cloudwatch:GetMetricData`) and the ledger (`dynamodb:Query`). Endpoints resolve the SDK's
- * standard way (`AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL_DYNAMODB`), which the tests use
- * to point at their local fakes.
+ * (`cloudwatch:GetMetricData`), the ledger (`dynamodb:Query`) and, per probe region, the probe's
+ * log lines (`logs:StartQuery`, cli/region-results.ts). Endpoints resolve the SDK's standard way
+ * (`AWS_ENDPOINT_URL_CLOUDWATCH`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_DYNAMODB`),
+ * which the tests use to point at their local fakes.
  */
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { LedgerItem } from "../functions/common/ledger";
 import { loadStageConfig, type StageConfig } from "../infra/config";
@@ -44,6 +46,8 @@ export interface AlarmState {
 /** Clients in the regions the stage uses; the credentials are resolved before any read. */
 export interface Readers {
   cloudWatch(region: string): CloudWatchClient;
+  /** CloudWatch Logs in a region (its SDK loaded on first use: only multi-region status reads logs). */
+  logs(region: string): Promise<CloudWatchLogsClient>;
   ledger: DynamoDBDocumentClient;
   close(): void;
 }
@@ -56,12 +60,20 @@ export async function openReaders(homeRegion: string): Promise<Readers> {
     if (!client) clients.set(region, (client = new CloudWatchClient({ region })));
     return client;
   };
+  const logClients = new Map<string, CloudWatchLogsClient>();
+  const logs = async (region: string) => {
+    const { CloudWatchLogsClient } = await import("@aws-sdk/client-cloudwatch-logs");
+    let client = logClients.get(region);
+    if (!client) logClients.set(region, (client = new CloudWatchLogsClient({ region })));
+    return client;
+  };
   const ledger = createLedgerClient(homeRegion);
   const readers = {
     cloudWatch,
+    logs,
     ledger,
     close() {
-      for (const client of clients.values()) client.destroy();
+      for (const client of [...clients.values(), ...logClients.values()]) client.destroy();
       ledger.destroy();
     },
   };

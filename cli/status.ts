@@ -1,13 +1,16 @@
 /**
  * `npm run status -- --stack <stage> [--json] [--watch [seconds]]`: what is down right now. One row
  * per target (state: OK, ALARM, NO_DATA or MAINTENANCE; firing alarms, availability over the last hour, latest latency and the hour's
- * percentiles per probe region, the last state change in the ledger), then webhealth's own health
+ * percentiles, the last state change in the ledger), with several probe regions one row per region
+ * below it (from its probe's log lines: cli/region-results.ts), then webhealth's own health
  * (probe health per region, function errors, dead letters). Exit 0 when everything is OK, 1 when
  * anything is in ALARM or has no data, 2 on bad input or setup.
  */
 import { LEDGER_ATTRIBUTES, LEDGER_INDEXES, type LedgerItem } from "../functions/common/ledger";
 import { activeMaintenance } from "../functions/common/maintenance";
 import { PROBE_METRICS, probeDimensions } from "../functions/common/metrics";
+import { probeLogGroupName } from "../functions/common/probe-log";
+import { finishRegionSummaries, startRegionSummaries, type RegionSummary } from "./region-results";
 import { isStageName } from "../infra/stack-files";
 import { displayTime, stateStyle } from "./alarms-format";
 import {
@@ -34,11 +37,18 @@ const MINUTE_MS = 60_000;
 export const DEFAULT_WATCH_SECONDS = 60;
 
 export interface RegionStatus {
+  /** The probe region, or `all` for every region's checks together (the metric of a multi-region stage). */
   region: string;
+  /**
+   * Where the figures come from: `metrics`, the target's `Check` metric (every region's checks in
+   * one series; a percentile that lands on a failed check is null), or `logs`, one probe region's
+   * log lines through Logs Insights (percentiles of its passed checks).
+   */
+  source: "metrics" | "logs";
   /** Fraction of the last hour's checks that succeeded (null without checks). */
   availability: number | null;
   checks: number;
-  /** The latest minute's median check time, ms (null when that minute's median check failed). */
+  /** The latest check time, ms: the latest minute's median of the metric, or a region's newest check (null when it failed). */
   latestLatencyMs: number | null;
   p50: number | null;
   p90: number | null;
@@ -74,6 +84,8 @@ export interface StatusSnapshot {
   ok: boolean;
   targets: TargetStatus[];
   health: HealthStatus[];
+  /** What could not be read and is shown as `-` (a probe region's log figures); the status itself stands. */
+  notes: string[];
 }
 
 const round = (value: number | undefined | null) => (value === undefined || value === null || Number.isNaN(value) ? null : Math.round(value * 10) / 10);
@@ -99,12 +111,36 @@ async function lastChange(readers: Readers, tableName: string, url: string): Pro
   return page.Items?.[0] as LedgerItem | undefined;
 }
 
+/** A probe region's row of one target, from its log lines. */
+function logRow(summary: RegionSummary, url: string): RegionStatus {
+  const figures = summary.targets.get(url);
+  const checks = figures?.checks ?? 0;
+  return {
+    region: summary.region,
+    source: "logs",
+    availability: figures && checks > 0 ? figures.passed / checks : null,
+    checks,
+    latestLatencyMs: figures?.latestMs ?? null,
+    p50: figures?.p50 ?? null,
+    p90: figures?.p90 ?? null,
+    p99: figures?.p99 ?? null,
+  };
+}
+
 /** Reads everything one status needs and returns it as data (the table and --json both come from this). */
-export async function gatherStatus(stage: Stage, readers: Readers, now: number): Promise<StatusSnapshot> {
+export async function gatherStatus(stage: Stage, readers: Readers, now: number, signal: AbortSignal = new AbortController().signal): Promise<StatusSnapshot> {
   const { config, plan } = stage;
   const end = Math.floor(now / MINUTE_MS) * MINUTE_MS;
   const hourStart = end - HOUR_MS;
   const namespace = config.namespace;
+
+  // Several probe regions write into one Check series per target: what each region saw is in its
+  // probe's log lines. The queries run while the rest is read (a rejection is awaited below).
+  const summaryOptions = { logs: readers.logs, signal };
+  const regionQueries = config.multiRegion
+    ? startRegionSummaries(plan.probes.map((probe) => ({ region: probe.region, logGroupName: probeLogGroupName(probe.functionName) })), hourStart, end, summaryOptions)
+    : undefined;
+  regionQueries?.catch(() => undefined);
 
   // Alarm states: the home region's, and each other region's (function alarms live beside their function).
   const regions = [...new Set([config.homeRegion, ...plan.probes.map((probe) => probe.region)])];
@@ -133,14 +169,17 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
   );
   const data = await getMetricData(readers.cloudWatch(config.homeRegion), queries, hourStart, end);
   const points = (key: string) => data.get(ids.get(key) ?? "");
+  const summaries = regionQueries ? await finishRegionSummaries(await regionQueries, summaryOptions) : [];
+  const notes = summaries.filter((summary) => summary.error !== undefined).map((summary) => `${summary.region}: no per-region figures: ${summary.error}`);
 
   const targets: TargetStatus[] = [];
   for (const [t, target] of config.targets.entries()) {
-    const regionRows: RegionStatus[] = targetSeries(config, target.url).map((series, s) => {
+    const metricRows: RegionStatus[] = targetSeries(config, target.url).map((series, s) => {
       const tally = tallyOf(sum(points(`${t}/${s}/checks`)), last(points(`${t}/${s}/passed`)));
       const percentile = (name: string) => round(latencyOf(last(points(`${t}/${s}/${name}`))));
       return {
         region: series.region ?? "all",
+        source: "metrics",
         availability: availabilityOf(tally) ?? null,
         checks: tally.checks,
         latestLatencyMs: round(latencyOf(last(points(`${t}/${s}/latest`)))),
@@ -149,7 +188,8 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
         p99: percentile("p99"),
       };
     });
-    const total = addTallies(regionRows.map((row) => ({ checks: row.checks, successes: (row.availability ?? 0) * row.checks })));
+    const total = addTallies(metricRows.map((row) => ({ checks: row.checks, successes: (row.availability ?? 0) * row.checks })));
+    const regionRows = [...metricRows, ...summaries.map((summary) => logRow(summary, target.url))];
     // The target's own alarms and its SLO burn-rate alarm; a single burn window in ALARM pages nobody.
     const paging = [...stage.alarms.filter((alarm) => alarm.kind !== "burn-rate-window"), ...plan.burnRateAlarms];
     const firing = paging.filter((alarm) => alarm.url === target.url && states.get(alarm.alarmName)?.state === "ALARM").map((alarm) => alarm.kind);
@@ -179,7 +219,7 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
       detail: probed === undefined ? "no heartbeat in the last hour" : `targets probed in the last period: ${probed} of ${config.targets.length}`,
     });
   });
-  for (const fn of [...plan.probes, plan.recorder]) {
+  for (const fn of [...plan.probes, plan.recorder, ...(plan.notifier ? [plan.notifier.function] : [])]) {
     const errorsAlarm = fn.alarms.find((alarm) => alarm.kind === "function-errors");
     const errors = await getMetricData(
       readers.cloudWatch(fn.region),
@@ -194,23 +234,31 @@ export async function gatherStatus(stage: Stage, readers: Readers, now: number):
       detail: `Lambda errors in the last hour: ${sum(errors.get("errors"))}`,
     });
   }
-  const deadLetters = await getMetricData(
-    readers.cloudWatch(config.homeRegion),
-    [metricQuery("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", [{ Name: "QueueName", Value: plan.recorderDeadLetterQueueName }], "Maximum", 300)],
-    hourStart,
-    end,
-  );
-  const waiting = last(deadLetters.get("visible"));
-  health.push({
-    check: "recorder dead letters",
-    region: config.homeRegion,
-    state: alarmState(plan.deadLetterAlarm.alarmName),
-    detail: waiting === undefined ? "no messages reported in the last hour" : `messages waiting: ${waiting}`,
-  });
+  // The recorder's dead letters (alarm changes not written to the ledger), and with notification
+  // channels the notifier's (alarms people may not have been told about).
+  const queues = [
+    { role: "recorder", queueName: plan.recorderDeadLetterQueueName, alarm: plan.deadLetterAlarm },
+    ...(plan.notifier ? [{ role: "notifier", queueName: plan.notifier.deadLetterQueueName, alarm: plan.notifier.deadLetterAlarm }] : []),
+  ];
+  for (const queue of queues) {
+    const deadLetters = await getMetricData(
+      readers.cloudWatch(config.homeRegion),
+      [metricQuery("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", [{ Name: "QueueName", Value: queue.queueName }], "Maximum", 300)],
+      hourStart,
+      end,
+    );
+    const waiting = last(deadLetters.get("visible"));
+    health.push({
+      check: `${queue.role} dead letters`,
+      region: config.homeRegion,
+      state: alarmState(queue.alarm.alarmName),
+      detail: waiting === undefined ? "no messages reported in the last hour" : `messages waiting: ${waiting}`,
+    });
+  }
 
   // A target in maintenance is expected to fail: it does not make the status fail.
   const ok = targets.every((target) => target.state === "OK" || target.state === "MAINTENANCE") && health.every((check) => check.state !== "ALARM");
-  return { stage: config.stage, at: new Date(end).toISOString(), homeRegion: config.homeRegion, ok, targets, health };
+  return { stage: config.stage, at: new Date(end).toISOString(), homeRegion: config.homeRegion, ok, targets, health, notes };
 }
 
 const percent = (value: number | null) => (value === null ? "-" : `${(value * 100).toFixed(2)}%`);
@@ -242,7 +290,8 @@ const TARGET_COLUMNS: Array<Column<Row>> = [
   { title: "LAST CHANGE", cell: (row) => row.change },
 ];
 
-function targetRows(target: TargetStatus, multiRegion: boolean): Row[] {
+/** A target's row (the metric's figures), then with several probe regions one row per region (from its log lines). */
+function targetRows(target: TargetStatus): Row[] {
   const change = target.lastChange ? `${displayTime(target.lastChange.at)} ${target.lastChange.alarm} ${target.lastChange.from} -> ${target.lastChange.to}` : "-";
   const head = { target: target.name ? `${target.name} ${target.url}` : target.url, state: target.state, firing: target.firing.join(",") || "-", change };
   const regionRow = (region: RegionStatus) => ({
@@ -253,10 +302,9 @@ function targetRows(target: TargetStatus, multiRegion: boolean): Row[] {
     p90: ms(region.p90),
     p99: ms(region.p99),
   });
-  if (!multiRegion || target.regions.length === 1) return [{ ...head, ...regionRow(target.regions[0]) }];
+  const [first, ...perRegion] = target.regions;
   const blank = { target: "", state: "", firing: "", change: "" };
-  const all = { region: "all", availability: percent(target.availability), latest: "", p50: "", p90: "", p99: "" };
-  return [{ ...head, ...all }, ...target.regions.map((region) => ({ ...blank, ...regionRow(region) }))];
+  return [{ ...head, ...regionRow(first) }, ...perRegion.map((region) => ({ ...blank, ...regionRow(region) }))];
 }
 
 const HEALTH_COLUMNS: Array<Column<HealthStatus>> = [
@@ -267,7 +315,7 @@ const HEALTH_COLUMNS: Array<Column<HealthStatus>> = [
 ];
 
 /** The table `npm run status` prints. */
-export function formatStatus(snapshot: StatusSnapshot, multiRegion: boolean, stylize?: Stylize): string {
+export function formatStatus(snapshot: StatusSnapshot, stylize?: Stylize): string {
   const inAlarm = snapshot.targets.filter((target) => target.state === "ALARM").length;
   const noData = snapshot.targets.filter((target) => target.state === "NO_DATA").length;
   const maintenance = snapshot.targets.filter((target) => target.state === "MAINTENANCE");
@@ -275,7 +323,8 @@ export function formatStatus(snapshot: StatusSnapshot, multiRegion: boolean, sty
     `webhealth ${snapshot.stage} at ${displayTime(snapshot.at)} (${snapshot.homeRegion}): ${snapshot.targets.length} target${snapshot.targets.length === 1 ? "" : "s"}, ${inAlarm} in ALARM, ${noData} without data` +
       (maintenance.length > 0 ? `, ${maintenance.length} in maintenance (${maintenance.map((target) => `${target.name ?? target.url}: ${target.maintenance?.name} until ${displayTime(target.maintenance?.until ?? "")}`).join("; ")})` : ""),
     "",
-    ...formatColumns(TARGET_COLUMNS, snapshot.targets.flatMap((target) => targetRows(target, multiRegion)), stylize),
+    ...formatColumns(TARGET_COLUMNS, snapshot.targets.flatMap((target) => targetRows(target)), stylize),
+    ...snapshot.notes,
     "",
     ...formatColumns(HEALTH_COLUMNS, snapshot.health, stylize),
   ];
@@ -307,8 +356,8 @@ async function runStatus(values: { stack?: string; json?: boolean; watch?: strin
   const readers = await openReaders(stage.config.homeRegion);
   try {
     for (;;) {
-      const snapshot = await gatherStatus(stage, readers, io.now());
-      const text = values.json ? `${JSON.stringify(snapshot)}\n` : formatStatus(snapshot, stage.config.multiRegion, (style, text) => paint(io, io.stdout, style, text));
+      const snapshot = await gatherStatus(stage, readers, io.now(), io.signal);
+      const text = values.json ? `${JSON.stringify(snapshot)}\n` : formatStatus(snapshot, (style, text) => paint(io, io.stdout, style, text));
       io.stdout.write(watchSeconds !== undefined && !values.json && io.stdout.isTTY ? CLEAR_SCREEN + text : text);
       if (watchSeconds === undefined) return snapshot.ok ? EXIT.ok : EXIT.failed;
       if (!io.stdout.isTTY && !values.json) io.stdout.write("\n");
@@ -328,7 +377,8 @@ export const command = defineCommand({
   options: STATUS_OPTIONS,
   exitCodes: { ok: "everything OK", failed: "anything in ALARM or without data (or a read failed: the reason is on stderr)" },
   notes: [
-    "IAM: cloudwatch:DescribeAlarms and cloudwatch:GetMetricData (home and probe regions), dynamodb:Query on the ledger table's byUrl index.",
+    "IAM: cloudwatch:DescribeAlarms and cloudwatch:GetMetricData (home and probe regions), dynamodb:Query on the ledger table's byUrl index; with several probe regions also logs:StartQuery on each region's probe log group and logs:GetQueryResults.",
+    "With several probe regions, each region's row comes from its probe's log lines (one Logs Insights query per region: billed by the bytes scanned).",
     "A - marks a value without data.",
   ],
   interruptible: true,

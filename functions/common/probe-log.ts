@@ -86,3 +86,24 @@ export function phaseTimingsQuery(): string {
     "limit 100",
   ].join("\n| ");
 }
+
+/** GetQueryResults returns at most this many rows (the `limit` command's maximum). */
+export const INSIGHTS_MAX_ROWS = 10_000;
+
+/** The fields of a region summary row, as regionSummaryQuery names them. */
+export const REGION_SUMMARY_FIELDS = ["url", "ok", "checks", "latestAt", "latestMs", "p50", "p90", "p99"] as const;
+
+/**
+ * One probe region's checks per target and outcome over the query's time range (`npm run status`
+ * per probe region, since the `Check` metric has no Region dimension): two rows per target at
+ * most, its passed checks (`ok` 1) and its failed ones (`ok` 0), each with how many there were,
+ * the scheduled time and total time of the newest, and the percentiles of their total times (of
+ * passed checks only, in the passed row). Skipped targets are no checks, as in the metric.
+ */
+export function regionSummaryQuery(): string {
+  return [
+    `filter type = ${insightsString(PROBE_LOG_TYPES.result)} and not ispresent(skipped)`,
+    "stats count(*) as checks, latest(scheduledAt) as latestAt, latest(timings.totalMs) as latestMs, pct(timings.totalMs, 50) as p50, pct(timings.totalMs, 90) as p90, pct(timings.totalMs, 99) as p99 by url, ok",
+    `limit ${INSIGHTS_MAX_ROWS}`,
+  ].join("\n| ");
+}

@@ -60,7 +60,7 @@ describe("every command follows the same conventions (through npm run)", functio
     "ledger:local": { repeat: "--port", longRunning: { args: () => ["--port", String(ledgerPort)], ready: /Ctrl-C to stop\./ } },
     deploy: { prefix: ["preview"] },
     // Against the local CloudWatch and dynalite: a stage with no data yet is "no data" for status (exit 1).
-    status: { failed: () => ["--stack", STAGE], env: () => awsEnv },
+    status: { failed: () => ["--stack", STAGE], longRunning: { args: () => ["--stack", STAGE, "--watch", "5"], ready: /^WEBHEALTH /m }, env: () => awsEnv },
     report: { ok: () => ["--stack", STAGE, "--since", "1d"], env: () => awsEnv, colours: false },
   };
 

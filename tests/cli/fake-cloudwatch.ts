@@ -6,7 +6,8 @@
  * each statistic per period the way CloudWatch documents it: SampleCount, Sum, Average, Minimum,
  * Maximum, PR(low:high) (percent of values in (low, high]), and pNN as the nearest-rank percentile of the raw values (CloudWatch's own is an
  * approximation on raw values; the scripted data keeps the two equal). Buckets start at the
- * query's StartTime and step by the period. The region comes from the request's signature scope.
+ * query's StartTime, rounded down as CloudWatch documents it (by the start's age: to the minute, 5
+ * minutes or the hour), and step by the period. The region comes from the request's signature scope.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -75,8 +76,21 @@ interface Query {
   MetricStat: { Metric: { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: string }> }; Period: number; Stat: string };
 }
 
+/**
+ * "CloudWatch rounds the specified time stamp as follows: Start time less than 15 days ago - Round
+ * down to the nearest whole minute ... between 15 and 63 days ago - ... the nearest 5-minute clock
+ * interval ... greater than 63 days ago - ... the nearest 1-hour clock interval" (periods of 60 s
+ * or more), relative to when CloudWatch receives the request.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+ */
+export function roundedStartTime(start: number, now: number): number {
+  const age = now - start;
+  const step = age < 15 * 86_400_000 ? 60_000 : age <= 63 * 86_400_000 ? 300_000 : 3_600_000;
+  return Math.floor(start / step) * step;
+}
+
 function metricData(fake: FakeCloudWatch, region: string, body: { MetricDataQueries: Query[]; StartTime: number; EndTime: number; ScanBy?: string }) {
-  const start = body.StartTime * 1000;
+  const start = roundedStartTime(body.StartTime * 1000, Date.now());
   const end = body.EndTime * 1000;
   return {
     MetricDataResults: body.MetricDataQueries.map((query) => {

@@ -40,8 +40,10 @@ export const NOW = Date.parse("2026-12-02T08:00:00Z");
  *   values: p50 = 720th -> residue 4, p90 = 1,296th -> 8, p99 = 1,426th -> 9. Day 2's percentiles
  *   are of its 1,440 `Check` datums, the 30 failures (10,000,000) last: residue r takes ranks
  *   141r+1..141(r+1), so the 720th -> 5 (205), the 1,296th -> 9 (209), and the 1,426th is a
- *   failure: no latency (-). Ledger: availability ALARM 10:02-10:31, latency
- *   ALARM 10:25-10:40, and its burn-rate alarm 10:05-10:35: one incident 10:02-10:40, 38 minutes.
+ *   failure: no latency (-). Ledger: availability ALARM 10:02-10:31 (29 minutes down: the
+ *   cross-check), latency ALARM 10:25-10:40, and its burn-rate alarm 10:05-10:35: one incident
+ *   10:02-10:40, 38 minutes. Its certificate alarm in ALARM 2026-11-01 06:00 to 2026-11-03 06:00
+ *   is neither downtime nor an incident.
  * - api (the stage's 99.9): down 2026-11-03 12:00-12:01 (2 failed): 4,318 / 4,320 = 99.954%: met.
  *   Budget 4.32; used 2 / 4.32 = 46.30%, left 53.70%. Day 3: 1,438 / 1,440 = 99.861%. Latency 50.
  *   Ledger: availability ALARM 12:02-12:04: 2 minutes.
@@ -65,6 +67,9 @@ export async function scriptHistory(cloudWatch: FakeCloudWatch, dynamo: LocalDyn
   raw.destroy();
   const t = (iso: string) => Date.parse(iso);
   const changes: ChangeSpec[] = [
+    // Its certificate alarm warns for two days around the outage: not an incident, nor downtime.
+    { alarm: `${PREFIX}shop-certificate`, url: SHOP, from: "OK", to: "ALARM", at: t("2026-11-01T06:00:00Z"), reason: "certificate expires in 13 days" },
+    { alarm: `${PREFIX}shop-certificate`, url: SHOP, from: "ALARM", to: "OK", at: t("2026-11-03T06:00:00Z"), reason: "certificate renewed" },
     { alarm: `${PREFIX}shop-availability`, url: SHOP, from: "OK", to: "ALARM", at: t("2026-11-02T10:02:00Z"), reason: "shop down" },
     { alarm: `${PREFIX}shop-latency`, url: SHOP, from: "OK", to: "ALARM", at: t("2026-11-02T10:25:00Z"), reason: "shop slow" },
     // The SLO burn-rate (composite) alarm: its notification names no metric, so the item has no URL.

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { startFakeCloudWatch, type FakeCloudWatch } from "./fake-cloudwatch";
 import { API_KEY, MIN, PREFIX, REPORT_STAGE, runReport, scriptHistory, useFakeEndpoints } from "./report-history";
+import { docCodeBlocks } from "./support";
 
 const WINDOW = ["--stack", REPORT_STAGE, "--since", "2026-11-01", "--until", "2026-11-04"];
 
@@ -41,7 +42,7 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
       "Report for monthly, 2026-11-01T00:00:00Z to 2026-11-04T00:00:00Z (3d 00h 00m 00s)",
       "",
       "TARGET                      URL                          UPTIME    SLO  MET  BUDGET USED  BUDGET LEFT  CHECKS  FAILED  IN ALARM  INCIDENTS",
-      "shop                        https://shop.example/       99.306%  99.5%  NO       138.89%      -38.89%    4320      30   38m 00s          1",
+      "shop                        https://shop.example/       99.306%  99.5%  NO       138.89%      -38.89%    4320      30   29m 00s          1",
       "https://api.example/health  https://api.example/health  99.954%  99.9%  yes       46.30%       53.70%    4320       2    2m 00s          1",
       "",
       "Incidents (from the ledger):",
@@ -59,13 +60,15 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
       "https://api.example/health  2026-11-03T00:00:00Z   99.861%    1440  us-east-1   50   50   50",
       "",
     ]);
+    // docs/status-and-reports.md shows its summary.
+    expect(docCodeBlocks("status-and-reports.md")).to.deep.include(result.stdout.split("\n").slice(0, 5));
   });
 
   it("--format json: the same figures as data", async () => {
     const result = await runReport([...WINDOW, "--format", "json"], root);
     const report = JSON.parse(result.stdout);
     const [shop, api] = report.targets;
-    expect({ checks: shop.checks, failures: shop.failures, met: shop.met, objective: shop.objective, ledgerAlarmMs: shop.ledgerAlarmMs }).to.deep.equal({ checks: 4320, failures: 30, met: false, objective: 99.5, ledgerAlarmMs: 38 * MIN });
+    expect({ checks: shop.checks, failures: shop.failures, met: shop.met, objective: shop.objective, ledgerAlarmMs: shop.ledgerAlarmMs }).to.deep.equal({ checks: 4320, failures: 30, met: false, objective: 99.5, ledgerAlarmMs: 29 * MIN });
     expect(shop.uptime).to.be.closeTo(4290 / 4320, 1e-12);
     expect(shop.budget.allowedFailures).to.be.closeTo(21.6, 1e-9);
     expect(shop.budget.used).to.be.closeTo(30 / 21.6, 1e-9);
@@ -75,6 +78,22 @@ describe("npm run report against a fake CloudWatch and the ledger in dynalite", 
       { start: "2026-11-02T10:02:00.000Z", end: "2026-11-02T10:40:00.000Z", durationMs: 38 * MIN, ongoing: false, alarms: [`${PREFIX}shop-availability`, `${PREFIX}shop-burn-rate`, `${PREFIX}shop-latency`], reason: "shop down" },
     ]);
     expect(shop.days[1]).to.deep.equal({ day: "2026-11-02T00:00:00.000Z", checks: 1440, successes: 1410, uptime: 1410 / 1440, latency: [{ region: "us-east-1", p50: 205, p90: 209, p99: null }] });
+  });
+
+  it("a window that starts off the minute (--since 30d): CloudWatch rounds the start down, and the days keep their checks", async () => {
+    // 2026-11-01T00:00:03Z: CloudWatch starts its periods at 00:00:00 (rounded down), not at the
+    // asked time, so its datapoints' timestamps are not the report's day starts. The scripted
+    // checks fall at 7 s past each minute: the same 4,320 checks as the aligned window.
+    const result = await runReport(["--stack", REPORT_STAGE, "--since", "2026-11-01T00:00:03Z", "--until", "2026-11-04T00:00:03Z", "--format", "json"], root);
+    expect([result.code, result.stderr]).to.deep.equal([0, ""]);
+    const [shop, api] = JSON.parse(result.stdout).targets;
+    expect([shop.checks, shop.failures, api.checks, api.failures]).to.deep.equal([4320, 30, 4320, 2]);
+    expect(shop.days.map((day: { day: string; checks: number; successes: number }) => [day.day, day.checks, day.successes])).to.deep.equal([
+      ["2026-11-01T00:00:03.000Z", 1440, 1440],
+      ["2026-11-02T00:00:03.000Z", 1440, 1410],
+      ["2026-11-03T00:00:03.000Z", 1440, 1440],
+    ]);
+    expect(shop.days[1].latency).to.deep.equal([{ region: "us-east-1", p50: 205, p90: 209, p99: null }]);
   });
 
   it("--format csv --out: one row per target and day, the file written whole", async () => {

@@ -105,3 +105,16 @@ export const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
 
 /** An ANSI escape sequence (colour). */
 export const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
+
+/** The code blocks of a page of the docs (`docs/<page>`), each as its lines: what a doc shows as output. */
+export function docCodeBlocks(page: string): string[][] {
+  const blocks: string[][] = [];
+  let current: string[] | undefined;
+  for (const line of fs.readFileSync(path.join(PROJECT_ROOT, "docs", page), "utf8").split("\n")) {
+    if (/^```/.test(line)) {
+      if (current) blocks.push(current);
+      current = current ? undefined : [];
+    } else current?.push(line);
+  }
+  return blocks;
+}

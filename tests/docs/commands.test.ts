@@ -3,8 +3,9 @@
  * - every `npm run <script>` names a script of package.json;
  * - every option a quoted command line shows (synopsis or example) is one its `--help` lists;
  * - examples that run offline run for real (synth, ledger:local, ledger:record, alarms against
- *   dynalite), the others (AWS, the internet, long benchmarks) are checked through `--help` only;
- * - a quoted `npx mocha <files>` selects just those files.
+ *   dynalite, status and report against the tests' local CloudWatch, Logs Insights and dynalite),
+ *   the others (deploying, the internet, long benchmarks) are checked through `--help` only;
+ * - every quoted `npx mocha <files>` selects just those files.
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
@@ -13,7 +14,10 @@ import * as path from "node:path";
 import { PROJECT_ROOT } from "../../infra/stack-files";
 import { startDynalite, type LocalDynamo } from "../ledger/helpers";
 import { refusedPort } from "../probe/support/servers";
+import * as os from "node:os";
 import { runScript, STACK_TRACE, type RunOptions } from "../cli/support";
+import { startFakeCloudWatch, type FakeCloudWatch } from "../cli/fake-cloudwatch";
+import { startFakeLogs, type FakeLogs } from "../cli/fake-logs";
 
 export interface QuotedCommand {
   file: string;
@@ -76,6 +80,37 @@ export function quotedCommands(): QuotedCommand[] {
   return commands;
 }
 
+export interface QuotedMocha {
+  file: string;
+  /** The arguments after `npx mocha`, quotes removed. */
+  args: string[];
+  /** Its positional arguments: the files or globs it runs. */
+  specs: string[];
+  text: string;
+}
+
+/** Every `npx mocha ...` the docs quote (a code span may run over a line break). */
+export function quotedMochaCommands(): QuotedMocha[] {
+  const commands: QuotedMocha[] = [];
+  for (const file of DOCS) {
+    const markdown = fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
+    const pieces = [...codeOf(markdown), ...[...markdown.replace(/```[^]*?```/g, "").matchAll(/`([^`]+)`/g)].map((match) => match[1].replace(/\s*\n\s*/g, " "))];
+    for (const piece of new Set(pieces)) {
+      const match = /(?:^|\s)npx mocha\s+(.*)$/.exec(piece);
+      if (!match) continue;
+      const args = commandLineOf(match[1])
+        .split(/\s+/)
+        .filter((arg) => arg !== "")
+        .map((arg) => arg.replace(/^'(.*)'$/, "$1"));
+      // Options that take a value: the word after them is not a spec.
+      const valued = new Set(["-r", "--require", "--extension", "--timeout", "--reporter", "--config", "--spec"]);
+      const specs = args.filter((arg, index) => !arg.startsWith("-") && !valued.has(args[index - 1] ?? ""));
+      commands.push({ file, args, specs, text: `npx mocha ${match[1]}`.trim() });
+    }
+  }
+  return commands;
+}
+
 /** Options a quoted line names (`--stack`, `--stack=x` -> `--stack`). */
 const optionsIn = (args: string[]) => [...new Set(args.flatMap((arg) => [...arg.matchAll(/(?<![\w-])(--[a-z][a-z0-9-]*)/g)].map((m) => m[1])))];
 
@@ -87,6 +122,10 @@ describe("docs: every quoted command works as shown", function () {
   const commands = quotedCommands();
   const helps = new Map<string, string>();
   let dynamo: LocalDynamo;
+  let cloudWatch: FakeCloudWatch;
+  let logs: FakeLogs;
+  /** Stage files for the AWS examples, written here (WEBHEALTH_STAGE_DIR), never in the repository. */
+  const stageDir = fs.mkdtempSync(path.join(os.tmpdir(), "webhealth-doc-stages-"));
 
   const helpOf = async (script: string) => {
     if (!helps.has(script)) {
@@ -100,7 +139,12 @@ describe("docs: every quoted command works as shown", function () {
   before(async () => {
     dynamo = await startDynalite();
   });
-  after(() => dynamo.close());
+  after(async () => {
+    await dynamo.close();
+    await cloudWatch?.close();
+    await logs?.close();
+    fs.rmSync(stageDir, { recursive: true, force: true });
+  });
 
   it("the docs quote commands (the parser finds them)", () => {
     expect(commands.length).to.be.above(40);
@@ -123,7 +167,7 @@ describe("docs: every quoted command works as shown", function () {
     expect(problems).to.deep.equal([]);
   });
 
-  it("the offline examples run: synth, alarms and ledger:record against dynalite, ledger:local until stopped", async () => {
+  it("the offline examples run: synth, alarms and ledger:record against dynalite, status and report against the fakes, ledger:local until stopped", async () => {
     const ran: string[] = [];
     const tables = new Set<string>();
     // A bare `npm run synth` in prose names the command; only ledger:local runs without options.
@@ -139,28 +183,60 @@ describe("docs: every quoted command works as shown", function () {
           tables.add(table);
         }
         options.env = { ...options.env, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" };
+      } else if ((command.script === "report" || command.script === "status") && args.includes("--stack")) {
+        // AWS readers, against the tests' local CloudWatch, Logs Insights and dynalite, with a stage
+        // file of the shown stage's name (two probe regions, so status reads the logs too).
+        cloudWatch ??= await startFakeCloudWatch();
+        logs ??= await startFakeLogs();
+        const stage = args[args.indexOf("--stack") + 1];
+        fs.writeFileSync(
+          path.join(stageDir, `Pulumi.${stage}.yaml`),
+          "config:\n  aws:region: us-east-1\n  webhealth:probeRegions: [us-east-1, eu-west-1]\n  webhealth:targets:\n    - url: https://shop.example/\n",
+        );
+        const table = `webhealth-${stage}-alarm-ledger`;
+        if (!tables.has(table)) {
+          await dynamo.createTableNamed(table);
+          tables.add(table);
+        }
+        // A file the example writes goes to a temporary folder, not the repository.
+        args = args.map((arg, index) => (args[index - 1] === "--out" ? path.join(stageDir, path.basename(arg)) : arg));
+        options.env = {
+          ...options.env,
+          WEBHEALTH_STAGE_DIR: stageDir,
+          AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.endpoint,
+          AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "local",
+          AWS_SECRET_ACCESS_KEY: "local",
+        };
       } else if (command.script === "ledger:local") {
         // The docs show the default port: a free one here, so a ledger:local already running on 8000 is no problem.
         args = [...args, "--port", String(await refusedPort())];
         options.signal = { name: "SIGINT", when: /Ctrl-C to stop\./ };
       } else continue;
       const run = await runScript(command.script, args, options);
-      const expected = command.script === "ledger:local" ? 130 : 0;
-      expect(run.code, `${command.file}: ${command.text}\n${run.stderr}`).to.equal(expected);
+      // status exits 1 for a stage without data yet; every other example succeeds.
+      const expected = command.script === "ledger:local" ? [130] : command.script === "status" ? [0, 1] : [0];
+      expect(run.code, `${command.file}: ${command.text}\n${run.stderr}`).to.be.oneOf(expected);
       expect(run.stderr, command.text).to.not.match(STACK_TRACE);
       ran.push(command.text);
     }
     expect(ran.length).to.be.above(5);
+    expect(ran.filter((text) => /^npm run report /.test(text)), "a report example ran against the fakes").to.not.deep.equal([]);
   });
 
-  it("a quoted `npx mocha <files>` runs just those files", () => {
-    for (const glob of ["tests/ledger/**/*.test.ts"]) {
-      const quoted = DOCS.some((file) => fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8").includes(`npx mocha '${glob}'`));
-      expect(quoted, glob).to.equal(true);
-      const result = spawnSync("npx", ["mocha", "--dry-run", "--reporter", "json", glob], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  it("every quoted `npx mocha ...` runs just the files it names", () => {
+    const quoted = quotedMochaCommands();
+    expect(quoted.map((command) => command.file)).to.include.members(["docs/alarm-ledger.md", "docs/contracts.md", "docs/notifications.md", "docs/policies.md", "docs/status-and-reports.md"]);
+    for (const command of quoted) {
+      const result = spawnSync("npx", ["mocha", ...command.args, "--dry-run", "--reporter", "json"], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      expect(result.status, `${command.file}: ${command.text}\n${result.stderr}`).to.equal(0);
       const files = new Set((JSON.parse(result.stdout) as { tests: Array<{ file: string }> }).tests.map((test) => path.relative(PROJECT_ROOT, test.file)));
-      expect([...files].every((file) => file.startsWith("tests/ledger/")), [...files].join(", ")).to.equal(true);
-      expect(files.size).to.be.above(3);
+      // Each file selected lies under what the command names (a glob's fixed part, or the file itself).
+      const roots = command.specs.map((spec) => spec.split(/[*{[]/)[0]);
+      const strays = [...files].filter((file) => !roots.some((root) => file.startsWith(root)));
+      expect([files.size > 0, strays], `${command.file}: ${command.text}`).to.deep.equal([true, []]);
     }
   });
 });

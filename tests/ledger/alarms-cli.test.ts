@@ -126,6 +126,26 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
     expect(lines.slice(6)).to.deep.equal([...REPORT, ""]);
   });
 
+  it("--until closes the window: only its changes, and time in ALARM ends at its end", async () => {
+    // From 4 h to 2 h 45 min ago: avail-a fired 3 h ago (15 minutes in ALARM before the end);
+    // quorum-a's change 2 h 30 min ago and every later one are after the window.
+    const since = new Date(base - 4 * H).toISOString();
+    const until = new Date(base - 2.75 * H).toISOString();
+    const run = await runCli("cli/alarms.ts", ["--table", tableName, "--since", since, "--until", until], env);
+    expect([run.code, run.stderr]).to.deep.equal([0, ""]);
+    const lines = run.stdout.split("\n");
+    expect(lines.slice(0, 3)).to.deep.equal([
+      `${"TIME".padEnd(20)}  ${"URL".padEnd(18)}  ${"ALARM".padEnd(7)}  ${"CHANGE".padEnd(11)}  ${"DELIVERY".padEnd(DELIVERED.length)}  REASON`,
+      `${time(base - 3 * H)}  ${A}  avail-a  OK -> ALARM  ${DELIVERED}  a down`,
+      "",
+    ]);
+    expect(lines[3]).to.equal(`Time in ALARM per URL, ${time(base - 4 * H)} to ${time(base - 2.75 * H)} (1h 15m 00s):`);
+    expect(lines.find((line) => line.startsWith(A))).to.match(/^https:\/\/a\.example\/ {2}15m 00s {2}/);
+    // A window with no change says it is closed.
+    const empty = await runCli("cli/alarms.ts", ["--table", tableName, "--since", new Date(base - 10 * H).toISOString(), "--until", new Date(base - 9 * H).toISOString()], env);
+    expect(empty.stdout.split("\n")[0]).to.equal(`No alarm state changes between ${time(base - 10 * H)} and ${time(base - 9 * H)}.`);
+  });
+
   it("--since 2h keeps the changes of the last two hours, columns sized to what is shown", async () => {
     const run = await runCli("cli/alarms.ts", ["--table", tableName, "--since", "2h"], env);
     expect(run.code).to.equal(0);
@@ -179,6 +199,15 @@ describe("ledger: npm run alarms (spawned) against dynalite", function () {
       ["recorded", "webhealth-beta-probe-health", "ALARM"],
     ]);
     expect(await dynamo.scan(table)).to.have.length(5);
+  });
+
+  it("ledger-record without ALARM_TABLE_NAME: exit 2 before anything runs, saying what to set", async () => {
+    const run = await runCli("cli/ledger-record.ts", ["--samples"], { ...env, ALARM_TABLE_NAME: "" });
+    expect([run.code, run.stdout, run.stderr]).to.deep.equal([
+      2,
+      "",
+      "ledger:record: ALARM_TABLE_NAME: is required: the name of the ledger table to write (e.g. webhealth-beta-alarm-ledger, or webhealth-alarms for npm run ledger:local)\n",
+    ]);
   });
 
   describe("--stack", () => {
