@@ -22,8 +22,16 @@ export function secretNamesOf(targets: readonly Target[]): string[] {
   return [...new Set(targets.flatMap((target) => secretReferences(target).map((reference) => reference.name)))].sort();
 }
 
-export function createSecretsClient(region: string | undefined): SSMClient {
-  return new SSMClient({ region, maxAttempts: 2, requestHandler: { requestTimeout: SECRET_REQUEST_TIMEOUT_MS, connectionTimeout: 1_000 } });
+/** `endpoint` and `requestTimeoutMs` exist for tests against a local server; the probe passes the region only. */
+export function createSecretsClient(region: string | undefined, options: { endpoint?: string; requestTimeoutMs?: number } = {}): SSMClient {
+  return new SSMClient({
+    region,
+    endpoint: options.endpoint,
+    maxAttempts: 2,
+    // Without throwOnRequestTimeout, @smithy/node-http-handler 4.x only warns when requestTimeout
+    // passes, and a hung GetParameters would hold every target until Lambda ends the invocation.
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? SECRET_REQUEST_TIMEOUT_MS, connectionTimeout: 1_000, throwOnRequestTimeout: true },
+  });
 }
 
 /** The provider of one container: its cache outlives invocations. */
