@@ -9,8 +9,7 @@
  * query's StartTime, rounded down as CloudWatch documents it (by the start's age: to the minute, 5
  * minutes or the hour), and step by the period. The region comes from the request's signature scope.
  */
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { accessDeniedMessage, startAwsJsonServer } from "./fake-aws-json";
 
 export interface FakeMetric {
   region: string;
@@ -121,30 +120,18 @@ const ACTIONS: Record<string, string> = { GetMetricData: "cloudwatch:GetMetricDa
 
 export async function startFakeCloudWatch(): Promise<FakeCloudWatch> {
   const fake = { metrics: [], alarms: [], denied: new Set<string>(), calls: [] } as unknown as FakeCloudWatch;
-  const server = http.createServer((request, response) => {
-    let text = "";
-    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    request.on("end", () => {
-      const operation = String(request.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
-      const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(request.headers.authorization ?? ""))?.[1] ?? "";
-      const body = JSON.parse(text || "{}") as Record<string, unknown>;
-      fake.calls.push({ operation, region, body });
-      const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-        response.writeHead(status, { "content-type": "application/x-amz-json-1.0", ...headers });
-        response.end(JSON.stringify(payload));
-      };
-      const action = ACTIONS[operation];
-      if (!action) return reply(400, { __type: "com.amazonaws.cloudwatch#InvalidAction", message: `fake CloudWatch: ${operation} not supported` }, { "x-amzn-query-error": "InvalidAction;Sender" });
-      if (fake.denied.has(action)) {
-        const message = `User: arn:aws:iam::123456789012:user/reader is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
-        return reply(403, { __type: "com.amazonaws.cloudwatch#AccessDenied", message }, { "x-amzn-query-error": "AccessDenied;Sender" });
-      }
-      if (operation === "GetMetricData") return reply(200, metricData(fake, region, body as never));
-      return reply(200, describeAlarms(fake, region, body));
-    });
+  const server = await startAwsJsonServer("application/x-amz-json-1.0", (call, reply) => {
+    const { operation, region, body } = call;
+    fake.calls.push(call);
+    const action = ACTIONS[operation];
+    if (!action) return reply(400, { __type: "com.amazonaws.cloudwatch#InvalidAction", message: `fake CloudWatch: ${operation} not supported` }, { "x-amzn-query-error": "InvalidAction;Sender" });
+    if (fake.denied.has(action)) {
+      return reply(403, { __type: "com.amazonaws.cloudwatch#AccessDenied", message: accessDeniedMessage(action) }, { "x-amzn-query-error": "AccessDenied;Sender" });
+    }
+    if (operation === "GetMetricData") return reply(200, metricData(fake, region, body as never));
+    return reply(200, describeAlarms(fake, region, body));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  fake.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  fake.endpoint = server.endpoint;
+  fake.close = server.close;
   return fake;
 }

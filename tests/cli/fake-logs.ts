@@ -13,8 +13,7 @@
  * Only events in [startTime, endTime] (inclusive, seconds) of the named log group and the request's
  * region (from its signature) are read. A log group without events does not exist (ResourceNotFoundException).
  */
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { accessDeniedMessage, startAwsJsonServer } from "./fake-aws-json";
 
 export interface FakeLogEvent {
   region: string;
@@ -114,41 +113,28 @@ const ACTIONS: Record<string, string> = { StartQuery: "logs:StartQuery", GetQuer
 export async function startFakeLogs(): Promise<FakeLogs> {
   const fake = { events: [], denied: new Set<string>(), runningPolls: 0, calls: [] } as unknown as FakeLogs;
   const queries = new Map<string, { results: ReturnType<typeof evaluateQuery>; polls: number }>();
-  const server = http.createServer((request, response) => {
-    let text = "";
-    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    request.on("end", () => {
-      const operation = String(request.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
-      const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(request.headers.authorization ?? ""))?.[1] ?? "";
-      const body = JSON.parse(text || "{}") as Record<string, unknown>;
-      fake.calls.push({ operation, region, body });
-      const reply = (status: number, payload: unknown) => {
-        response.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
-        response.end(JSON.stringify(payload));
-      };
-      const action = ACTIONS[operation];
-      if (!action) return reply(400, { __type: "InvalidOperationException", message: `fake Logs: ${operation} not supported` });
-      if (fake.denied.has(action)) {
-        return reply(400, { __type: "AccessDeniedException", message: `User: arn:aws:iam::123456789012:user/reader is not authorized to perform: ${action} because no identity-based policy allows the ${action} action` });
-      }
-      if (operation === "StartQuery") {
-        const { logGroupName, startTime, endTime, queryString } = body as { logGroupName: string; startTime: number; endTime: number; queryString: string };
-        const inGroup = fake.events.filter((event) => event.region === region && event.logGroupName === logGroupName);
-        if (inGroup.length === 0) return reply(400, { __type: "ResourceNotFoundException", message: `Log group '${logGroupName}' does not exist` });
-        const inRange = inGroup.filter((event) => event.timestamp >= startTime * 1000 && event.timestamp < (endTime + 1) * 1000);
-        const queryId = `q-${queries.size + 1}`;
-        queries.set(queryId, { results: evaluateQuery(queryString, inRange.map(fieldsOf)), polls: 0 });
-        return reply(200, { queryId });
-      }
-      const query = queries.get(String(body.queryId));
-      if (!query) return reply(400, { __type: "ResourceNotFoundException", message: "no such query" });
-      query.polls += 1;
-      if (query.polls <= fake.runningPolls) return reply(200, { status: "Running", results: [] });
-      return reply(200, { status: "Complete", results: query.results, statistics: { recordsMatched: query.results.length } });
-    });
+  const server = await startAwsJsonServer("application/x-amz-json-1.1", (call, reply) => {
+    const { operation, region, body } = call;
+    fake.calls.push(call);
+    const action = ACTIONS[operation];
+    if (!action) return reply(400, { __type: "InvalidOperationException", message: `fake Logs: ${operation} not supported` });
+    if (fake.denied.has(action)) return reply(400, { __type: "AccessDeniedException", message: accessDeniedMessage(action) });
+    if (operation === "StartQuery") {
+      const { logGroupName, startTime, endTime, queryString } = body as { logGroupName: string; startTime: number; endTime: number; queryString: string };
+      const inGroup = fake.events.filter((event) => event.region === region && event.logGroupName === logGroupName);
+      if (inGroup.length === 0) return reply(400, { __type: "ResourceNotFoundException", message: `Log group '${logGroupName}' does not exist` });
+      const inRange = inGroup.filter((event) => event.timestamp >= startTime * 1000 && event.timestamp < (endTime + 1) * 1000);
+      const queryId = `q-${queries.size + 1}`;
+      queries.set(queryId, { results: evaluateQuery(queryString, inRange.map(fieldsOf)), polls: 0 });
+      return reply(200, { queryId });
+    }
+    const query = queries.get(String(body.queryId));
+    if (!query) return reply(400, { __type: "ResourceNotFoundException", message: "no such query" });
+    query.polls += 1;
+    if (query.polls <= fake.runningPolls) return reply(200, { status: "Running", results: [] });
+    return reply(200, { status: "Complete", results: query.results, statistics: { recordsMatched: query.results.length } });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  fake.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  fake.endpoint = server.endpoint;
+  fake.close = server.close;
   return fake;
 }

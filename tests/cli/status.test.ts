@@ -41,6 +41,18 @@ const API_KEY = targetKey({ url: API });
 /** The minutes of the hour (0-59) in which the shop failed its check. */
 const SHOP_FAILED = [55, 56, 57];
 
+
+/** Records each write to `stdout` and aborts the run (as Ctrl-C does) once it has `count` of them. */
+function abortAfterWrites(stdout: Collector, count: number, controller: AbortController): string[] {
+  const writes: string[] = [];
+  const original = stdout.write.bind(stdout);
+  stdout.write = ((chunk: string) => {
+    writes.push(chunk);
+    if (writes.length === count) controller.abort(new Error("SIGINT"));
+    return original(chunk);
+  }) as typeof stdout.write;
+  return writes;
+}
 describe("npm run status against a fake CloudWatch and the ledger in dynalite", function () {
   this.timeout(60_000);
   let cloudWatch: FakeCloudWatch;
@@ -260,13 +272,7 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     const stdout = new Collector();
     const stderr = new Collector();
     stdout.on("finish", () => undefined);
-    const writes: string[] = [];
-    const original = stdout.write.bind(stdout);
-    stdout.write = ((chunk: string) => {
-      writes.push(chunk);
-      if (writes.length === 2) controller.abort(new Error("SIGINT"));
-      return original(chunk);
-    }) as typeof stdout.write;
+    const writes = abortAfterWrites(stdout, 2, controller);
     const code = await command.execute(["--stack", STAGE, "--json", "--watch", "5"], { stdout, stderr, env: process.env, root, signal: controller.signal, now: () => NOW });
     expect([code, stderr.text, writes.length]).to.deep.equal([130, "", 2]);
     expect(writes.map((text) => JSON.parse(text).stage)).to.deep.equal([STAGE, STAGE]);
@@ -400,13 +406,7 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
   it("--watch on a terminal redraws in place: each refresh clears the screen and starts at the top", async () => {
     const controller = new AbortController();
     const stdout = Object.assign(new Collector(), { isTTY: true });
-    const writes: string[] = [];
-    const original = stdout.write.bind(stdout);
-    stdout.write = ((chunk: string) => {
-      writes.push(chunk);
-      if (writes.length === 2) controller.abort(new Error("SIGINT"));
-      return original(chunk);
-    }) as typeof stdout.write;
+    const writes = abortAfterWrites(stdout, 2, controller);
     const code = await command.execute(["--stack", STAGE, "--watch", "5"], { stdout, stderr: new Collector(), env: { NO_COLOR: "1" }, root, signal: controller.signal, now: () => NOW });
     const home = "\u001b[H\u001b[2J";
     expect([code, writes.length, writes.map((text) => text.startsWith(home))]).to.deep.equal([130, 2, [true, true]]);

@@ -5,7 +5,6 @@
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -24,6 +23,7 @@ import { loadStageConfig } from "../../infra/config";
 import { planStage } from "../../infra/plan/stage";
 import { synthesize } from "../../infra/synth";
 import { rejectionOf, startDynalite, thrownBy, type LocalDynamo } from "./helpers";
+import { startSilentServer } from "../support/silent-server";
 
 describe("ledger: the recorder, hardened", function () {
   this.timeout(60_000);
@@ -98,11 +98,9 @@ describe("ledger: the recorder, hardened", function () {
   });
 
   it("gives up on a DynamoDB that accepts connections and never answers, inside the recorder's timeout", async () => {
-    const sockets: net.Socket[] = [];
-    const silent = net.createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const silent = await startSilentServer();
     const previous = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = silent.endpoint;
     // The default client (the recorder's own timeouts), pointed at the silent server the SDK's standard way.
     const client = createLedgerClient("us-east-1");
     try {
@@ -112,15 +110,14 @@ describe("ledger: the recorder, hardened", function () {
       expect(logs[0]).to.deep.include({ outcome: "failed", stage: "write" });
       expect(String(logs[0].error)).to.match(/^TimeoutError: /);
       // The SDK made its 3 attempts: 3 connections the silent server accepted.
-      expect(sockets.length).to.equal(DYNAMO_TIMEOUTS.maxAttempts);
+      expect(silent.sockets.length).to.equal(DYNAMO_TIMEOUTS.maxAttempts);
       // Bounded by the timeouts (3 x 3 s plus backoff), far inside the recorder's 30 s: not a timing goal, a sanity bound.
       expect(Date.now() - started).to.be.below(25_000);
     } finally {
       if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
       else process.env.AWS_ENDPOINT_URL_DYNAMODB = previous;
       client.destroy();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await silent.close();
     }
   });
 

@@ -4,7 +4,6 @@
  * Insights cannot hold a delivery (or the secrets every channel waits for) until Lambda ends the
  * invocation. A real TCP server on 127.0.0.1 plays the silent endpoint.
  */
-import * as net from "node:net";
 import { expect } from "chai";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { StartQueryCommand } from "@aws-sdk/client-cloudwatch-logs";
@@ -19,23 +18,19 @@ import { parseAlarmNotification } from "../../functions/recorder/notification";
 import { loadStageConfig } from "../../infra/config";
 import { rejectionOf } from "../ledger/helpers";
 import { notification, runtimeOf } from "./support";
+import { startSilentServer, type SilentServer } from "../support/silent-server";
 
 describe("notifier: AWS clients with request timeouts, against an endpoint that never answers", function () {
   this.timeout(60_000);
-  let silent: net.Server;
-  let sockets: net.Socket[];
+  let silent: SilentServer;
+  let sockets: SilentServer["sockets"];
   let endpoint: string;
 
   before(async () => {
-    sockets = [];
-    silent = net.createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    endpoint = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    silent = await startSilentServer();
+    ({ sockets, endpoint } = silent);
   });
-  after(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
-  });
+  after(() => silent.close());
 
   it("fails the e-mail channel with a timeout after the default request timeout, and records it as a failed delivery", async () => {
     // Prepare: the client exactly as the notifier builds it (its default timeouts), pointed at the silent server.

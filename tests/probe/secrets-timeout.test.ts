@@ -4,31 +4,22 @@
  * Parameter Store fails only the targets that need a secret instead of holding the whole run until
  * Lambda ends it. A real TCP server on 127.0.0.1 plays the silent endpoint.
  */
-import * as net from "node:net";
 import { expect } from "chai";
 import { createSecretsClient, createSecretsProvider, readSecrets } from "../../functions/probe/secrets";
+import { startSilentServer, type SilentServer } from "../support/silent-server";
 
 describe("probe secrets: an SSM endpoint that never answers", function () {
   // Far above the expected ~1.5 s; without the client's throwOnRequestTimeout the read never ends.
   this.timeout(15_000);
-  let silent: net.Server;
-  let sockets: net.Socket[];
-  let endpoint: string;
-
+  let silent: SilentServer;
   before(async () => {
-    sockets = [];
-    silent = net.createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    endpoint = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    silent = await startSilentServer();
   });
-  after(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
-  });
+  after(() => silent.close());
 
   it("gives up at the request timeout and reports every secret as unreadable with a TimeoutError", async () => {
     // Prepare: the client as the probe builds it, with a short timeout and the silent endpoint.
-    const client = createSecretsClient("us-east-1", { endpoint, requestTimeoutMs: 300 });
+    const client = createSecretsClient("us-east-1", { endpoint: silent.endpoint, requestTimeoutMs: 300 });
     const provider = createSecretsProvider(client);
 
     // Act
@@ -41,6 +32,6 @@ describe("probe secrets: an SSM endpoint that never answers", function () {
       expect(value, name).to.be.instanceOf(Error);
       expect((value as Error).message, name).to.match(/^TimeoutError: /);
     }
-    expect(sockets.length).to.equal(6);
+    expect(silent.sockets.length).to.equal(6);
   });
 });
