@@ -1,6 +1,6 @@
 /**
  * The recorder's configuration, read once: its environment (set by the Pulumi program) and, when
- * the stage has maintenance windows, RECORDER_CONFIG_FILE in its archive.
+ * the stage has maintenance windows or burn-rate alarms, RECORDER_CONFIG_FILE in its archive.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -29,10 +29,11 @@ export interface RecorderConfig {
 }
 
 /**
- * What the recorder needs to mark a change as during maintenance, itself: the stage's windows and,
- * for the target alarms whose notification names no `Url` (the SLO burn-rate composite alarms), the
- * target's URL. The notifier reads the same windows (NOTIFIER_CONFIG_FILE) to decide who is told;
- * the mark on the ledger item does not depend on it.
+ * What the recorder knows of the stage's targets beyond a notification: the maintenance windows
+ * (it marks a change inside one itself) and, for the target alarms whose notification names no
+ * `Url` (the SLO burn-rate composite alarms), the target's URL, which their ledger items then
+ * carry like every other target alarm's. The notifier reads the same windows
+ * (NOTIFIER_CONFIG_FILE) to decide who is told; the mark on the ledger item does not depend on it.
  */
 export interface RecorderMaintenance {
   windows: MaintenanceWindow[];
@@ -46,7 +47,7 @@ const MaintenanceFileSchema = z.object({ windows: z.array(MaintenanceWindowSchem
 
 /**
  * Reads RECORDER_CONFIG_FILE next to the bundle. The Pulumi program ships it only for a stage with
- * windows, so no file means no window; a file that is there but unreadable or malformed is refused
+ * windows or burn-rate alarms, so no file means neither; a file that is there but unreadable or malformed is refused
  * by name (the pre-traffic self-test fails, and that version never takes traffic).
  */
 export function readRecorderMaintenance(file = path.join(__dirname, RECORDER_CONFIG_FILE)): RecorderMaintenance {

@@ -10,7 +10,7 @@ export interface ItemContext {
   /** When the item is written (epoch milliseconds). */
   now: number;
   retentionDays: number;
-  /** The stage's maintenance windows: a change of a target's alarm inside one is marked with the window's name. */
+  /** The stage's maintenance windows (a change of a target's alarm inside one is marked with the window's name) and composite alarms' URLs. */
   maintenance?: RecorderMaintenance;
 }
 
@@ -59,19 +59,20 @@ function withoutUndefined<T extends object>(value: T): T {
 }
 
 /**
- * The maintenance window open at the change for the alarm's target, if any: the target from the
- * alarm's `Url` dimension, or from the plan for a target alarm that names none (a composite alarm).
- * Alarms about webhealth itself have no target and are never marked.
+ * The maintenance window open at the change for the alarm's target, if any. Alarms about
+ * webhealth itself have no target and are never marked.
  */
-function maintenanceAt(alarmName: string, url: string | undefined, changedAt: string, maintenance: RecorderMaintenance | undefined): string | undefined {
+function maintenanceAt(url: string | undefined, changedAt: string, maintenance: RecorderMaintenance | undefined): string | undefined {
   if (!maintenance || maintenance.windows.length === 0) return undefined;
-  return activeMaintenance(maintenance.windows, url ?? maintenance.alarmUrls[alarmName], Date.parse(changedAt))?.name;
+  return activeMaintenance(maintenance.windows, url, Date.parse(changedAt))?.name;
 }
 
 export function buildLedgerItem(notification: AlarmNotification, context: ItemContext): LedgerItem {
   const changedAt = notification.StateChangeTime;
   const changedAtSeconds = Math.floor(Date.parse(changedAt) / 1000);
   const metric = metricFields(notification.Trigger);
+  // The target from the alarm's `Url` dimension, or from the plan for a target alarm that names none (a composite alarm).
+  metric.url ??= context.maintenance?.alarmUrls[notification.AlarmName];
   return withoutUndefined<LedgerItem>({
     alarmName: notification.AlarmName,
     changedAt,
@@ -79,7 +80,7 @@ export function buildLedgerItem(notification: AlarmNotification, context: ItemCo
     eventKey: ledgerEventKey(changedAt, notification.AlarmName),
     ...metric,
     description: notification.AlarmDescription || undefined,
-    maintenance: maintenanceAt(notification.AlarmName, metric.url, changedAt, context.maintenance),
+    maintenance: maintenanceAt(metric.url, changedAt, context.maintenance),
     newState: notification.NewStateValue,
     oldState: notification.OldStateValue,
     reason: notification.NewStateReason,

@@ -4,7 +4,6 @@
  * and the cost model prices exactly the same plan.
  */
 import { LIVE_ALIAS } from "../../functions/common/contract";
-import { coversUrl } from "../../functions/common/maintenance";
 import type { RecorderMaintenance } from "../../functions/recorder/config";
 import { secretParameterName } from "../../functions/common/secrets";
 import { secretReferences } from "../../functions/common/targets";
@@ -66,7 +65,7 @@ export interface StagePlan {
   burnRateAlarms: CompositeAlarmSpec[];
   /** The notifier and what reaches people; undefined when the stage has no channel. */
   notifier?: { function: CanaryFunctionPlan } & NotifierPlan;
-  /** What the recorder needs to mark changes during maintenance (its RECORDER_CONFIG_FILE); undefined without windows. */
+  /** The recorder's RECORDER_CONFIG_FILE (windows, composite alarms' URLs); undefined without windows or burn-rate alarms. */
   recorderMaintenance?: RecorderMaintenance;
 }
 
@@ -127,10 +126,10 @@ export function planStage(config: StageConfig): StagePlan {
     burnRateAlarms: burn.composites,
   };
   const windows = config.notifications.maintenance;
-  if (windows.length > 0) {
-    // Composite alarms name no metric, so their notification carries no URL: the plan gives it for the targets a window covers.
-    const covered = burn.composites.filter((alarm) => windows.some((window) => coversUrl(window, alarm.url)));
-    plan.recorderMaintenance = { windows, alarmUrls: Object.fromEntries(covered.map((alarm) => [alarm.alarmName, alarm.url])) };
+  if (windows.length > 0 || burn.composites.length > 0) {
+    // Composite alarms name no metric, so their notification carries no URL: the plan gives it, so
+    // that their ledger items carry the target's URL (byUrl, npm run status) and its maintenance mark.
+    plan.recorderMaintenance = { windows, alarmUrls: Object.fromEntries(burn.composites.map((alarm) => [alarm.alarmName, alarm.url])) };
   }
   if (config.notifications.channels.length > 0) {
     const fn = canaryFunction(config, NOTIFIER_ROLE, config.homeRegion, NOTIFIER_SETTINGS.timeoutSeconds, NOTIFIER_SETTINGS.memoryMb, JSON.stringify({ selfTest: true }));

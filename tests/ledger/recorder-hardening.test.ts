@@ -15,7 +15,8 @@ import { LEDGER_LIMITS, ledgerEventKey } from "../../functions/common/ledger";
 import { createLedgerClient, DYNAMO_TIMEOUTS } from "../../functions/recorder/dynamo";
 import { parseAlarmNotification } from "../../functions/recorder/notification";
 import { recordSnsRecords, RecordsNotRecordedError, type RecorderDeps } from "../../functions/recorder/recorder";
-import { SINGLE_METRIC_ALARM } from "../../functions/recorder/samples";
+import { SAMPLE_CONTEXT, SINGLE_METRIC_ALARM } from "../../functions/recorder/samples";
+import { buildLedgerItem } from "../../functions/recorder/item";
 import { claimDelivery } from "../../functions/notifier/ledger";
 import { NO_MAINTENANCE, readRecorderMaintenance } from "../../functions/recorder/config";
 import { RECORDER_CONFIG_FILE } from "../../functions/common/contract";
@@ -119,6 +120,29 @@ describe("ledger: the recorder, hardened", function () {
       client.destroy();
       await silent.close();
     }
+  });
+
+  it("gives a burn-rate (composite) alarm's item its target's URL, which its notification lacks, on a stage without windows too", async () => {
+    // Prepare: burn-rate alarms and no maintenance window; the composite's notification as CloudWatch sends it (AlarmRule, no Trigger).
+    const raw = {
+      "aws:region": "us-east-1",
+      "webhealth:targets": [{ url: "https://shop.example.com/", name: "shop" }],
+      "webhealth:slo": { burnRateAlarms: true },
+    };
+    const plan = planStage(loadStageConfig("beta", raw));
+    const { Trigger: _trigger, ...rest } = SINGLE_METRIC_ALARM.notification;
+    const composite = parseAlarmNotification(JSON.stringify({ ...rest, AlarmName: "webhealth-beta-shop-burn-rate", AlarmRule: 'ALARM("webhealth-beta-shop-burn-1h-1h")' }));
+
+    // Act
+    const { document } = await synthesize("beta", raw);
+    const archive = (document.resources.find((resource) => resource.name === "recorder-function")!.inputs.code as { archive: Record<string, unknown> }).archive;
+    const item = buildLedgerItem(composite, { ...SAMPLE_CONTEXT, maintenance: plan.recorderMaintenance });
+    const withoutFile = buildLedgerItem(composite, SAMPLE_CONTEXT);
+
+    // Assess: the file ships with the URL, so the item is found by URL (byUrl: npm run status's last change, alarms --url).
+    expect(plan.recorderMaintenance).to.deep.equal({ windows: [], alarmUrls: { "webhealth-beta-shop-burn-rate": "https://shop.example.com/" } });
+    expect(Object.keys(archive).sort()).to.deep.equal(["index.js", RECORDER_CONFIG_FILE]);
+    expect([item.url, item.maintenance, withoutFile.url]).to.deep.equal(["https://shop.example.com/", undefined, undefined]);
   });
 
   it("ships the stage's maintenance windows in its archive and reads them: none without the file, a broken one refused by name", async () => {

@@ -213,7 +213,10 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
     const plan = planStage(config);
     // No channel, so no notifier at all: only the recorder can mark the changes.
     expect(plan.notifier).to.equal(undefined);
-    expect(plan.recorderMaintenance).to.deep.equal({ windows: config.notifications.maintenance, alarmUrls: { "webhealth-beta-shop-burn-rate": URL_ } });
+    expect(plan.recorderMaintenance).to.deep.equal({
+      windows: config.notifications.maintenance,
+      alarmUrls: { "webhealth-beta-shop-burn-rate": URL_, "webhealth-beta-blog-burn-rate": "https://blog.example.com/" },
+    });
     recorderMaintenance = plan.recorderMaintenance;
     const composite = (alarmName: string, when: string) => {
       const { Trigger: _trigger, ...rest } = notification(alarmName, { from: "OK", to: "ALARM", at: when });
@@ -229,12 +232,12 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
 
     // Assess: the shop's changes inside the window are marked (its composite alarm too); the blog's, webhealth's own and the one at the window's end are not.
     const items = (await dynamo.scan(tableName)).map((raw) => unmarshall(raw as never) as LedgerItem).sort((a, b) => a.changedAt.localeCompare(b.changedAt));
-    expect(items.map((found) => [found.alarmName, found.newState, found.maintenance, found.delivery])).to.deep.equal([
-      [SHOP, "ALARM", "migration", undefined],
-      ["webhealth-beta-shop-burn-rate", "ALARM", "migration", undefined],
-      ["webhealth-beta-blog-availability", "ALARM", undefined, undefined],
-      ["webhealth-beta-probe-health", "ALARM", undefined, undefined],
-      [SHOP, "OK", undefined, undefined],
+    expect(items.map((found) => [found.alarmName, found.newState, found.url, found.maintenance, found.delivery])).to.deep.equal([
+      [SHOP, "ALARM", URL_, "migration", undefined],
+      ["webhealth-beta-shop-burn-rate", "ALARM", URL_, "migration", undefined],
+      ["webhealth-beta-blog-availability", "ALARM", "https://blog.example.com/", undefined, undefined],
+      ["webhealth-beta-probe-health", "ALARM", undefined, undefined, undefined],
+      [SHOP, "OK", URL_, undefined, undefined],
     ]);
     // npm run alarms says so without a delivery record.
     expect(items.map(deliveryCell)).to.deep.equal(["- (maintenance: migration)", "- (maintenance: migration)", "-", "-", "-"]);
