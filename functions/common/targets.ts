@@ -65,6 +65,19 @@ export function isSecretRef(value: HeaderValue): value is SecretRef {
 }
 
 /**
+ * The one spelling of a URL: its WHATWG serialisation (`new URL(value).href`), or undefined when
+ * it is not an absolute URL. Every place that takes a target's URL from a person (the schema, a
+ * maintenance window's targets, `npm run alarms --url`) compares this form.
+ */
+export function normaliseUrl(value: string): string | undefined {
+  try {
+    return new URL(value).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A target URL, normalised once to its WHATWG serialisation (lower-case scheme and host, punycode
  * host, percent-encoded path and query, default port dropped, `/` for an empty path), so one URL
  * has one spelling everywhere: `HTTPS://Example.com` and `https://example.com/` are the same target.
@@ -99,7 +112,7 @@ const httpUrl = z.pipe(
     }),
   ),
   // Only a URL that passed the checks above reaches the transform.
-  z.transform((value: string) => new URL(value).href),
+  z.transform((value: string) => normaliseUrl(value) as string),
 );
 
 /** A pattern RE2 can run (see regex.ts); refused with the reason otherwise. */
