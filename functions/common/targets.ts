@@ -9,9 +9,11 @@ import { jsonPathProblem } from "./json-path";
 import { regexProblem } from "./regex";
 import { expected, validate, wholeNumberType } from "./schema-kit";
 import { isSecretName, SECRET_NAME_RULE } from "./secrets";
+import { normaliseUrl } from "./url";
 
 // The validation helpers live in schema-kit (functions that validate no target need not bundle this module).
 export { describeIssues, formatPath, validate, ValidationError } from "./schema-kit";
+export { normaliseUrl } from "./url";
 
 /** Defaults applied when a target leaves a field out. */
 export const TARGET_DEFAULTS = {
@@ -62,19 +64,6 @@ export type HeaderValue = string | SecretRef;
 
 export function isSecretRef(value: HeaderValue): value is SecretRef {
   return typeof value === "object" && value !== null;
-}
-
-/**
- * The one spelling of a URL: its WHATWG serialisation (`new URL(value).href`), or undefined when
- * it is not an absolute URL. Every place that takes a target's URL from a person (the schema, a
- * maintenance window's targets, `npm run alarms --url`) compares this form.
- */
-export function normaliseUrl(value: string): string | undefined {
-  try {
-    return new URL(value).href;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
