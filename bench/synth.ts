@@ -19,12 +19,13 @@ import { costTable, generatedStageRawConfig, PRICES, PRICES_CHECKED } from "../i
 import { ALARM_BATCH_SIZE } from "../infra/components/alarms";
 import { DEFAULT_PUT_METRIC_ALARM_PER_SECOND } from "../infra/plan/quotas";
 import { PROJECT_ROOT } from "../infra/stack-files";
+import type { SynthDocument } from "../infra/synth";
 import { candidateTable } from "./cost-candidates";
 import { defineCommand } from "../cli/kit";
 import { EXIT, UsageError } from "../cli/usage";
 
 const DEFAULT_SIZES = [1, 10, 100, 1000, 10_000];
-const REGION_SETS = [["us-east-1"], ["us-east-1", "eu-west-1", "ap-southeast-2"]];
+export const REGION_SETS = [["us-east-1"], ["us-east-1", "eu-west-1", "ap-southeast-2"]];
 const GOAL_SECONDS = 60;
 const HEAP_MB = 4096;
 const ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
@@ -42,6 +43,16 @@ interface Measurement {
   estimatedMonthlyCostUsd: number;
 }
 
+/** The synthesis table's counts of one synthesised stage (the tables test recomputes them for the small sizes). */
+export function documentCounts(document: SynthDocument, regions: number): Pick<Measurement, "resources" | "alarms" | "shards"> {
+  return {
+    resources: document.resources.length,
+    alarms: document.resources.filter((resource) => resource.type === ALARM_TYPE).length,
+    // The probe's rules only (`<probe>-shard-<i>`): the notifier's sweep is a rule too.
+    shards: document.resources.filter((resource) => resource.type === "aws:cloudwatch/eventRule:EventRule" && /-shard-\d+$/.test(resource.name)).length / regions,
+  };
+}
+
 /** In the child: synthesise one generated stage and report. */
 async function child(targets: number, regions: string[]): Promise<void> {
   const { synthesize } = await import("../infra/synth");
@@ -53,17 +64,13 @@ async function child(targets: number, regions: string[]): Promise<void> {
   const { document } = await synthesize("bench", generatedStageRawConfig(targets, regions));
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  const count = (type: string) => document.resources.filter((resource) => resource.type === type).length;
   const measurement: Measurement = {
     targets,
     regions: regions.length,
     seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    resources: document.resources.length,
-    alarms: count(ALARM_TYPE),
-    // The probe's rules only (`<probe>-shard-<i>`): the notifier's sweep is a rule too.
-    shards: document.resources.filter((resource) => resource.type === "aws:cloudwatch/eventRule:EventRule" && /-shard-\d+$/.test(resource.name)).length / regions.length,
+    ...documentCounts(document, regions.length),
     estimatedMonthlyCostUsd: document.estimatedMonthlyCostUsd,
   };
   if (process.send) process.send(measurement);

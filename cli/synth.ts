@@ -17,7 +17,7 @@ export const command = defineCommand({
   options: {
     stack: { type: "string", value: "stage", help: "the stage (Pulumi.<stage>.yaml); required" },
     "config-file": { type: "string", value: "file", help: "read the stage's config from this file instead, like Pulumi's own --config-file" },
-    json: { type: "boolean", help: "print { stack, resources: [{ type, name, inputs }], outputs, estimatedMonthlyCostUsd } instead" },
+    json: { type: "boolean", help: "print { stack, resources: [{ type, name, inputs, options }], outputs, estimatedMonthlyCostUsd } instead" },
   },
   exitCodes: { ok: "printed", failed: "the program failed under the mocks" },
   async run({ values }, io) {

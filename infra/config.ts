@@ -6,7 +6,7 @@
 import * as z from "zod";
 import { describeIssues, normaliseUrl, parseTargets, secretReferences, TARGET_LIMITS, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE, MAX_LATENCY_THRESHOLD_MS } from "../functions/common/metrics";
-import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretEnvVarName } from "../functions/common/secrets";
+import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretConfigPath, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
 import { targetKeyProblems } from "./plan/names";
 import { probeTimeoutSeconds, shardProblems } from "./plan/shards";
@@ -244,7 +244,10 @@ const secretValue = z.unknown().transform((value, ctx): SecretText => {
   if (isEncrypted(value)) return SecretText.encrypted();
   if (typeof value === "number" && Number.isFinite(value)) return SecretText.of(String(value));
   if (typeof value !== "string") {
-    ctx.addIssue({ code: "custom", message: value === undefined ? "is required" : "must be a string" });
+    // What `--path 'webhealth:secrets.api.token'` writes: the dot nested the name.
+    const nested = typeof value === "object" && value !== null && !Array.isArray(value);
+    const message = value === undefined ? "is required" : nested ? `must be a string (a dot in a --path key nests: set a name with a dot as --path '${secretConfigPath("<a.b>")}')` : "must be a string";
+    ctx.addIssue({ code: "custom", message });
     return z.NEVER;
   }
   if (value.length === 0) ctx.addIssue({ code: "custom", message: "must not be empty" });
@@ -385,7 +388,7 @@ function resolveNotifications(
   channels.forEach((channel, index) => {
     for (const ref of channelSecretRefs(channel)) {
       if (!(ref.secret in secrets)) {
-        problems.push(`${key}.channels[${index}].${ref.field}: channel "${channel.name}" refers to the secret "${ref.secret}", which ${SECRETS_KEY} does not define (set it with pulumi config set --secret --path '${SECRETS_KEY}.${ref.secret}' <value>)`);
+        problems.push(`${key}.channels[${index}].${ref.field}: channel "${channel.name}" refers to the secret "${ref.secret}", which ${SECRETS_KEY} does not define (set it with pulumi config set --secret --path '${secretConfigPath(ref.secret)}' <value>)`);
       }
     }
   });
@@ -569,7 +572,7 @@ function secretReferenceProblems(targets: readonly Target[], secrets: Readonly<R
       .filter(({ name }) => !Object.hasOwn(secrets, name))
       .map(
         ({ name, header }) =>
-          `${KEY_PREFIX}targets[${index}].request.headers.${header}: secret "${name}" is not in ${SECRETS_KEY} (target ${target.name ?? target.url}); set it with pulumi config set --secret --path '${SECRETS_KEY}.${name}' <value>`,
+          `${KEY_PREFIX}targets[${index}].request.headers.${header}: secret "${name}" is not in ${SECRETS_KEY} (target ${target.name ?? target.url}); set it with pulumi config set --secret --path '${secretConfigPath(name)}' <value>`,
       ),
   );
 }

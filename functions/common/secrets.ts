@@ -24,6 +24,16 @@ export function secretEnvVarName(name: string): string {
   return `WEBHEALTH_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
+/**
+ * The key `pulumi config set --secret --path <key> <value>` sets a secret with. A dot in a path
+ * nests (`webhealth:secrets.api.token` is `api: { token }`), so a name with a dot is quoted in
+ * brackets: `webhealth:secrets["api.token"]`.
+ * https://www.pulumi.com/docs/iac/cli/commands/pulumi_config_set/
+ */
+export function secretConfigPath(name: string): string {
+  return name.includes(".") ? `webhealth:secrets["${name}"]` : `webhealth:secrets.${name}`;
+}
+
 /** The SSM Parameter Store name of a stage's secret: one hierarchy per stage, so a role can be
  * granted exactly the parameters it needs. */
 export function secretParameterName(stage: string, name: string): string {

@@ -58,12 +58,17 @@ export function prepareRequest(target: Target, secrets: SecretValues | undefined
 
 /**
  * The request for the next hop of a redirect. Leaving the origin (scheme, host or port) drops every
- * credential header, for the rest of the chain. 303, and 301/302 after a POST, continue as a GET
- * without the body (what browsers and curl do); 307 and 308 repeat the method and the body.
+ * credential header, for the rest of the chain, and a `host` the target set (it names the first
+ * origin's virtual host: another origin gets its own, as curl sends a custom Host to the first host
+ * only). 303, and 301/302 after a POST, continue as a GET without the body (what browsers and curl
+ * do); 307 and 308 repeat the method and the body.
  */
 export function redirectRequest(current: PreparedRequest, status: number, from: URL, to: URL): PreparedRequest {
   const headers = { ...current.headers };
-  if (from.origin !== to.origin) for (const name of current.credentialHeaders) delete headers[name];
+  if (from.origin !== to.origin) {
+    for (const name of current.credentialHeaders) delete headers[name];
+    delete headers.host;
+  }
   const becomesGet = (status === 303 && current.method !== "GET" && current.method !== "HEAD") || ((status === 301 || status === 302) && current.method === "POST");
   if (!becomesGet) return { ...current, headers };
   for (const name of BODY_HEADERS) delete headers[name];

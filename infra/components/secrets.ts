@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { REDACTED, type SecretText } from "../../functions/common/secrets";
+import { REDACTED, secretConfigPath, type SecretText } from "../../functions/common/secrets";
 import type { SecretsPlan } from "../plan/stage";
 
 export interface StageSecretsArgs {
@@ -44,7 +44,7 @@ export class StageSecrets extends pulumi.ComponentResource {
             keyId: args.keyArn,
             value: parameterValue(args.values[parameter.secret]),
             tier: "Standard",
-            description: `webhealth ${args.stage} secret ${parameter.secret} (set with pulumi config set --secret --path 'webhealth:secrets.${parameter.secret}')`,
+            description: `webhealth ${args.stage} secret ${parameter.secret} (set with pulumi config set --secret --path '${secretConfigPath(parameter.secret)}')`,
           },
           { parent: this },
         ),

@@ -8,6 +8,7 @@ import { SNS_FILTER_POLICY_LIMITS } from "../../functions/common/aws-limits";
 import type { StageConfig } from "../config";
 import type { StagePlan } from "./stage";
 import { allAlarms } from "./stage";
+import { planShards, probeTimeoutSeconds } from "./shards";
 
 export const QUOTA_DOCS = {
   eventBridgeRules: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html",
@@ -47,6 +48,15 @@ export function alarmDeploySeconds(plan: StagePlan, quotas: AccountQuotas = {}):
 }
 
 /** Every quota the plan would cross, as `webhealth:<key>: <reason>` lines with the quota, its documentation and a way out. */
+/**
+ * Whether a higher webhealth:probeConcurrency would mean fewer shards: only when the run time
+ * bounds the shards, not EventBridge's input size (which usually fills a shard first).
+ */
+function concurrencyWouldHelp(config: StageConfig, shards: number): boolean {
+  const unbounded = planShards(config.targets, { concurrency: Number.MAX_SAFE_INTEGER, timeoutMs: probeTimeoutSeconds(config.periodSeconds) * 1000 });
+  return unbounded.length < shards;
+}
+
 export function quotaProblems(config: StageConfig, plan: StagePlan, quotas: AccountQuotas = config.accountQuotas): string[] {
   const problems: string[] = [];
   const shards = plan.shards.length;
@@ -66,7 +76,8 @@ export function quotaProblems(config: StageConfig, plan: StagePlan, quotas: Acco
   if (shards + 1 > concurrency) {
     problems.push(
       `webhealth:targets: up to ${shards + 1} probe executions at once per region (one per shard, and the pre-traffic hook), over the Lambda quota of ${concurrency} concurrent executions (${QUOTA_DOCS.lambdaConcurrency}); ` +
-        `raise webhealth:probeConcurrency (fewer, larger shards), or have the quota raised and set webhealth:accountQuotas.lambdaConcurrentExecutions`,
+        `${concurrencyWouldHelp(config, shards) ? "raise webhealth:probeConcurrency (fewer, larger shards), or " : ""}have the quota raised and set webhealth:accountQuotas.lambdaConcurrentExecutions` +
+          `, or move part of the targets to a stage in another account`,
     );
   }
   // Every e-mail subscription carries a filter policy: the e-mail topic one per channel and address

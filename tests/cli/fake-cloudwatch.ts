@@ -110,10 +110,19 @@ function metricData(fake: FakeCloudWatch, region: string, body: { MetricDataQuer
   };
 }
 
-function describeAlarms(fake: FakeCloudWatch, region: string, body: { AlarmNamePrefix?: string }) {
+/**
+ * DescribeAlarms by name prefix. As AWS documents it, composite alarms are returned only when
+ * `AlarmTypes` asks for them ("If you omit this parameter, only metric alarms are returned"):
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+ */
+function describeAlarms(fake: FakeCloudWatch, region: string, body: { AlarmNamePrefix?: string; AlarmTypes?: string[] }) {
+  const types = body.AlarmTypes ?? ["MetricAlarm"];
   const matching = fake.alarms.filter((alarm) => alarm.region === region && alarm.name.startsWith(body.AlarmNamePrefix ?? ""));
   const shape = (alarm: FakeAlarm) => ({ AlarmName: alarm.name, StateValue: alarm.state, StateReason: alarm.reason, StateUpdatedTimestamp: alarm.updatedAt / 1000 });
-  return { MetricAlarms: matching.filter((alarm) => !alarm.composite).map(shape), CompositeAlarms: matching.filter((alarm) => alarm.composite).map(shape) };
+  return {
+    MetricAlarms: types.includes("MetricAlarm") ? matching.filter((alarm) => !alarm.composite).map(shape) : [],
+    CompositeAlarms: types.includes("CompositeAlarm") ? matching.filter((alarm) => alarm.composite).map(shape) : [],
+  };
 }
 
 const ACTIONS: Record<string, string> = { GetMetricData: "cloudwatch:GetMetricData", DescribeAlarms: "cloudwatch:DescribeAlarms" };

@@ -234,6 +234,33 @@ describe("npm run status against a fake CloudWatch and the ledger in dynalite", 
     expect(result.stdout).to.not.match(/NO_ALARM/);
   });
 
+  it("SLO burn-rate alarms: the composite alarm in ALARM fires (burn-rate); a single window in ALARM pages nobody and is not shown", async () => {
+    const other = fs.mkdtempSync(path.join(root, "slo-"));
+    fs.writeFileSync(path.join(other, `Pulumi.${STAGE}.yaml`), fs.readFileSync(path.join(root, `Pulumi.${STAGE}.yaml`), "utf8") + "  webhealth:slo:\n    burnRateAlarms: true\n");
+    // The shop burns its budget (its composite alarm, which DescribeAlarms returns only when asked
+    // for composite alarms); the API's 1-hour window alone is in ALARM, which the composite's rule
+    // (1h AND 5m) does not page on.
+    const added = [
+      { region: "us-east-1", name: `${PREFIX}shop-burn-rate`, state: "ALARM" as const, updatedAt: HOUR_START, reason: "", composite: true },
+      { region: "us-east-1", name: `${PREFIX}shop-burn-1h-1h`, state: "ALARM" as const, updatedAt: HOUR_START, reason: "" },
+      { region: "us-east-1", name: `${PREFIX}shop-burn-1h-5m`, state: "ALARM" as const, updatedAt: HOUR_START, reason: "" },
+      { region: "us-east-1", name: `${PREFIX}${API_KEY}-burn-rate`, state: "OK" as const, updatedAt: HOUR_START, reason: "", composite: true },
+      { region: "us-east-1", name: `${PREFIX}${API_KEY}-burn-1h-1h`, state: "ALARM" as const, updatedAt: HOUR_START, reason: "" },
+    ];
+    cloudWatch.alarms.push(...added);
+    try {
+      const result = await run(["--stack", STAGE, "--json"], undefined, other);
+      expect([result.code, result.stderr]).to.deep.equal([1, ""]);
+      const status = JSON.parse(result.stdout);
+      expect(status.targets.map((target: { url: string; state: string; firing: string[] }) => [target.url, target.state, target.firing])).to.deep.equal([
+        [SHOP, "ALARM", ["availability", "burn-rate"]],
+        [API, "OK", []],
+      ]);
+    } finally {
+      cloudWatch.alarms.splice(-added.length, added.length);
+    }
+  });
+
   it("credentials without a permission: exit 2, naming the action", async () => {
     cloudWatch.denied.add("cloudwatch:GetMetricData");
     try {

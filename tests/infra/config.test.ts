@@ -113,6 +113,20 @@ describe("infra config: webhealth:* keys", () => {
       ],
     },
     {
+      // A dot in a --path key nests: the command must quote such a name, or following it fails again.
+      title: "a target naming a secret with a dot that webhealth:secrets lacks",
+      raw: { ...BASE, "webhealth:targets": [{ url: "https://api.example.com/", name: "api", request: { headers: { Authorization: { secret: "api.token" } } } }] },
+      problems: [
+        "webhealth:targets[0].request.headers.Authorization: secret \"api.token\" is not in webhealth:secrets (target api); set it with pulumi config set --secret --path 'webhealth:secrets[\"api.token\"]' <value>",
+      ],
+    },
+    {
+      // What `pulumi config set --secret --path 'webhealth:secrets.api.token'` writes.
+      title: "a secret name with a dot that --path nested",
+      raw: { ...BASE, "webhealth:secrets": { api: { token: { secure: "v1:abc" } } } },
+      problems: ["webhealth:secrets.api: must be a string (a dot in a --path key nests: set a name with a dot as --path 'webhealth:secrets[\"<a.b>\"]')"],
+    },
+    {
       title: "two targets whose names make the same alarm names",
       raw: { ...BASE, "webhealth:targets": [{ url: "https://a.example.com/", name: "Shop API" }, { url: "https://b.example.com/", name: "shop-api" }] },
       problems: ['webhealth:targets[1].name: names the same alarms ("shop-api") as webhealth:targets[0]: give each target a distinct name'],

@@ -34,12 +34,28 @@ describe("AWS quotas checked at synth time", () => {
     ]);
   });
 
-  it("refuses more probe executions at once than the Lambda concurrency quota, with the way out", () => {
+  it("refuses more probe executions at once than the Lambda concurrency quota, with the way out (EventBridge's input size sets the shards: no probeConcurrency hint)", () => {
     const plan = planStage(withoutNotifier);
     expect(quotaProblems(withoutNotifier, plan, { lambdaConcurrentExecutions: 3 })).to.deep.equal([]);
     expect(quotaProblems(withoutNotifier, plan, { lambdaConcurrentExecutions: 2 })).to.deep.equal([
       `webhealth:targets: up to 3 probe executions at once per region (one per shard, and the pre-traffic hook), over the Lambda quota of 2 concurrent executions (${QUOTA_DOCS.lambdaConcurrency}); ` +
-        "raise webhealth:probeConcurrency (fewer, larger shards), or have the quota raised and set webhealth:accountQuotas.lambdaConcurrentExecutions",
+        "have the quota raised and set webhealth:accountQuotas.lambdaConcurrentExecutions, or move part of the targets to a stage in another account",
+    ]);
+  });
+
+  it("suggests a higher probeConcurrency only when the run time, not the input size, sets the shards", () => {
+    // Prepare: 20 targets probed one at a time fill a shard's minute long before its 8,192 characters.
+    const config = generatedStageConfig(20, REGIONS, { "webhealth:notifications": { channels: [] }, "webhealth:probeConcurrency": 1 });
+    const plan = planStage(config);
+
+    // Act
+    const problems = quotaProblems(config, plan, { lambdaConcurrentExecutions: 2 });
+
+    // Assess
+    expect(plan.shards.length).to.be.above(1);
+    expect(problems).to.deep.equal([
+      `webhealth:targets: up to ${plan.shards.length + 1} probe executions at once per region (one per shard, and the pre-traffic hook), over the Lambda quota of 2 concurrent executions (${QUOTA_DOCS.lambdaConcurrency}); ` +
+        "raise webhealth:probeConcurrency (fewer, larger shards), or have the quota raised and set webhealth:accountQuotas.lambdaConcurrentExecutions, or move part of the targets to a stage in another account",
     ]);
   });
 });

@@ -6,8 +6,10 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { candidatesMarkdown, costMarkdown, replaceBlock } from "../../bench/synth";
+import { candidatesMarkdown, costMarkdown, documentCounts, REGION_SETS, replaceBlock } from "../../bench/synth";
+import { generatedStageRawConfig } from "../../infra/cost";
 import { PROJECT_ROOT } from "../../infra/stack-files";
+import { synthesize } from "../../infra/synth";
 
 function block(file: string, name: string): string {
   const text = fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8");
@@ -38,6 +40,28 @@ describe("generated tables in the docs", () => {
       const rows = table.split("\n").filter((line) => /^\| [\d,]+ \|/.test(line));
       expect(rows, file).to.have.length(10);
       for (const row of rows) expect(row.split("|").slice(3, 6).map((cell) => cell.trim()), `${file}: ${row}`).to.satisfy((cells: string[]) => cells.every((cell) => /^[\d,]+$/.test(cell)));
+    }
+  });
+
+  it("the synthesis table's resource, alarm and shard counts are those of the stage the benchmark synthesises now", async function () {
+    // Deterministic columns: a plan change (or a change of the benchmarked stage) that is not re-run fails here.
+    // The small sizes are synthesised again in this process; the large ones only by the benchmark.
+    this.timeout(120_000);
+    const expected = new Map<string, string[]>();
+    for (const regions of REGION_SETS) {
+      for (const targets of [1, 10, 100]) {
+        const { document } = await synthesize("bench", generatedStageRawConfig(targets, regions));
+        const counts = documentCounts(document, regions.length);
+        expected.set(`${targets}/${regions.length}`, [counts.resources, counts.alarms, counts.shards].map((n) => n.toLocaleString("en-US")));
+      }
+    }
+    for (const file of ["README.md", "docs/program.md"]) {
+      const rows = block(file, "synth")
+        .split("\n")
+        .filter((line) => /^\| [\d,]+ \|/.test(line))
+        .map((line) => line.split("|").slice(1, 6).map((cell) => cell.trim()));
+      const shown = new Map(rows.map(([targets, regions, ...counts]) => [`${targets}/${regions}`, counts]));
+      for (const [size, counts] of expected) expect(shown.get(size), `${file}: ${size} (targets/regions)`).to.deep.equal(counts);
     }
   });
 

@@ -229,6 +229,17 @@ describe("probe Lambda handler", function () {
       expect(everything).to.not.contain(OTHER);
     });
 
+    it("never logs, returns or publishes a value a server echoes back into a failure message", async () => {
+      ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: `${PATH}api-token`, Value: TOKEN, Type: "SecureString" }] });
+      const echoed = [{ url: server.url("/echo?a"), name: "a", request: { headers: { Authorization: { secret: "api-token" } } }, expect: { json: [{ path: "headers.authorization", equals: "Bearer nope" }] } }];
+
+      const summary = (await secretHandler()({ targets: echoed }, context())) as ProbeSummary;
+
+      expect(server.seen[0].headers.authorization).to.equal(TOKEN);
+      expect(summary.results[0].error).to.deep.equal({ code: "BODY", message: 'json headers.authorization: expected "Bearer nope", got "[secret]"' });
+      expect(JSON.stringify({ logs, summary, published: published() })).to.not.contain(TOKEN);
+    });
+
     it("caches the values for a bounded time: the next invocations of the container read nothing", async () => {
       ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: `${PATH}api-token`, Value: TOKEN }, { Name: `${PATH}other-key`, Value: OTHER }] });
       const handler = secretHandler();

@@ -171,6 +171,16 @@ describe("probe requests: method, headers, secrets, body (real servers on 127.0.
       }
     });
 
+    it("sends a target's Host header to its own origin only, as curl does: another origin gets its own host", async () => {
+      const away = other.url("/echo");
+
+      const result = await probeTarget({ url: server.url(`/redirect-to?location=${encodeURIComponent(away)}`), request: { headers: { Host: "vhost.example" } } });
+
+      expect(result).to.include({ ok: true, redirects: 1 });
+      expect(server.seen[0].headers.host).to.equal("vhost.example");
+      expect(other.seen[0].headers.host).to.equal(new URL(away).host);
+    });
+
     it("never sends userinfo from a Location (no Authorization header appears)", async () => {
       const withUserinfo = server.url("/echo").replace("http://", "http://admin:hunter2@");
 

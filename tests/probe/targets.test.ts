@@ -29,6 +29,17 @@ describe("the target schema (config, CLI file and Lambda event share it)", () =>
       ],
     ],
     ["the timeout bounds", [{ url: "https://a.example/", timeoutMs: 100 }, { url: "https://b.example/", timeoutMs: 60_000 }]],
+    [
+      "a request with every field (a header naming a secret)",
+      [
+        {
+          url: "https://api.example/health",
+          request: { method: "POST", headers: { "Content-Type": "application/json", Authorization: { secret: "api.token" } }, body: '{"deep":true}' },
+          expect: { json: [{ path: "status.indicator", equals: "green" }] },
+        },
+      ],
+    ],
+    ["each request method", ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].map((method, i) => ({ url: `https://a.example/${i}`, request: { method } })) as Target[]],
   ];
   for (const [title, targets] of accepted) {
     it(`accepts ${title} unchanged`, () => {
@@ -62,6 +73,45 @@ describe("the target schema (config, CLI file and Lambda event share it)", () =>
     ["a header value that is not text", [{ url: "https://a.example/", expect: { headers: { "x-build": 1 } } }], ["targets[0].expect.headers.x-build: must be a string"]],
     ["an unknown field", [{ url: "https://a.example/", timeout: 5000 }], ["targets[0].timeout: is not a known field"]],
     ["an unknown expectation", [{ url: "https://a.example/", expect: { body: "ok" } }], ["targets[0].expect.body: is not a known field"]],
+    // request: the issue's own example, the place named.
+    [
+      "an unknown request method, in fourth place",
+      [{ url: "https://a.example/" }, { url: "https://b.example/" }, { url: "https://c.example/" }, { url: "https://d.example/", request: { method: "TRACE" } }],
+      ["targets[3].request.method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"],
+    ],
+    ["a request method in lower case", [{ url: "https://a.example/", request: { method: "post" } }], ["targets[0].request.method: must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"]],
+    ["a request that is not an object", [{ url: "https://a.example/", request: "POST" }], ["targets[0].request: must be an object"]],
+    ["an unknown request field", [{ url: "https://a.example/", request: { verb: "POST" } }], ["targets[0].request.verb: is not a known field"]],
+    ["a body that is not a string", [{ url: "https://a.example/", request: { method: "POST", body: { deep: true } } }], ["targets[0].request.body: must be a string"]],
+    ["a body over 65,536 characters", [{ url: "https://a.example/", request: { method: "POST", body: "x".repeat(65_537) } }], ["targets[0].request.body: must be at most 65536 characters"]],
+    [
+      "a header the engine owns (framing, encoding)",
+      [{ url: "https://a.example/", request: { headers: { "Content-Length": "3", "accept-encoding": "gzip" } } }],
+      [
+        "targets[0].request.headers.Content-Length: is set by the probe itself (fresh connection, body as sent, identity encoding)",
+        "targets[0].request.headers.accept-encoding: is set by the probe itself (fresh connection, body as sent, identity encoding)",
+      ],
+    ],
+    ["a header named twice in two cases", [{ url: "https://a.example/", request: { headers: { "X-Key": "a", "x-key": "b" } } }], ["targets[0].request.headers.x-key: duplicates request.headers.X-Key (names are case-insensitive)"]],
+    ["a header name that is not a token", [{ url: "https://a.example/", request: { headers: { "X Key": "a" } } }], ["targets[0].request.headers.X Key: is not a valid header name"]],
+    ["a header value with a line break", [{ url: "https://a.example/", request: { headers: { "X-Key": "a\r\nX-Injected: 1" } } }], ["targets[0].request.headers.X-Key: must not contain line breaks or other control characters"]],
+    ["a header value that is a number", [{ url: "https://a.example/", request: { headers: { "X-Key": 5 } } }], ['targets[0].request.headers.X-Key: must be a string or { "secret": "<name>" }']],
+    ["a secret reference with another field", [{ url: "https://a.example/", request: { headers: { "X-Key": { secret: "k", value: "v" } } } }], ['targets[0].request.headers.X-Key: must be a string or { "secret": "<name>" }']],
+    [
+      "a secret name that is not a name",
+      [{ url: "https://a.example/", request: { headers: { "X-Key": { secret: "../other" } } } }],
+      ["targets[0].request.headers.X-Key.secret: must be 1-64 letters, digits, _ . or -, starting with a letter or digit"],
+    ],
+    [
+      "more than 50 headers",
+      [{ url: "https://a.example/", request: { headers: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`x-h${i}`, "v"])) } }],
+      ["targets[0].request.headers: must have at most 50 headers"],
+    ],
+    [
+      "body assertions on a HEAD request",
+      [{ url: "https://a.example/", request: { method: "HEAD" }, expect: { status: [200], bodyContains: "ok", json: [{ path: "a", exists: true }] } }],
+      ["targets[0].expect.bodyContains: cannot hold: a HEAD response has no body", "targets[0].expect.json: cannot hold: a HEAD response has no body"],
+    ],
     [
       "several problems at once, each named",
       [{ url: "ftp://a.example/", retries: 9 }, { name: "no url" }],
