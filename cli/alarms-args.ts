@@ -1,4 +1,5 @@
 /** Parses and validates `npm run alarms` arguments; every problem is a UsageError (exit 2). */
+import { normaliseUrl } from "../functions/common/url";
 import { isStageName } from "../infra/stack-files";
 import { parseOptions, type OptionTable, type ParsedCommandLine } from "./kit";
 import { parseWindow } from "./time";
@@ -42,20 +43,18 @@ function parseState(value: string): AlarmState {
   return state as AlarmState;
 }
 
+/** The ledger holds each target's normalised URL (its `Url` dimension): any spelling of it finds it. */
 function parseUrl(value: string): string {
-  try {
-    new URL(value);
-  } catch {
-    throw new UsageError(`--url: "${value}" is not an absolute URL (give the target's URL exactly as configured)`);
-  }
-  return value;
+  const url = normaliseUrl(value);
+  if (url === undefined) throw new UsageError(`--url: "${value}" is not an absolute URL (give the target's URL exactly as configured)`);
+  return url;
 }
 
 /** The options of `npm run alarms` (cli/kit.ts prints and parses them). */
 export const ALARMS_OPTIONS = {
   stack: { type: "string", value: "stage", help: "read the table name and region from the stage's stack outputs (needs the Pulumi CLI)" },
   table: { type: "string", value: "name", help: "the ledger table; region from AWS_REGION (or your profile)" },
-  url: { type: "string", value: "url", help: "only this target (the URL exactly as configured)" },
+  url: { type: "string", value: "url", help: "only this target (its URL as configured, in any spelling)" },
   since: { type: "string", value: "time", help: `window start: a duration back from --until (30m, 24h, 7d, 2w) or an ISO time (default ${DEFAULT_SINCE})` },
   until: { type: "string", value: "time", help: "window end: a duration back from now or an ISO time (default now)" },
   state: { type: "string", value: "ALARM|OK", help: "list only changes into that state (INSUFFICIENT_DATA too); time in ALARM always uses every change" },

@@ -4,7 +4,7 @@
  * same way the target schema does: `webhealth:targets[2].url: must be http or https`.
  */
 import * as z from "zod";
-import { describeIssues, parseTargets, secretReferences, TARGET_LIMITS, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
+import { describeIssues, normaliseUrl, parseTargets, secretReferences, TARGET_LIMITS, TargetListSchema, ValidationError, type Target } from "../functions/common/targets";
 import { DEFAULT_NAMESPACE, MAX_LATENCY_THRESHOLD_MS } from "../functions/common/metrics";
 import { SECRET_LIMITS, SECRET_NAME_PATTERN, SECRET_NAME_RULE, SecretText, secretConfigPath, secretEnvVarName } from "../functions/common/secrets";
 import { PROJECT_NAME } from "./stack-files";
@@ -418,7 +418,8 @@ function resolveNotifications(
     const { targets: names, ...rest } = window;
     if (names === undefined) return rest;
     const urls = names.map((name, position) => {
-      const url = urlByName.get(name);
+      // A URL in any spelling of the target's (the targets' URLs are normalised).
+      const url = urlByName.get(name) ?? urlByName.get(normaliseUrl(name) ?? "");
       if (url === undefined) problems.push(`${key}.maintenance[${index}].targets[${position}]: "${name}" is neither the name nor the URL of a target`);
       return url ?? name;
     });

@@ -52,8 +52,8 @@ export function functionFiles(name: FunctionName): Record<string, string> {
 
 /**
  * Options of the stateful resources (ledger table, KMS key, topic). Where a stage protects its data,
- * Pulumi refuses to delete them and leaves them in AWS if the stack is destroyed. Exported because
- * mocks never see resource options: the policy tests check this function.
+ * Pulumi refuses to delete them and leaves them in AWS if the stack is destroyed. Synth records
+ * the options each resource really gets (infra/synth.ts); the rule protected-data-stays checks them.
  */
 export function statefulResourceOptions(protectData: boolean): { protect: boolean; retainOnDelete: boolean } {
   return { protect: protectData, retainOnDelete: protectData };

@@ -15,6 +15,8 @@ export function dimensionTextProblem(text: string, maxLength: number = CLOUDWATC
   if (text.length === 0) return "is empty";
   if (text.length > maxLength) return `is ${text.length} characters, more than ${maxLength}`;
   if (!PRINTABLE_ASCII.test(text)) return "has characters other than printable ASCII (control or non-ASCII characters)";
+  // "must include at least one non-whitespace character" (Dimension; metric names likewise, MetricStreamFilter).
+  if (text.trim() === "") return "is only whitespace";
   return undefined;
 }
 

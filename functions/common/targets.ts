@@ -9,9 +9,11 @@ import { jsonPathProblem } from "./json-path";
 import { regexProblem } from "./regex";
 import { expected, validate, wholeNumberType } from "./schema-kit";
 import { isSecretName, SECRET_NAME_RULE } from "./secrets";
+import { normaliseUrl } from "./url";
 
 // The validation helpers live in schema-kit (functions that validate no target need not bundle this module).
 export { describeIssues, formatPath, validate, ValidationError } from "./schema-kit";
+export { normaliseUrl } from "./url";
 
 /** Defaults applied when a target leaves a field out. */
 export const TARGET_DEFAULTS = {
@@ -99,7 +101,7 @@ const httpUrl = z.pipe(
     }),
   ),
   // Only a URL that passed the checks above reaches the transform.
-  z.transform((value: string) => new URL(value).href),
+  z.transform((value: string) => normaliseUrl(value) as string),
 );
 
 /** A pattern RE2 can run (see regex.ts); refused with the reason otherwise. */

@@ -15,8 +15,8 @@ import { assumeRolePolicy, logStatements, metricAlarmArgs, policyDocument, type 
 
 /**
  * The options of every `live` alias. CodeDeploy moves the alias (version and weighted routing)
- * after `pulumi up`; without ignoreChanges the next `up` would move it back. Exported because
- * mocks never see resource options: the policy tests check this object.
+ * after `pulumi up`; without ignoreChanges the next `up` would move it back. Synth records the
+ * options each alias really gets (infra/synth.ts), which tests/contracts/options.test.ts checks.
  */
 export const LIVE_ALIAS_OPTIONS: pulumi.CustomResourceOptions = { ignoreChanges: ["functionVersion", "routingConfig"] };
 

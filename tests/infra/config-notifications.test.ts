@@ -59,6 +59,16 @@ describe("infra config: webhealth:notifications, per-target routing and notifyEm
     expect(JSON.stringify(runtime)).to.not.include("hooks.slack.com");
   });
 
+  it("finds a window's target by its URL in any spelling, as the targets' URLs are normalised", () => {
+    const config = loadStageConfig("beta", {
+      "aws:region": "us-east-1",
+      "webhealth:targets": [{ url: "HTTPS://Shop.Example.com:443" }, { url: "https://blog.example.com/" }],
+      "webhealth:notifications": { channels: [EMAIL], maintenance: [{ name: "deploys", start: "2026-12-05T20:00:00Z", end: "2026-12-05T22:00:00Z", targets: ["HTTPS://Shop.Example.com:443", "https://blog.example.com"] }] },
+    });
+    expect(config.targets.map((target) => target.url)).to.deep.equal(["https://shop.example.com/", "https://blog.example.com/"]);
+    expect(config.notifications.maintenance).to.deep.equal([{ name: "deploys", start: "2026-12-05T20:00:00Z", end: "2026-12-05T22:00:00Z", urls: ["https://shop.example.com/", "https://blog.example.com/"] }]);
+  });
+
   it("keeps accepting webhealth:notifyEmails as the e-mail channel `email`", () => {
     const config = loadStageConfig("beta", { ...BASE, "webhealth:notifyEmails": ["a@example.com", "b@example.com"] });
     expect(config.notifications.channels).to.deep.equal([{ name: "email", type: "email", addresses: ["a@example.com", "b@example.com"] }]);

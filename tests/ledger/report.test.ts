@@ -130,6 +130,8 @@ describe("ledger: npm run alarms arguments", () => {
     [["--table", "alarms", "--state", "ALARM"], { state: "ALARM" }],
     [["--table", "alarms", "--state", "ok"], { state: "OK" }],
     [["--table", "alarms", "--url", "https://a.example/", "--json", "--limit", "5"], { url: "https://a.example/", json: true, limit: 5 }],
+    // The ledger holds the normalised URL, as the target schema writes it.
+    [["--table", "alarms", "--url", "HTTPS://A.Example:443"], { url: "https://a.example/" }],
     [["--table", "alarms", "--until", "2026-11-26"], { since: Date.parse("2026-11-25T00:00:00Z"), until: Date.parse("2026-11-26T00:00:00Z"), closedWindow: true }],
     [
       ["--table", "alarms", "--since", "2026-11-01", "--until", "2026-11-26T00:00:00Z"],
