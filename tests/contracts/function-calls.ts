@@ -53,12 +53,23 @@ const ACTION_OF_COMMAND: Record<string, string> = {
   "@aws-sdk/lib-dynamodb:ScanCommand": "dynamodb:Scan",
   "@aws-sdk/lib-dynamodb:BatchGetCommand": "dynamodb:BatchGetItem",
   "@aws-sdk/lib-dynamodb:BatchWriteCommand": "dynamodb:BatchWriteItem",
+  // A read transaction needs GetItem on each table it reads (there is no TransactGetItems action).
   "@aws-sdk/lib-dynamodb:TransactGetCommand": "dynamodb:GetItem",
-  "@aws-sdk/lib-dynamodb:TransactWriteCommand": "dynamodb:PutItem",
+  "@aws-sdk/client-dynamodb:TransactGetItemsCommand": "dynamodb:GetItem",
 };
+
+/**
+ * A write transaction needs the action of each of its items (PutItem, UpdateItem, DeleteItem,
+ * ConditionCheckItem), which no command name tells:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+ */
+const ACTIONS_BY_ITEM = new Set(["@aws-sdk/lib-dynamodb:TransactWriteCommand", "@aws-sdk/client-dynamodb:TransactWriteItemsCommand"]);
 
 /** The IAM action a command of a client package needs. Throws for a client package not mapped. */
 export function actionOfCommand(client: string, command: string): string {
+  if (ACTIONS_BY_ITEM.has(`${client}:${command}`)) {
+    throw new Error(`${client}:${command}: its IAM actions are those of its items (PutItem, UpdateItem, DeleteItem, ConditionCheckItem): prove its grants by hand in tests/contracts/access.ts`);
+  }
   const mapped = ACTION_OF_COMMAND[`${client}:${command}`];
   if (mapped) return mapped;
   const service = CLIENT_SERVICES[client];

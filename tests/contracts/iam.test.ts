@@ -95,6 +95,15 @@ describe("contracts: IAM", function () {
       expect(sdkCallsInSource("functions/x/y.ts", source).map((call) => call.action)).to.deep.equal(["sqs:SendMessage", "cloudwatch:GetMetricData", "dynamodb:PutItem"]);
     });
 
+    it("maps transactions to the actions of their items: a read one to GetItem, a write one refused until proven by hand", () => {
+      const source = (command: string, client: string) => `import { ${command} } from "${client}";\nexport const go = (c: any) => c.send(new ${command}({}));`;
+      expect(sdkCallsInSource("functions/x/y.ts", source("TransactGetItemsCommand", "@aws-sdk/client-dynamodb")).map((call) => call.action)).to.deep.equal(["dynamodb:GetItem"]);
+      expect(() => sdkCallsInSource("functions/x/y.ts", source("TransactWriteCommand", "@aws-sdk/lib-dynamodb"))).to.throw(
+        "@aws-sdk/lib-dynamodb:TransactWriteCommand: its IAM actions are those of its items (PutItem, UpdateItem, DeleteItem, ConditionCheckItem): prove its grants by hand in tests/contracts/access.ts",
+      );
+      expect(() => sdkCallsInSource("functions/x/y.ts", source("TransactWriteItemsCommand", "@aws-sdk/client-dynamodb"))).to.throw("TransactWriteItemsCommand: its IAM actions are those of its items");
+    });
+
     it("no function sends AWS requests the reader cannot see, beyond the library uses proven by hand", () => {
       const unproven = FUNCTION_NAMES.flatMap((name) =>
         unseenRequestSendersOf(name)
