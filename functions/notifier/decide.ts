@@ -9,7 +9,8 @@
  *   turn it OK before then (and that first OK is suppressed too), a dead probe leaves it in ALARM
  *   and the sweep sends it. So a new stage does not page, and a broken one is not silent.
  * - Inside a maintenance window covering the target: ALARM deferred to the window's end (sent then
- *   if still in ALARM), OK suppressed.
+ *   if still in ALARM), OK suppressed, except PagerDuty's resolve of an incident it was sent before
+ *   the window: a resolve pages nobody, and without it the incident would stay open.
  * - OK after an ALARM that a channel was not told about: suppressed for that channel.
  * - The notifier's own alarms are e-mailed straight from SNS: not e-mailed again.
  */
@@ -77,7 +78,12 @@ export function decide(event: AlarmEvent, config: NotifierRuntimeConfig, context
   if (event.state === "OK" && event.previousState === "INSUFFICIENT_DATA") return { ...base, channels: all("suppress", DELIVERY_REASONS.firstOk) };
   if (maintenance) {
     const reason = DELIVERY_REASONS.maintenance(maintenance.name);
-    return event.state === "ALARM" ? { ...base, channels: all("defer", reason), deferredUntil: maintenance.until } : { ...base, channels: all("suppress", reason) };
+    if (event.state === "ALARM") return { ...base, channels: all("defer", reason), deferredUntil: maintenance.until };
+    const toldBefore = (channel: RuntimeChannel) => context.previousAlarmDelivery?.channels[channel.name]?.status === "sent";
+    return {
+      ...base,
+      channels: channels.map((channel): ChannelDecision => (channel.type === "pagerduty" && event.state === "OK" && toldBefore(channel) ? { channel, action: "send" } : { channel, action: "suppress", reason })),
+    };
   }
   return {
     ...base,

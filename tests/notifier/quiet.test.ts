@@ -199,6 +199,33 @@ describe("notifier: deferred, suppressed and reminded, through the ledger and th
     expect(slack.requests).to.have.length(0);
   });
 
+  it("during a window: PagerDuty still resolves the incident it opened before the window; the other channels are not told", async () => {
+    // Prepare: the ALARM reached everyone before the window; the target recovers inside it.
+    setUp({ maintenance: [{ name: "migration", start: "2026-12-05T20:00:00Z", end: "2026-12-05T22:00:00Z" }] });
+    const down = "2026-12-05T19:50:00.000Z";
+    const up = "2026-12-05T20:40:00.000Z";
+    h.clock.now = at(down);
+    await publish(notification(SHOP, { from: "OK", to: "ALARM", at: down, url: URL_ }));
+    const [trigger] = pagerDutyBodies();
+    slack.requests.length = 0;
+    sns.resetHistory();
+
+    // Act
+    h.clock.now = at(up);
+    const [ok] = await publish(notification(SHOP, { from: "ALARM", to: "OK", at: up, url: URL_ }));
+
+    // Assess: one resolve with the incident's dedup key, nothing else.
+    expect(Object.entries(ok.channels!).map(([name, value]) => `${name} ${value.status} ${value.reason ?? ""}`.trim())).to.deep.equal([
+      "oncall suppressed maintenance: migration",
+      "team-chat suppressed maintenance: migration",
+      "pager sent",
+    ]);
+    expect(slackBodies()).to.deep.equal([]);
+    expect(sns.commandCalls(PublishCommand)).to.have.length(0);
+    expect(pagerDutyBodies().map((body) => [body.event_action, body.dedup_key])).to.deep.equal([["resolve", trigger.dedup_key]]);
+    expect(trigger.event_action).to.equal("trigger");
+  });
+
   it("the recorder marks a change during a window itself: the ledger says so when the notifier never ran", async () => {
     // Prepare: a window over the shop only, with SLO burn-rate alarms (composite: their notification names no URL).
     const config = loadStageConfig("beta", {
