@@ -3,12 +3,12 @@
  * (3.1164) calls CloudWatch with AWS JSON 1.0 (`X-Amz-Target: GraniteServiceVersion20100801.<Op>`,
  * timestamps as epoch seconds) in query-compatible mode (errors carry `x-amzn-query-error`).
  * It answers DescribeAlarms and GetMetricData from scripted alarms and raw datapoints, computing
- * each statistic per period the way CloudWatch documents it: SampleCount, Sum, Average, Minimum,
- * Maximum, PR(low:high) (percent of values in (low, high]), and pNN as the nearest-rank percentile of the raw values (CloudWatch's own is an
- * approximation on raw values; the scripted data keeps the two equal). Buckets start at the
+ * each statistic per period the way CloudWatch documents it (tests/support/cloudwatch-statistics.ts:
+ * SampleCount, Sum, Average, Minimum, Maximum, PR, TM and pNN). Buckets start at the
  * query's StartTime, rounded down as CloudWatch documents it (by the start's age: to the minute, 5
  * minutes or the hour), and step by the period. The region comes from the request's signature scope.
  */
+import { statistic } from "../support/cloudwatch-statistics";
 import { accessDeniedMessage, startAwsJsonServer } from "./fake-aws-json";
 
 export interface FakeMetric {
@@ -39,32 +39,6 @@ export interface FakeCloudWatch {
   /** Every request: operation, region and body. */
   calls: Array<{ operation: string; region: string; body: Record<string, unknown> }>;
   close(): Promise<void>;
-}
-
-function statistic(stat: string, values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  switch (stat) {
-    case "SampleCount":
-      return values.length;
-    case "Sum":
-      return values.reduce((a, b) => a + b, 0);
-    case "Average":
-      return values.reduce((a, b) => a + b, 0) / values.length;
-    case "Minimum":
-      return sorted[0];
-    case "Maximum":
-      return sorted[sorted.length - 1];
-  }
-  // PR(low:high): the percentage of values above low and at most high (either bound may be left out).
-  const rank = /^PR\(([\d.]*):([\d.]*)\)$/.exec(stat);
-  if (rank) {
-    const low = rank[1] === "" ? -Infinity : Number(rank[1]);
-    const high = rank[2] === "" ? Infinity : Number(rank[2]);
-    return (100 * values.filter((value) => value > low && value <= high).length) / values.length;
-  }
-  const percentile = /^p(\d+(?:\.\d+)?)$/.exec(stat);
-  if (!percentile) throw new Error(`fake CloudWatch: statistic ${stat} not supported`);
-  return sorted[Math.max(0, Math.ceil((Number(percentile[1]) / 100) * sorted.length) - 1)];
 }
 
 const sameDimensions = (a: Record<string, string>, b: Array<{ Name: string; Value: string }>) =>

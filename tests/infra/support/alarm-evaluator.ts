@@ -1,15 +1,7 @@
 /**
  * A CloudWatch alarm evaluator for tests, after AWS's documented semantics, so alarm behaviour can
  * be asserted on the synthesised plan's own MetricAlarm inputs fed with the probe's own datums:
- *  - statistics per period over raw values: SampleCount, Sum, Average, Minimum, Maximum; percentile
- *    rank `PR(n:m)` = percent of the period's values v with n < v <= m, and trimmed mean `TM(n:m)`
- *    = mean of those values (either bound may be left out): "Percentile rank is exclusive on the
- *    lower bound and inclusive on the upper bound", "TM(150:1000) calculates the average after
- *    removing all data points that are lower than or equal to 150, or higher than 1000"; neither is
- *    available for a metric with a negative value
- *    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html).
- *    A period with values but none inside a TM's bounds has no mean: the evaluator gives no value
- *    (AWS does not say what CloudWatch shows);
+ *  - statistics per period over raw values, as tests/support/cloudwatch-statistics.ts computes them;
  *  - periods aligned on multiples of the period since the epoch; a datum counts in the period its
  *    Timestamp falls in; a period without any datum of the metric is missing;
  *  - "M out of N" over CloudWatch's evaluation range: CloudWatch retrieves more periods than N (the
@@ -26,6 +18,9 @@
  * complete periods.
  */
 import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { statistic } from "../../support/cloudwatch-statistics";
+
+export { statistic };
 
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
@@ -52,35 +47,6 @@ export interface PublishedDatum extends MetricDatum {
 function sameDimensions(datum: MetricDatum, dimensions: Record<string, string> = {}): boolean {
   const published = datum.Dimensions ?? [];
   return published.length === Object.keys(dimensions).length && published.every((d) => d.Name !== undefined && dimensions[d.Name] === d.Value);
-}
-
-/** One statistic over one period's raw values; undefined when the period has none. */
-export function statistic(name: string, values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const bounded = /^(PR|TM)\((-?[\d.]*):(-?[\d.]*)\)$/.exec(name);
-  if (bounded) {
-    const [, kind, low, high] = bounded;
-    const above = low === "" ? -Infinity : Number(low);
-    const upTo = high === "" ? Infinity : Number(high);
-    if (values.some((value) => value < 0)) throw new Error(`${name}: CloudWatch offers no ${kind === "PR" ? "percentile rank" : "trimmed mean"} for a metric with negative values`);
-    const inside = values.filter((value) => value > above && value <= upTo);
-    if (kind === "PR") return (100 * inside.length) / values.length;
-    return inside.length === 0 ? undefined : inside.reduce((a, b) => a + b, 0) / inside.length;
-  }
-  switch (name) {
-    case "SampleCount":
-      return values.length;
-    case "Sum":
-      return values.reduce((a, b) => a + b, 0);
-    case "Average":
-      return values.reduce((a, b) => a + b, 0) / values.length;
-    case "Minimum":
-      return Math.min(...values);
-    case "Maximum":
-      return Math.max(...values);
-    default:
-      throw new Error(`the evaluator has no statistic ${name}`);
-  }
 }
 
 function breaches(value: number, operator: string, threshold: number): boolean {
