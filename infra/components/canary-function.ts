@@ -225,3 +225,27 @@ export class CanaryFunction extends pulumi.ComponentResource {
     });
   }
 }
+
+/**
+ * Subscribes a canary function's `live` alias to an SNS topic: the permission for SNS to invoke
+ * that alias (created first, or SNS's first delivery may be refused) and the subscription, whose
+ * redrive policy keeps the notifications SNS could not deliver in `deadLetterArn`. The resources
+ * are `<name>-sns-invoke` and `<name>-subscription`, children of `opts.parent`.
+ */
+export function subscribeAliasToTopic(
+  name: string,
+  target: Pick<CanaryFunction, "function" | "alias">,
+  args: { topicArn: pulumi.Input<string>; deadLetterArn: pulumi.Input<string> },
+  opts: pulumi.CustomResourceOptions,
+): aws.sns.TopicSubscription {
+  const permission = new aws.lambda.Permission(
+    `${name}-sns-invoke`,
+    { action: "lambda:InvokeFunction", function: target.function.name, qualifier: target.alias.name, principal: "sns.amazonaws.com", sourceArn: args.topicArn },
+    opts,
+  );
+  return new aws.sns.TopicSubscription(
+    `${name}-subscription`,
+    { topic: args.topicArn, protocol: "lambda", endpoint: target.alias.arn, redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: args.deadLetterArn }) },
+    { ...opts, dependsOn: [permission] },
+  );
+}

@@ -11,7 +11,7 @@ import { LEDGER_TABLE } from "../../functions/common/ledger";
 import type { StageConfig } from "../config";
 import { ledgerTableName, STATEFUL_RESOURCES } from "../plan/names";
 import type { CanaryFunctionPlan } from "../plan/stage";
-import { CanaryFunction } from "./canary-function";
+import { CanaryFunction, subscribeAliasToTopic } from "./canary-function";
 import { policyDocument, serviceSendsToQueue } from "./policy";
 
 /**
@@ -114,27 +114,7 @@ export class AlarmLedger extends pulumi.ComponentResource {
       child,
     );
 
-    const permission = new aws.lambda.Permission(
-      "recorder-sns-invoke",
-      {
-        action: "lambda:InvokeFunction",
-        function: this.recorder.function.name,
-        qualifier: this.recorder.alias.name,
-        principal: "sns.amazonaws.com",
-        sourceArn: args.topicArn,
-      },
-      child,
-    );
-    this.subscription = new aws.sns.TopicSubscription(
-      "recorder-subscription",
-      {
-        topic: args.topicArn,
-        protocol: "lambda",
-        endpoint: this.recorder.alias.arn,
-        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetters.arn }),
-      },
-      { ...child, dependsOn: [permission] },
-    );
+    this.subscription = subscribeAliasToTopic("recorder", this.recorder, { topicArn: args.topicArn, deadLetterArn: this.deadLetters.arn }, child);
     this.registerOutputs({ tableName: this.table.name });
   }
 }

@@ -12,7 +12,7 @@ import { NOTIFIER_CONFIG_FILE, NOTIFIER_ENV } from "../../functions/common/contr
 import { emailChannelFilterPolicy } from "../../functions/common/notifier-config";
 import type { CanaryFunctionPlan } from "../plan/stage";
 import { SWEEP_EVENT, SWEEP_SCHEDULE, NOTIFIER_SETTINGS, type NotifierPlan } from "../plan/notifier";
-import { CanaryFunction } from "./canary-function";
+import { CanaryFunction, subscribeAliasToTopic } from "./canary-function";
 import { humanSubscriptionArgs } from "./notifications";
 import { metricAlarmArgs, policyDocument, serviceSendsToQueue } from "./policy";
 
@@ -167,21 +167,7 @@ export class Notifier extends pulumi.ComponentResource {
       child,
     );
 
-    const snsPermission = new aws.lambda.Permission(
-      "notifier-sns-invoke",
-      { action: "lambda:InvokeFunction", function: this.notifier.function.name, qualifier: this.notifier.alias.name, principal: "sns.amazonaws.com", sourceArn: args.alarmTopicArn },
-      child,
-    );
-    this.subscription = new aws.sns.TopicSubscription(
-      "notifier-subscription",
-      {
-        topic: args.alarmTopicArn,
-        protocol: "lambda",
-        endpoint: this.notifier.alias.arn,
-        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetters.arn }),
-      },
-      { ...child, dependsOn: [snsPermission] },
-    );
+    this.subscription = subscribeAliasToTopic("notifier", this.notifier, { topicArn: args.alarmTopicArn, deadLetterArn: this.deadLetters.arn }, child);
 
     const sweep = new aws.cloudwatch.EventRule("notifier-sweep", { name: plan.sweepRuleName, scheduleExpression: SWEEP_SCHEDULE, description: "Reminders and deferred deliveries" }, child);
     new aws.lambda.Permission(
