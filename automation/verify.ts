@@ -16,6 +16,7 @@ import type { StackOutputs } from "../infra/outputs";
 import { readConfigValue, stackFileTargets } from "../infra/config";
 import { NotificationsSchema } from "../infra/config-notifications";
 import { readStackConfig } from "../infra/stack-files";
+import { breachesThreshold } from "../infra/plan/alarms";
 import { DeployError } from "./engine";
 import { formatDuration, type Runtime } from "./runtime";
 
@@ -290,21 +291,6 @@ export async function describeStageAlarms(runtime: Runtime, outputs: StackOutput
  * "Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [Breaching]." */
 const MISSING_AS_BREACHING = /missing datapoints? (?:was|were) treated as \[Breaching\]/i;
 
-function breaches(value: number, operator: string | undefined, threshold: number): boolean {
-  switch (operator) {
-    case "GreaterThanThreshold":
-      return value > threshold;
-    case "GreaterThanOrEqualToThreshold":
-      return value >= threshold;
-    case "LessThanThreshold":
-      return value < threshold;
-    case "LessThanOrEqualToThreshold":
-      return value <= threshold;
-    default:
-      return false;
-  }
-}
-
 /**
  * Whether an alarm is in ALARM only because missing datapoints counted as breaching, as every
  * `breaching` alarm is before its metric has enough data: CloudWatch fills the periods it lacks
@@ -323,7 +309,7 @@ export function inAlarmForWantOfData(alarm: StageAlarm): boolean {
     // No readable reason data: the reason text says missing data took part; treat it as decisive.
   }
   const needed = alarm.datapointsToAlarm ?? alarm.evaluationPeriods ?? 1;
-  const realBreaching = recent.filter((value) => breaches(value, alarm.comparisonOperator, alarm.threshold ?? 0)).length;
+  const realBreaching = recent.filter((value) => breachesThreshold(value, alarm.comparisonOperator, alarm.threshold ?? 0) === true).length;
   return realBreaching < needed;
 }
 

@@ -58,6 +58,25 @@ export interface MetricRef {
   period: number;
 }
 
+/**
+ * Whether one datapoint breaches a threshold alarm's condition (`ComparisonOperator`, PutMetricAlarm
+ * API reference); undefined for an operator that is not a static threshold (anomaly detection).
+ */
+export function breachesThreshold(value: number, operator: string | undefined, threshold: number): boolean | undefined {
+  switch (operator) {
+    case "GreaterThanThreshold":
+      return value > threshold;
+    case "GreaterThanOrEqualToThreshold":
+      return value >= threshold;
+    case "LessThanThreshold":
+      return value < threshold;
+    case "LessThanOrEqualToThreshold":
+      return value <= threshold;
+    default:
+      return undefined;
+  }
+}
+
 export interface AlarmSpec {
   /** Pulumi logical name, unique in the stage. */
   logicalName: string;

@@ -18,6 +18,7 @@
  * complete periods.
  */
 import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { breachesThreshold } from "../../../infra/plan/alarms";
 import { statistic } from "../../support/cloudwatch-statistics";
 
 export { statistic };
@@ -50,18 +51,9 @@ function sameDimensions(datum: MetricDatum, dimensions: Record<string, string> =
 }
 
 function breaches(value: number, operator: string, threshold: number): boolean {
-  switch (operator) {
-    case "GreaterThanThreshold":
-      return value > threshold;
-    case "GreaterThanOrEqualToThreshold":
-      return value >= threshold;
-    case "LessThanThreshold":
-      return value < threshold;
-    case "LessThanOrEqualToThreshold":
-      return value <= threshold;
-    default:
-      throw new Error(`the evaluator has no operator ${operator}`);
-  }
+  const breached = breachesThreshold(value, operator, threshold);
+  if (breached === undefined) throw new Error(`the evaluator has no operator ${operator}`);
+  return breached;
 }
 
 /** The datapoint of each of the last `periods` periods (default the alarm's `evaluationPeriods`) ending with the one starting at `lastPeriodStart`, oldest first. */
