@@ -39,7 +39,7 @@ import { parseAlarmNotification } from "../../functions/recorder/notification";
 import type { RegionClients, Runtime } from "../../automation/runtime";
 import { PENDING_CONFIRMATION } from "../../automation/verify";
 import { CHECK_FAILED_VALUE, TARGET_METRICS } from "../../functions/common/metrics";
-import { statistic } from "../infra/support/alarm-evaluator";
+import { statistic, type AlarmInputs as EvaluatedAlarmInputs } from "../infra/support/alarm-evaluator";
 import { readAlarmEvent } from "../../functions/notifier/alarm";
 import { decide } from "../../functions/notifier/decide";
 import { buildMessage } from "../../functions/notifier/message";
@@ -51,19 +51,9 @@ import { fixtureConfig } from "../fixtures/stacks";
 
 const MINUTE = 60_000;
 
-interface AlarmInputs {
+/** The synthesised MetricAlarm inputs the world reads: the evaluator's, with the alarm's name and metric math. */
+interface AlarmInputs extends EvaluatedAlarmInputs {
   name: string;
-  comparisonOperator: string;
-  threshold: number;
-  evaluationPeriods: number;
-  datapointsToAlarm?: number;
-  treatMissingData?: string;
-  namespace?: string;
-  metricName?: string;
-  dimensions?: Record<string, string>;
-  statistic?: string;
-  extendedStatistic?: string;
-  period?: number;
   metricQueries?: Array<{ id: string; expression?: string; returnData?: boolean; metric?: { namespace: string; metricName: string; dimensions?: Record<string, string>; period: number } }>;
 }
 
